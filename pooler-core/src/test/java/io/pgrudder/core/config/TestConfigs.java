@@ -15,9 +15,12 @@ final class TestConfigs {
     private TestConfigs() {
     }
 
-    /** A valid file with the given lines added to [general], [pools.db], users.0 and shards.0. */
+    /**
+     * A valid file with the given lines added to [general], [pools.db], users.0 and shards.0.
+     * Lines starting with {@code pool_size} / {@code servers} replace the user's / shard's own.
+     */
     static String config(String general, String pool, String user, String shard) {
-        String servers = shard.contains("servers") ? "" : "servers = [[\"pg1\", 5432, \"primary\"]]\n";
+        String servers = shard.startsWith("servers") ? "" : "servers = [[\"pg1\", 5432, \"primary\"]]\n";
         return "[general]\n"
                 + "admin_username = \"admin\"\n"
                 + "admin_password = \"" + ADMIN_PASSWORD + "\"\n"
@@ -26,7 +29,7 @@ final class TestConfigs {
                 + "[pools.db.users.0]\n"
                 + "username = \"app\"\n"
                 + "password = \"" + USER_PASSWORD + "\"\n"
-                + (user.contains("pool_size") ? "" : "pool_size = 5\n")
+                + (user.startsWith("pool_size") ? "" : "pool_size = 5\n")
                 + user + "\n"
                 + "[pools.db.shards.0]\n"
                 + "database = \"appdb\"\n"
