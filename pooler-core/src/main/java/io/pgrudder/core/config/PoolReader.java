@@ -122,7 +122,7 @@ final class PoolReader {
             if (user == null) {
                 continue;
             }
-            if (user.password() == null && !authQueryConfigured) {
+            if (!u.has("password") && !authQueryConfigured) {
                 problems.error(u.path("password"),
                         "required unless the pool has auth_query, auth_query_user and auth_query_password");
             }

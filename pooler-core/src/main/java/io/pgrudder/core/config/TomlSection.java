@@ -136,8 +136,8 @@ final class TomlSection {
             try {
                 value = Long.parseLong(text.trim());
             } catch (NumberFormatException e) {
-                problems.error(path, "expected " + expected + ", got "
-                        + (secret ? "a string" : quote(text)) + " from " + n.textValue());
+                // environment values may be secrets: name the variable, never echo its value
+                problems.error(path, "expected " + expected + ", got a non-integer value from " + n.textValue());
                 return null;
             }
         } else {
@@ -145,7 +145,9 @@ final class TomlSection {
             return null;
         }
         if (value < min || value > max) {
-            problems.error(path, "expected " + expected + ", got " + (secret ? "an integer" : value));
+            boolean fromEnv = n.isTextual();
+            problems.error(path, "expected " + expected + ", got "
+                    + (fromEnv ? "an out-of-range value from " + n.textValue() : secret ? "an integer" : value));
             return null;
         }
         return value;
@@ -208,7 +210,7 @@ final class TomlSection {
             if (text.equals("true") || text.equals("false")) {
                 return Boolean.valueOf(text);
             }
-            problems.error(path(key), "expected true or false, got " + quote(text) + " from " + n.textValue());
+            problems.error(path(key), "expected true or false, got another value from " + n.textValue());
             return null;
         }
         problems.error(path(key), "expected true or false, got " + describe(n, false));
