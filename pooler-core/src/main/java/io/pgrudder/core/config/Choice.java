@@ -1,5 +1,6 @@
 package io.pgrudder.core.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ record Choice<E>(Map<String, E> spellings, String expected) {
 
     static final class Builder<E> {
         private final Map<String, E> spellings = new LinkedHashMap<>();
-        private final List<String> shown = new java.util.ArrayList<>();
+        private final List<String> shown = new ArrayList<>();
 
         /** The spelling shown in error messages; aliases are accepted too but not shown. */
         Builder<E> value(String canonical, E value, String... aliases) {

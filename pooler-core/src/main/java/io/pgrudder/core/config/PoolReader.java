@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -113,7 +114,7 @@ final class PoolReader {
         }
         Map<String, String> keyByUsername = new HashMap<>();
         // pgcat keeps users in a BTreeMap<String, User>: string order.
-        for (String key : new TreeMap<String, String>(keysAsMap(table)).keySet()) {
+        for (String key : new TreeSet<>(table.keys())) {
             TomlSection u = table.table(key);
             if (u == null) {
                 continue;
@@ -223,12 +224,6 @@ final class PoolReader {
             }
         }
         return text;
-    }
-
-    private static Map<String, String> keysAsMap(TomlSection table) {
-        Map<String, String> m = new HashMap<>();
-        table.keys().forEach(k -> m.put(k, k));
-        return m;
     }
 
     private static Integer intOrNull(Long value) {

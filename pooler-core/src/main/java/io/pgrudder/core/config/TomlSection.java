@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -282,7 +283,7 @@ final class TomlSection {
         if (n.isObject()) {
             return "a table";
         }
-        return n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.getNodeType().toString().toLowerCase(Locale.ROOT);
     }
 
     static String quote(String text) {
