@@ -1,0 +1,101 @@
+package io.pgrudder.core.config;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code [general]}: every key pgcat 1.3 reads, with pgcat's code defaults, plus pgrudder's own
+ * ({@code max_message_size}, {@code shutdown_grace_period}, the Patroni keys).
+ *
+ * <p>Units follow pgcat: times are milliseconds in the file except {@code ban_time},
+ * {@code dns_max_ttl}, {@code tcp_keepalives_idle} and {@code tcp_keepalives_interval}
+ * (seconds); here they are all {@link Duration}s. Nullable: {@code tlsCertificate},
+ * {@code tlsPrivateKey}, {@code authQuery}, {@code authQueryUser}, {@code authQueryPassword}.
+ * {@code idleClientInTransactionTimeout} zero = disabled.
+ *
+ * @param enablePrometheusExporter pgcat starts the exporter only when this is explicitly true
+ * @param prometheusExporterPort pgcat reads it as an i16, so at most 32767
+ * @param maxMessageSize largest protocol message accepted from a client or server, in bytes
+ * @param shutdownGracePeriod how long a drain waits before idle clients are cut
+ */
+public record GeneralConfig(
+        String host,
+        int port,
+        boolean enablePrometheusExporter,
+        int prometheusExporterPort,
+        Duration connectTimeout,
+        Duration idleTimeout,
+        Duration tcpKeepalivesIdle,
+        int tcpKeepalivesCount,
+        Duration tcpKeepalivesInterval,
+        Duration tcpUserTimeout,
+        boolean logClientConnections,
+        boolean logClientDisconnections,
+        boolean dnsCacheEnabled,
+        Duration dnsMaxTtl,
+        Duration shutdownTimeout,
+        Duration healthcheckTimeout,
+        Duration healthcheckDelay,
+        Duration banTime,
+        Duration idleClientInTransactionTimeout,
+        Duration serverLifetime,
+        boolean serverRoundRobin,
+        int workerThreads,
+        Optional<Duration> autoreload,
+        String tlsCertificate,
+        String tlsPrivateKey,
+        boolean serverTls,
+        boolean verifyServerCertificate,
+        String adminUsername,
+        String adminPassword,
+        AuthType adminAuthType,
+        boolean validateConfig,
+        String authQuery,
+        String authQueryUser,
+        String authQueryPassword,
+        int maxMessageSize,
+        Duration shutdownGracePeriod,
+        PatroniSettings patroni) {
+
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 5432;
+    public static final int DEFAULT_PROMETHEUS_EXPORTER_PORT = 9930;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofMillis(1000);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMillis(600_000);
+    public static final Duration DEFAULT_TCP_KEEPALIVES_IDLE = Duration.ofSeconds(5);
+    public static final int DEFAULT_TCP_KEEPALIVES_COUNT = 5;
+    public static final Duration DEFAULT_TCP_KEEPALIVES_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_TCP_USER_TIMEOUT = Duration.ofMillis(10_000);
+    public static final Duration DEFAULT_DNS_MAX_TTL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofMillis(60_000);
+    public static final Duration DEFAULT_HEALTHCHECK_TIMEOUT = Duration.ofMillis(1000);
+    public static final Duration DEFAULT_HEALTHCHECK_DELAY = Duration.ofMillis(30_000);
+    public static final Duration DEFAULT_BAN_TIME = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_SERVER_LIFETIME = Duration.ofMillis(3_600_000);
+    public static final int DEFAULT_WORKER_THREADS = 4;
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 30;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofMillis(5000);
+
+    private static final Set<String> SECRETS = Set.of("adminPassword", "authQueryPassword");
+
+    public GeneralConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(autoreload, "autoreload");
+        Objects.requireNonNull(adminUsername, "adminUsername");
+        Objects.requireNonNull(adminPassword, "adminPassword");
+        Objects.requireNonNull(adminAuthType, "adminAuthType");
+        Objects.requireNonNull(patroni, "patroni");
+    }
+
+    /** Client-facing TLS is offered when a certificate (and hence a key) is configured. */
+    public boolean tlsEnabled() {
+        return tlsCertificate != null && tlsPrivateKey != null;
+    }
+
+    @Override
+    public String toString() {
+        return Secrets.maskedToString(this, SECRETS);
+    }
+}

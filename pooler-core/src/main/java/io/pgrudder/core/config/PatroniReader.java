@@ -1,0 +1,36 @@
+package io.pgrudder.core.config;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
+/** Reads pgrudder's Patroni keys from {@code [general]} or, as overrides, from a pool. */
+final class PatroniReader {
+    private PatroniReader() {
+    }
+
+    static PatroniSettings read(TomlSection s, PatroniSettings inherited) {
+        boolean use = s.bool("use_patroni_api", inherited.usePatroniApi());
+        int port = (int) s.integer("patroni_api_port", 1, 65535, inherited.apiPort());
+        String protocol = s.choice("patroni_api_protocol", Choices.PATRONI_API_PROTOCOL, inherited.apiProtocol());
+        Path ca = inherited.apiCa();
+        String caText = s.string("patroni_api_ca");
+        if (caText != null) {
+            try {
+                ca = Path.of(caText);
+            } catch (InvalidPathException e) {
+                s.problems().error(s.path("patroni_api_ca"), "not a valid file path: " + e.getReason());
+            }
+            if (!"https".equals(protocol)) {
+                s.problems().warning(s.path("patroni_api_ca"), "only used with patroni_api_protocol = \"https\"");
+            }
+        }
+        Duration poll = s.duration("patroni_poll_interval", ChronoUnit.MILLIS, 1, inherited.pollInterval());
+        Duration timeout = s.duration("patroni_api_timeout", ChronoUnit.MILLIS, 1, inherited.apiTimeout());
+        Duration leaderWait = s.millis("leader_wait_timeout", inherited.leaderWaitTimeout());
+        Long lag = s.integer("max_replica_lag", 0, Long.MAX_VALUE);
+        return new PatroniSettings(use, port, protocol, ca, poll, timeout, leaderWait,
+                lag != null ? lag : inherited.maxReplicaLag());
+    }
+}

@@ -1,0 +1,124 @@
+package io.pgrudder.core.config;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code [pools.NAME]}: one logical database that clients connect to by name.
+ *
+ * <p>{@code connectTimeout}, {@code idleTimeout} and {@code serverLifetime} are null when the
+ * pool inherits from {@code [general]}; use {@link #connectTimeoutFor} and friends for the
+ * effective value. {@code authQuery*} are already filled from {@code [general]} when the pool
+ * does not set them (as pgcat does). {@code patroni} is resolved key by key (pool, else general).
+ * Also nullable: {@code queryParserMaxLength}, {@code checkoutFailureLimit},
+ * {@code automaticShardingKey}, {@code shardingKeyRegex}, {@code shardIdRegex}.
+ *
+ * @param shardingFunction "pg_bigint_hash" or "sha1"
+ * @param defaultShard "shard_N", "random" or "random_healthy"
+ * @param users keyed by the TOML table key ({@code users.0} → "0"), in pgcat's (string) order
+ * @param shards list index = shard number
+ */
+public record PoolConfig(
+        String name,
+        PoolMode poolMode,
+        LoadBalancingMode loadBalancingMode,
+        DefaultRole defaultRole,
+        boolean queryParserEnabled,
+        Integer queryParserMaxLength,
+        boolean queryParserReadWriteSplitting,
+        boolean primaryReadsEnabled,
+        Duration connectTimeout,
+        Duration idleTimeout,
+        Duration serverLifetime,
+        Integer checkoutFailureLimit,
+        String shardingFunction,
+        String automaticShardingKey,
+        String shardingKeyRegex,
+        String shardIdRegex,
+        int regexSearchLimit,
+        String defaultShard,
+        String authQuery,
+        String authQueryUser,
+        String authQueryPassword,
+        boolean cleanupServerConnections,
+        boolean logClientParameterStatusChanges,
+        int preparedStatementsCacheSize,
+        boolean dbActivityBasedRouting,
+        Duration dbActivityInitDelay,
+        Duration dbActivityTtl,
+        Duration tableMutationCacheTtl,
+        PatroniSettings patroni,
+        Map<String, UserConfig> users,
+        List<ShardConfig> shards) {
+
+    public static final String DEFAULT_SHARDING_FUNCTION = "pg_bigint_hash";
+    public static final String DEFAULT_SHARD = "shard_0";
+    public static final int DEFAULT_REGEX_SEARCH_LIMIT = 1000;
+    public static final Duration DEFAULT_DB_ACTIVITY_INIT_DELAY = Duration.ofMillis(100);
+    public static final Duration DEFAULT_DB_ACTIVITY_TTL = Duration.ofSeconds(900);
+    public static final Duration DEFAULT_TABLE_MUTATION_CACHE_TTL = Duration.ofMillis(50);
+
+    private static final Set<String> SECRETS = Set.of("authQueryPassword");
+
+    public PoolConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(poolMode, "poolMode");
+        Objects.requireNonNull(loadBalancingMode, "loadBalancingMode");
+        Objects.requireNonNull(defaultRole, "defaultRole");
+        Objects.requireNonNull(shardingFunction, "shardingFunction");
+        Objects.requireNonNull(defaultShard, "defaultShard");
+        Objects.requireNonNull(patroni, "patroni");
+        users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        shards = List.copyOf(shards);
+    }
+
+    /** The user with this (client-facing) username. */
+    public Optional<UserConfig> user(String username) {
+        return users.values().stream().filter(u -> u.username().equals(username)).findFirst();
+    }
+
+    /** True when auth_query, auth_query_user and auth_query_password are all set. */
+    public boolean authQueryConfigured() {
+        return authQuery != null && authQueryUser != null && authQueryPassword != null;
+    }
+
+    /** Prepared statements are rewritten only in transaction mode with a cache (pgcat's rule). */
+    public boolean preparedStatementsEnabledFor(UserConfig user) {
+        return poolModeFor(user) == PoolMode.TRANSACTION && preparedStatementsCacheSize > 0;
+    }
+
+    /** The user's pool_mode, else the pool's. */
+    public PoolMode poolModeFor(UserConfig user) {
+        return user.poolMode() != null ? user.poolMode() : poolMode;
+    }
+
+    /** The user's connect_timeout, else the pool's, else general's. */
+    public Duration connectTimeoutFor(UserConfig user, GeneralConfig general) {
+        return first(user.connectTimeout(), connectTimeout, general.connectTimeout());
+    }
+
+    /** The user's idle_timeout, else the pool's, else general's. */
+    public Duration idleTimeoutFor(UserConfig user, GeneralConfig general) {
+        return first(user.idleTimeout(), idleTimeout, general.idleTimeout());
+    }
+
+    /** The user's server_lifetime, else the pool's, else general's. */
+    public Duration serverLifetimeFor(UserConfig user, GeneralConfig general) {
+        return first(user.serverLifetime(), serverLifetime, general.serverLifetime());
+    }
+
+    private static Duration first(Duration user, Duration pool, Duration general) {
+        return user != null ? user : pool != null ? pool : general;
+    }
+
+    @Override
+    public String toString() {
+        return Secrets.maskedToString(this, SECRETS);
+    }
+}
