@@ -21,6 +21,11 @@ public record StartupMessage(int protocolVersion, Map<String, String> parameters
 
     public StartupMessage {
         parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        parameters.forEach((name, value) -> {
+            if (name == null || name.isEmpty() || value == null) {
+                throw new IllegalArgumentException("invalid startup parameter " + name + "=" + value);
+            }
+        });
     }
 
     public int majorVersion() {
