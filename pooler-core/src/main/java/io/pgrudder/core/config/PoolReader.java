@@ -123,9 +123,9 @@ final class PoolReader {
             if (user == null) {
                 continue;
             }
-            if (!u.has("password") && !authQueryConfigured) {
+            if (!u.has("password") && !authQueryConfigured && user.authType() != AuthType.TRUST) {
                 problems.error(u.path("password"),
-                        "required unless the pool has auth_query, auth_query_user and auth_query_password");
+                        "required unless auth_type is \"trust\" or the pool has auth_query, auth_query_user and auth_query_password");
             }
             String earlier = keyByUsername.putIfAbsent(user.username(), key);
             if (earlier != null) {

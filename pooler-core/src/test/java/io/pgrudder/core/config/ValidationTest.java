@@ -166,9 +166,14 @@ class ValidationTest {
         String noPassword = "[general]\nadmin_username = \"a\"\nadmin_password = \"b\"\n%s\n"
                 + "[pools.db.users.0]\nusername = \"app\"\npool_size = 1\n"
                 + "[pools.db.shards.0]\ndatabase = \"d\"\nservers = [[\"pg1\", 5432, \"primary\"]]\n";
-        assertEquals(List.of("pools.db.users.0.password: "
-                        + "required unless the pool has auth_query, auth_query_user and auth_query_password"),
+        assertEquals(List.of("pools.db.users.0.password: required unless auth_type is \"trust\" "
+                        + "or the pool has auth_query, auth_query_user and auth_query_password"),
                 errors(String.format(noPassword, "")));
+
+        // a trust user needs no password (the server may trust pgrudder too)
+        PoolerConfig trust = TestConfigs.parse(String.format(noPassword, "")
+                .replace("pool_size = 1\n", "pool_size = 1\nauth_type = \"trust\"\n"));
+        assertEquals(null, trust.pool("db").orElseThrow().users().get("0").password());
 
         // general auth_query is inherited by the pool (pgcat's fill_up_auth_query_config)
         PoolerConfig ok = TestConfigs.parse(String.format(noPassword,
