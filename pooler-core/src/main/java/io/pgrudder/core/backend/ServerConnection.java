@@ -1,0 +1,146 @@
+package io.pgrudder.core.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.protocol.backend.ReadyForQuery;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One connection from pgrudder to PostgreSQL. Its {@link ServerState} is written only by the
+ * pool that owns it ({@code Pool#transition}); everything the server tells us about itself
+ * (backend key, parameters) is kept here.
+ */
+public final class ServerConnection {
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final Channel channel;
+    private final ServerAddress address;
+    private final Map<String, String> startupParameters;
+    private final long createdNanos = System.nanoTime();
+
+    private volatile ServerState state = ServerState.CONNECTING;
+    private volatile Map<String, String> parameters = Map.of();
+    private volatile long lastUsedNanos = createdNanos;
+    private volatile byte transactionStatus = ReadyForQuery.IDLE;
+    private int processId;
+    private byte[] secretKey = new byte[0];
+
+    ServerConnection(Channel channel, ServerAddress address, Map<String, String> startupParameters) {
+        this.channel = channel;
+        this.address = address;
+        this.startupParameters = startupParameters;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public ServerAddress address() {
+        return address;
+    }
+
+    /** The client startup parameters this connection was opened with (its session defaults). */
+    public Map<String, String> startupParameters() {
+        return startupParameters;
+    }
+
+    public ServerState state() {
+        return state;
+    }
+
+    /** Only the owning pool calls this, from its own event loop. */
+    public void setState(ServerState state) {
+        this.state = state;
+    }
+
+    public int processId() {
+        return processId;
+    }
+
+    public byte[] secretKey() {
+        return secretKey.clone();
+    }
+
+    void backendKey(int processId, byte[] secretKey) {
+        this.processId = processId;
+        this.secretKey = secretKey.clone();
+    }
+
+    /** Parameters the server reported with ParameterStatus, as it has them now. */
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    /** Records a ParameterStatus; copy-on-write because it is rare and read from other threads. */
+    public void parameter(String name, String value) {
+        Map<String, String> next = new LinkedHashMap<>(parameters);
+        next.put(name, value);
+        parameters = Collections.unmodifiableMap(next);
+    }
+
+    /** Transaction status of the last ReadyForQuery ('I', 'T' or 'E'). */
+    public byte transactionStatus() {
+        return transactionStatus;
+    }
+
+    public void transactionStatus(byte status) {
+        this.transactionStatus = status;
+    }
+
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    public long lastUsedNanos() {
+        return lastUsedNanos;
+    }
+
+    public void touch() {
+        lastUsedNanos = System.nanoTime();
+    }
+
+    /** Routes what the server sends to {@code listener} from now on (null: drop it). */
+    public void listener(ServerListener listener) {
+        relay().listener(listener);
+    }
+
+    public boolean isOpen() {
+        return channel.isActive() && state.isUsable();
+    }
+
+    /** Writes a whole frontend message to the server, without flushing. */
+    public void write(ByteBuf frame) {
+        channel.write(frame, channel.voidPromise());
+    }
+
+    public void flush() {
+        channel.flush();
+    }
+
+    public void writeAndFlush(ByteBuf frame) {
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
+    public void setAutoRead(boolean autoRead) {
+        channel.config().setAutoRead(autoRead);
+    }
+
+    private ServerRelayHandler relay() {
+        return channel.pipeline().get(ServerRelayHandler.class);
+    }
+
+    @Override
+    public String toString() {
+        return "server#" + id + "(" + address.host() + ":" + address.port() + " pid " + processId + ")";
+    }
+}

@@ -1,0 +1,56 @@
+package io.pgrudder.core.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.pgrudder.core.net.Transport;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.codec.FrameDecoder;
+
+/** Opens and logs in server connections on a given event loop. */
+public final class ServerConnector {
+    private final int maxMessageSize;
+
+    public ServerConnector(int maxMessageSize) {
+        this.maxMessageSize = maxMessageSize;
+    }
+
+    /**
+     * Connects on {@code loop}; the future completes on that loop with a logged-in connection in
+     * state {@link ServerState#AUTHENTICATING} (the pool moves it on), or fails with a PgException.
+     */
+    public Future<ServerConnection> connect(EventLoop loop, ServerLogin login) {
+        Promise<ServerConnection> result = loop.newPromise();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(Transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.AUTO_READ, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, login.connectTimeout().toMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ServerConnection server = new ServerConnection(ch, login.address(), login.startupParameters());
+                        ch.pipeline().addLast("frames", new FrameDecoder(maxMessageSize));
+                        ch.pipeline().addLast("login", new ServerLoginHandler(server, login, result));
+                    }
+                });
+        ChannelFuture connect = bootstrap.connect(login.address().host(), login.address().port());
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                Throwable cause = f.cause();
+                result.tryFailure(PgException.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
+                        "could not connect to server " + login.address().host() + ":" + login.address().port()
+                                + ": " + (cause == null ? "unknown error" : cause.getMessage())));
+            }
+        });
+        return result;
+    }
+}

@@ -1,0 +1,183 @@
+package io.pgrudder.core.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pgrudder.protocol.Frames;
+import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.auth.Md5Password;
+import io.pgrudder.protocol.auth.ScramClient;
+import io.pgrudder.protocol.backend.Authentication;
+import io.pgrudder.protocol.backend.AuthenticationCleartextPassword;
+import io.pgrudder.protocol.backend.AuthenticationMD5Password;
+import io.pgrudder.protocol.backend.AuthenticationOk;
+import io.pgrudder.protocol.backend.AuthenticationSASL;
+import io.pgrudder.protocol.backend.AuthenticationSASLContinue;
+import io.pgrudder.protocol.backend.AuthenticationSASLFinal;
+import io.pgrudder.protocol.backend.BackendKeyData;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.backend.ParameterStatus;
+import io.pgrudder.protocol.backend.ReadyForQuery;
+import io.pgrudder.protocol.frontend.PasswordMessage;
+import io.pgrudder.protocol.frontend.SASLInitialResponse;
+import io.pgrudder.protocol.frontend.SASLResponse;
+import io.pgrudder.protocol.frontend.StartupMessage;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Logs in to PostgreSQL: sends the StartupMessage, answers whatever authentication the server
+ * asks for (trust, cleartext, MD5, SCRAM-SHA-256), collects ParameterStatus and BackendKeyData,
+ * and on the first ReadyForQuery replaces itself with the {@link ServerRelayHandler}.
+ */
+final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
+    private final ServerConnection server;
+    private final ServerLogin login;
+    private final Promise<ServerConnection> result;
+    private ScramClient scram;
+    private ScheduledFuture<?> timeout;
+
+    ServerLoginHandler(ServerConnection server, ServerLogin login, Promise<ServerConnection> result) {
+        this.server = server;
+        this.login = login;
+        this.result = result;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        long millis = login.connectTimeout().toMillis();
+        timeout = ctx.executor().schedule(() -> fail(ctx, PgException.fatal(SqlState.CONNECTION_FAILURE,
+                "server " + where() + " did not finish the login within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("user", login.username());
+        parameters.put("database", login.database());
+        parameters.putAll(login.startupParameters());
+        ByteBuf out = ctx.alloc().buffer();
+        new StartupMessage(StartupMessage.PROTOCOL_3_0, parameters).encode(out);
+        ctx.writeAndFlush(out);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (!result.isDone()) {
+                handle(ctx, frame);
+            }
+        } catch (PgException e) {
+            fail(ctx, e);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, ByteBuf frame) {
+        ByteBuf body = Frames.body(frame);
+        switch (Frames.type(frame)) {
+            case MessageType.AUTHENTICATION_REQUEST -> authenticate(ctx, Authentication.decode(body));
+            case MessageType.PARAMETER_STATUS -> {
+                ParameterStatus status = ParameterStatus.decode(body);
+                server.parameter(status.name(), status.value());
+            }
+            case MessageType.BACKEND_KEY_DATA -> {
+                BackendKeyData key = BackendKeyData.decode(body);
+                server.backendKey(key.processId(), key.secretKey());
+            }
+            case MessageType.ERROR_RESPONSE -> {
+                ErrorResponse error = ErrorResponse.decode(body);
+                throw new PgException(PgException.Severity.FATAL, error.sqlState(), error.message(),
+                        error.detail(), error.hint(), null);
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                server.transactionStatus(ReadyForQuery.decode(body).transactionStatus());
+                timeout.cancel(false);
+                ctx.pipeline().replace(this, "relay", new ServerRelayHandler(server));
+                result.trySuccess(server);
+            }
+            case MessageType.NOTICE_RESPONSE, MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
+            }
+            default -> throw PgException.protocolViolation("server " + where()
+                    + " sent unexpected message type '" + (char) Frames.type(frame) + "' during login");
+        }
+    }
+
+    private void authenticate(ChannelHandlerContext ctx, Authentication request) {
+        if (request instanceof AuthenticationOk) {
+            return;
+        }
+        if (request instanceof AuthenticationCleartextPassword) {
+            send(ctx, new PasswordMessage(password())::encode);
+        } else if (request instanceof AuthenticationMD5Password md5) {
+            String password = password();
+            String response = password.startsWith("md5") && password.length() == 35
+                    ? Md5Password.clientResponseFromHash(password, md5.salt())
+                    : Md5Password.clientResponse(login.username(), password, md5.salt());
+            send(ctx, new PasswordMessage(response)::encode);
+        } else if (request instanceof AuthenticationSASL sasl) {
+            if (!sasl.mechanisms().contains(ScramClient.MECHANISM)) {
+                throw unsupported("SASL mechanisms " + sasl.mechanisms());
+            }
+            scram = new ScramClient(password());
+            send(ctx, new SASLInitialResponse(ScramClient.MECHANISM, scram.clientFirstMessage())::encode);
+        } else if (request instanceof AuthenticationSASLContinue cont && scram != null) {
+            send(ctx, new SASLResponse(scram.handleServerFirst(cont.data()))::encode);
+        } else if (request instanceof AuthenticationSASLFinal fin && scram != null) {
+            scram.verifyServerFinal(fin.data());
+        } else {
+            throw unsupported(request.getClass().getSimpleName());
+        }
+    }
+
+    private String password() {
+        if (login.password() == null || login.password().isEmpty()) {
+            throw PgException.fatal(SqlState.INVALID_PASSWORD, "server " + where() + " asks for a password for user \""
+                    + login.username() + "\" but none is configured (set password or server_password)");
+        }
+        return login.password();
+    }
+
+    private PgException unsupported(String what) {
+        return PgException.fatal(SqlState.FEATURE_NOT_SUPPORTED,
+                "server " + where() + " requested an authentication method pgrudder does not support: " + what);
+    }
+
+    private void send(ChannelHandlerContext ctx, java.util.function.Consumer<ByteBuf> encoder) {
+        ByteBuf out = ctx.alloc().buffer();
+        encoder.accept(out);
+        ctx.writeAndFlush(out);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, PgException.fatal(SqlState.CONNECTION_FAILURE,
+                "server " + where() + " closed the connection during login"));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause.getCause() instanceof PgException ? cause.getCause() : cause;
+        fail(ctx, root instanceof PgException pg ? pg : PgException.fatal(SqlState.CONNECTION_FAILURE,
+                "server " + where() + ": " + root.getMessage()));
+    }
+
+    private void fail(ChannelHandlerContext ctx, PgException e) {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (result.tryFailure(e)) {
+            ctx.close();
+        }
+    }
+
+    private String where() {
+        return login.address().host() + ":" + login.address().port();
+    }
+}
