@@ -1,0 +1,45 @@
+package io.pgrudder.core.pool;
+
+import io.pgrudder.core.config.GeneralConfig;
+import io.pgrudder.core.config.PoolConfig;
+import io.pgrudder.core.config.PoolMode;
+import io.pgrudder.core.config.Role;
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.config.ShardConfig;
+import io.pgrudder.core.config.UserConfig;
+
+import java.time.Duration;
+
+/**
+ * Everything one (pool, user) pool needs, resolved from the config snapshot (user setting, else
+ * pool setting, else general). Immutable; a reload builds new settings and compares them.
+ */
+public record PoolSettings(String poolName, UserConfig user, ServerAddress address, String database,
+                           PoolMode poolMode, int poolSize, int minPoolSize, Duration connectTimeout,
+                           Duration idleTimeout, Duration serverLifetime, Duration resetTimeout) {
+
+    public static PoolSettings from(GeneralConfig general, PoolConfig pool, UserConfig user) {
+        ShardConfig shard = pool.shards().get(0);
+        ServerAddress address = shard.servers().stream()
+                .filter(s -> s.role() == Role.PRIMARY)
+                .findFirst()
+                .orElse(shard.servers().get(0));
+        return new PoolSettings(pool.name(), user, address, shard.database(),
+                pool.poolModeFor(user), user.poolSize(), user.minPoolSize(),
+                pool.connectTimeoutFor(user, general), pool.idleTimeoutFor(user, general),
+                pool.serverLifetimeFor(user, general), general.healthcheckTimeout().plus(general.connectTimeout()));
+    }
+
+    public String serverUsername() {
+        return user.serverUsername();
+    }
+
+    public String serverPassword() {
+        return user.serverPassword();
+    }
+
+    @Override
+    public String toString() {
+        return "pool " + poolName + "/" + user.username();
+    }
+}
