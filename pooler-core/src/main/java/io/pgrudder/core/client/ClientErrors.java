@@ -1,0 +1,30 @@
+package io.pgrudder.core.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.backend.ErrorResponse;
+
+/** The one place an error becomes an ErrorResponse on a client's socket. */
+public final class ClientErrors {
+    private ClientErrors() {
+    }
+
+    public static ByteBuf encode(Channel channel, PgException e) {
+        ByteBuf out = channel.alloc().buffer();
+        ErrorResponse.from(e).encode(out);
+        return out;
+    }
+
+    /** Sends the error; a FATAL one also closes the connection once it is written. */
+    public static void send(Channel channel, PgException e) {
+        if (!channel.isActive()) {
+            return;
+        }
+        var written = channel.writeAndFlush(encode(channel, e));
+        if (e.severity() == PgException.Severity.FATAL) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}
