@@ -1,0 +1,85 @@
+package io.pgrudder.server;
+
+import io.pgrudder.core.config.ConfigException;
+import io.pgrudder.core.config.ConfigLoader;
+import io.pgrudder.core.config.ConfigProblem;
+import io.pgrudder.core.config.PoolerConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * {@code pgrudder [CONFIG.toml]}: like pgcat, the config path is the first positional argument
+ * (default {@code pgcat.toml}, or {@code CONFIG_FILE}). Also {@code --check}, {@code --version},
+ * {@code --help}.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli;
+        try {
+            cli = CommandLine.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            err.println("pgrudder: " + e.getMessage());
+            err.println("Try 'pgrudder --help'.");
+            return 2;
+        }
+        switch (cli.action()) {
+            case HELP -> {
+                out.print(CommandLine.USAGE);
+                return 0;
+            }
+            case VERSION -> {
+                out.println("pgrudder " + version());
+                return 0;
+            }
+            case CHECK -> {
+                return check(cli.configPath(), out, err);
+            }
+            default -> {
+                if (cli.logLevel() != null) {
+                    System.setProperty("pgrudder.log.level", cli.logLevel());
+                }
+                return PgrudderServer.runUntilStopped(cli.configPath());
+            }
+        }
+    }
+
+    private static int check(Path path, PrintStream out, PrintStream err) {
+        try {
+            PoolerConfig config = ConfigLoader.load(path, System.getenv());
+            for (ConfigProblem warning : config.warnings()) {
+                err.println("warning: " + warning);
+            }
+            out.println(path + ": OK (" + config.pools().size() + " pool(s))");
+            return 0;
+        } catch (ConfigException e) {
+            for (ConfigProblem problem : e.problems()) {
+                err.println(problem.severity().name().toLowerCase() + ": " + problem);
+            }
+            err.println(path + ": invalid");
+            return 1;
+        }
+    }
+
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/pgrudder-version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
