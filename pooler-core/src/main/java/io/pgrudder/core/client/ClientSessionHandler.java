@@ -96,6 +96,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         write(new BackendKeyData(got.processId(), secret)::encode);
         write(ReadyForQuery.of(got.transactionStatus())::encode);
         ctx.flush();
+        if (pooler.config().general().logClientConnections()) {
+            log.info("client {} connected: user {} database {} application_name {} ({})", ctx.channel().remoteAddress(),
+                    username, pool.settings().poolName(), startupParameters.getOrDefault("application_name", ""), got);
+        }
         while (!early.isEmpty()) {
             forward(early.poll());
         }
@@ -195,6 +199,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == ClientState.ACTIVE && pooler.config().general().logClientDisconnections()) {
+            log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,
+                    pool.settings().poolName());
+        }
         state = ClientState.CLOSED;
         while (!early.isEmpty()) {
             early.poll().release();
