@@ -8,7 +8,12 @@ import io.pgrudder.core.client.CancelRegistry;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.pool.Pools;
 
+import io.pgrudder.protocol.auth.ScramSecret;
+
 import java.security.SecureRandom;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.time.Duration;
 
 /**
@@ -26,6 +31,8 @@ public final class Pooler {
     private final SslContext clientTls;
     private final byte[] mockNonceKey = new byte[32];
     private volatile Pools pools;
+    /** SCRAM secrets of users with plaintext passwords in the config, derived once (PBKDF2 is slow). */
+    private final Map<String, Optional<ScramSecret>> scramSecrets = new ConcurrentHashMap<>();
 
     public Pooler(PoolerConfig config, EventLoopGroup loops, SslContext clientTls) {
         this.loops = loops;
@@ -60,6 +67,22 @@ public final class Pooler {
     /** Key for the fake SCRAM secrets of users that do not exist. */
     public byte[] mockNonceKey() {
         return mockNonceKey.clone();
+    }
+
+    /**
+     * The SCRAM secret for a configured password: parsed when it is a stored SCRAM secret, derived
+     * (once) when it is plaintext, null when it is an md5 hash, which cannot do SCRAM.
+     */
+    public ScramSecret scramSecret(String username, String configured) {
+        return scramSecrets.computeIfAbsent(username + '\0' + configured, k -> {
+            if (ScramSecret.looksLikeScramSecret(configured)) {
+                return Optional.of(ScramSecret.parse(configured));
+            }
+            if (configured.length() == 35 && configured.startsWith("md5")) {
+                return Optional.empty();
+            }
+            return Optional.of(ScramSecret.forConfiguredPassword(username, configured, mockNonceKey));
+        }).orElse(null);
     }
 
     public EventLoopGroup loops() {

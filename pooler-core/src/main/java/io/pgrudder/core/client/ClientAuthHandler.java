@@ -3,7 +3,6 @@ package io.pgrudder.core.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.core.config.AuthType;
 import io.pgrudder.core.config.PoolConfig;
@@ -15,7 +14,6 @@ import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.auth.Md5Password;
 import io.pgrudder.protocol.auth.ScramClient;
-import io.pgrudder.protocol.auth.ScramSecret;
 import io.pgrudder.protocol.auth.ScramServer;
 import io.pgrudder.protocol.backend.AuthenticationMD5Password;
 import io.pgrudder.protocol.backend.AuthenticationOk;
@@ -151,10 +149,9 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
         if (stored == null || user.authType() != AuthType.SCRAM_SHA_256) {
             return new ScramServer(username, null, pooler.mockNonceKey());
         }
-        if (ScramSecret.looksLikeScramSecret(stored)) {
-            return new ScramServer(username, ScramSecret.parse(stored), pooler.mockNonceKey());
-        }
-        return ScramServer.forPlainPassword(username, stored, pooler.mockNonceKey());
+        // A stored SCRAM secret is used as is; a plaintext one is derived once per config; an md5 hash
+        // cannot do SCRAM and fails like a wrong password (as PostgreSQL does).
+        return new ScramServer(username, pooler.scramSecret(username, stored), pooler.mockNonceKey());
     }
 
     private PgException passwordFailed() {
@@ -199,7 +196,7 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = ClientErrors.unwrap(cause);
         if (root instanceof PgException pg) {
             reject(ctx, pg);
         } else {

@@ -84,6 +84,15 @@ public final class ScramSecret {
      * authentication nonce), the iteration count is the default. The keys are all zero; an exchange
      * against a mock secret must fail regardless, which {@link ScramServer} ensures.
      */
+    /**
+     * The secret for a plaintext password that a pooler keeps in its config, salted exactly as
+     * {@link #mock} salts a user that does not exist: the salt a client is shown then never tells
+     * whether the user exists, and it is the same on every attempt (derive it once, not per login).
+     */
+    public static ScramSecret forConfiguredPassword(String username, String password, byte[] serverNonceKey) {
+        return fromPassword(password, mock(username, serverNonceKey).salt(), DEFAULT_ITERATIONS);
+    }
+
     public static ScramSecret mock(String username, byte[] serverNonceKey) {
         if (serverNonceKey == null || serverNonceKey.length == 0) {
             throw new IllegalArgumentException("mock nonce key must not be empty");

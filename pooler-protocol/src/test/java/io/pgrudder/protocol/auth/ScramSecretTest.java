@@ -119,4 +119,14 @@ class ScramSecretTest {
     private static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }
+
+    @Test
+    void configuredPasswordIsSaltedLikeTheMockOfTheSameUserAndStable() {
+        byte[] key = new byte[32];
+        key[0] = 7;
+        ScramSecret real = ScramSecret.forConfiguredPassword("app", "pencil", key);
+        assertArrayEquals(ScramSecret.mock("app", key).salt(), real.salt(), "the salt never tells whether a user exists");
+        assertArrayEquals(real.storedKey(), ScramSecret.forConfiguredPassword("app", "pencil", key).storedKey());
+        assertFalse(java.util.Arrays.equals(real.salt(), ScramSecret.forConfiguredPassword("other", "pencil", key).salt()));
+    }
 }
