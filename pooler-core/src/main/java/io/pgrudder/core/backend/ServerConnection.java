@@ -5,7 +5,10 @@ import io.netty.channel.Channel;
 import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.protocol.backend.ReadyForQuery;
 
+import io.netty.util.concurrent.Future;
+
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,6 +31,11 @@ public final class ServerConnection {
     private volatile Map<String, String> parameters = Map.of();
     private volatile long lastUsedNanos = createdNanos;
     private volatile byte transactionStatus = ReadyForQuery.IDLE;
+    /** Settings pgrudder SET for a client (lower-case name to value); owned by whoever holds the connection. */
+    private final Map<String, String> applied = new HashMap<>();
+    private volatile Future<?> cancelInFlight;
+    /** Set when the login completes; from then on it receives every frame the server sends. */
+    private volatile ServerRelayHandler relay;
     private int processId;
     private byte[] secretKey = new byte[0];
 
@@ -58,7 +66,7 @@ public final class ServerConnection {
         return state;
     }
 
-    /** Only the owning pool calls this, from its own event loop. */
+    /** Only the owning pool calls this (its {@code transition}), from its own event loop. */
     public void setState(ServerState state) {
         this.state = state;
     }
@@ -88,6 +96,23 @@ public final class ServerConnection {
         parameters = Collections.unmodifiableMap(next);
     }
 
+    /**
+     * Settings pgrudder SET on this session for the client that holds it, by lower-case name. Only
+     * the holder touches it; a RESET ALL or DISCARD ALL clears it.
+     */
+    public Map<String, String> applied() {
+        return applied;
+    }
+
+    /** A CancelRequest for this backend that has not been answered yet (null when none). */
+    public Future<?> cancelInFlight() {
+        return cancelInFlight;
+    }
+
+    public void cancelInFlight(Future<?> cancel) {
+        this.cancelInFlight = cancel;
+    }
+
     /** Transaction status of the last ReadyForQuery ('I', 'T' or 'E'). */
     public byte transactionStatus() {
         return transactionStatus;
@@ -109,13 +134,16 @@ public final class ServerConnection {
         lastUsedNanos = System.nanoTime();
     }
 
-    /** Routes what the server sends to {@code listener} from now on (null: drop it). */
+    /** Routes what the server sends to {@code listener} from now on (null: nobody holds it). */
     public void listener(ServerListener listener) {
-        relay().listener(listener);
+        ServerRelayHandler r = relay;
+        if (r != null) {
+            r.listener(listener);
+        }
     }
 
-    public boolean isOpen() {
-        return channel.isActive() && state.isUsable();
+    void relay(ServerRelayHandler relay) {
+        this.relay = relay;
     }
 
     /** Writes a whole frontend message to the server, without flushing. */
@@ -133,10 +161,6 @@ public final class ServerConnection {
 
     public void setAutoRead(boolean autoRead) {
         channel.config().setAutoRead(autoRead);
-    }
-
-    private ServerRelayHandler relay() {
-        return channel.pipeline().get(ServerRelayHandler.class);
     }
 
     @Override

@@ -98,7 +98,9 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
             case MessageType.READY_FOR_QUERY -> {
                 server.transactionStatus(ReadyForQuery.decode(body).transactionStatus());
                 timeout.cancel(false);
-                ctx.pipeline().replace(this, "relay", new ServerRelayHandler(server));
+                ServerRelayHandler relay = new ServerRelayHandler(server);
+                server.relay(relay);
+                ctx.pipeline().replace(this, "relay", relay);
                 result.trySuccess(server);
             }
             case MessageType.NOTICE_RESPONSE, MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
@@ -110,6 +112,11 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
 
     private void authenticate(ChannelHandlerContext ctx, Authentication request) {
         if (request instanceof AuthenticationOk) {
+            if (scram != null && !scram.isComplete()) {
+                // The server must prove it knows the password too (SASLFinal) before we trust it.
+                throw PgException.fatal(SqlState.INVALID_PASSWORD, "server " + where()
+                        + " ended SCRAM authentication without proving it knows the password");
+            }
             return;
         }
         if (request instanceof AuthenticationCleartextPassword) {

@@ -102,10 +102,20 @@ final class ServerRelayHandler extends ChannelInboundHandlerAdapter {
         pending = new ArrayList<>();
         pendingFor = null;
         runOn(target, () -> {
-            for (ByteBuf frame : batch) {
-                target.serverFrame(server, frame);
+            int i = 0;
+            try {
+                for (; i < batch.size(); i++) {
+                    target.serverFrame(server, batch.get(i));
+                }
+                target.serverReadComplete(server);
+            } catch (RuntimeException e) {
+                // The listener owned the frame that threw; the ones after it are still ours.
+                for (int j = i + 1; j < batch.size(); j++) {
+                    ReferenceCountUtil.safeRelease(batch.get(j));
+                }
+                log.warn("{}: listener failed: {}", server, e.toString());
+                server.channel().close();
             }
-            target.serverReadComplete(server);
         }, batch);
     }
 

@@ -13,14 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Cleans a server connection a client has left so the next client gets a fresh session:
- * ROLLBACK when a transaction is open, then DISCARD ALL (which also RESETs every parameter to
- * the session's startup value). Succeeds only on a final ReadyForQuery 'I' with no error in
- * between; anything else means the connection's state is unknown and it must be closed.
+ * Cleans a server connection a client has left before the next client gets it: ROLLBACK when a
+ * transaction is open, then the given statements (session mode: DISCARD ALL, which also RESETs
+ * every setting to the session's startup value; transaction mode: only what the client left
+ * behind). Succeeds only on a final ReadyForQuery 'I' with no error in between; anything else
+ * means the connection's state is unknown and it must be closed.
  */
 public final class ServerReset implements ServerListener {
     private static final Logger log = LoggerFactory.getLogger(ServerReset.class);
@@ -37,12 +39,12 @@ public final class ServerReset implements ServerListener {
     }
 
     /** Starts the reset on the server's own loop; {@code done} is called there with the outcome. */
-    public static void start(ServerConnection server, Duration timeout, Consumer<Boolean> done) {
+    public static void start(ServerConnection server, List<String> statements, Duration timeout, Consumer<Boolean> done) {
         EventExecutor loop = server.channel().eventLoop();
-        loop.execute(() -> new ServerReset(server, done).begin(timeout));
+        loop.execute(() -> new ServerReset(server, done).begin(statements, timeout));
     }
 
-    private void begin(Duration limit) {
+    private void begin(List<String> statements, Duration limit) {
         if (!server.channel().isActive()) {
             finish(false);
             return;
@@ -55,7 +57,13 @@ public final class ServerReset implements ServerListener {
         if (server.transactionStatus() != ReadyForQuery.IDLE) {
             send("ROLLBACK");
         }
-        send("DISCARD ALL");
+        for (String sql : statements) {
+            send(sql);
+        }
+        if (statements.contains("DISCARD ALL") || statements.contains("RESET ALL")) {
+            // Every setting pgrudder applied for some client is back at its default.
+            server.applied().clear();
+        }
         server.flush();
     }
 

@@ -2,7 +2,7 @@ package io.pgrudder.core.backend;
 
 /**
  * The life of one server (PostgreSQL) connection. It changes only through
- * {@link ServerConnection#transitionTo(ServerState)}.
+ * the owning pool's {@code transition}, which also moves it between the pool's lists.
  */
 public enum ServerState {
     /** TCP connect in progress. */
