@@ -13,6 +13,7 @@ import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.backend.ReadyForQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -47,7 +49,15 @@ public final class Pool {
 
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final Set<ServerConnection> active = new HashSet<>();
+    /** Told to close, socket not closed yet: the backend still counts against pool_size. */
+    private final Set<ServerConnection> closing = new HashSet<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    /**
+     * What a server reports (ParameterStatus) once a given set of client settings is applied, so a
+     * transaction-mode client with settings seen before logs in without waiting for a server.
+     * Read and written from client loops, hence concurrent; bounded.
+     */
+    private final Map<Map<String, String>, Map<String, String>> reportedParameters = new ConcurrentHashMap<>();
     /** Connections being opened, each for one waiter. */
     private int connecting;
     private boolean closed;
@@ -77,7 +87,7 @@ public final class Pool {
                 return;
             }
             Waiter waiter = new Waiter(startupParameters, preferred, promise);
-            ServerConnection match = takeIdle(startupParameters);
+            ServerConnection match = takeIdle(startupParameters, preferred);
             if (match != null) {
                 handOut(match, waiter);
                 return;
@@ -95,30 +105,38 @@ public final class Pool {
     }
 
     /**
-     * Gives back a connection a client held. {@code reusable} says the client saw it finish every
-     * request it sent; it is then cleaned (ROLLBACK, DISCARD ALL) and reused, otherwise closed.
+     * Gives back a connection a client held. The plan says whether its state is known; a known one
+     * is cleaned as the plan says (ROLLBACK first when a transaction is open) and reused.
      */
-    public void release(ServerConnection server, boolean reusable) {
+    public void release(ServerConnection server, ReleasePlan plan) {
         onLoop(() -> {
             active.remove(server);
-            if (!reusable || closed || !server.channel().isActive() || expired(server)) {
+            if (!plan.reuse() || closed || !server.channel().isActive() || expired(server)) {
                 close(server);
+                return;
+            }
+            if (plan.cleanup().isEmpty() && server.transactionStatus() == ReadyForQuery.IDLE) {
+                toIdle(server);
                 return;
             }
             transition(server, ServerState.RESETTING);
             active.add(server);
-            ServerReset.start(server, settings.resetTimeout(), clean -> onLoop(() -> {
+            ServerReset.start(server, plan.cleanup(), settings.resetTimeout(), clean -> onLoop(() -> {
                 active.remove(server);
                 if (clean && !closed) {
-                    server.touch();
-                    transition(server, ServerState.IDLE);
-                    idle.addLast(server);
-                    serveWaiters();
+                    toIdle(server);
                 } else {
                     close(server);
                 }
             }));
         });
+    }
+
+    private void toIdle(ServerConnection server) {
+        server.touch();
+        transition(server, ServerState.IDLE);
+        idle.addLast(server);
+        serveWaiters();
     }
 
     /**
@@ -145,6 +163,18 @@ public final class Pool {
         return done;
     }
 
+    /** The ParameterStatus set a server reported for these client settings, or null if never seen. */
+    public Map<String, String> reportedParameters(Map<String, String> clientSettings) {
+        return reportedParameters.get(clientSettings);
+    }
+
+    public void reportedParameters(Map<String, String> clientSettings, Map<String, String> reported) {
+        if (reportedParameters.size() >= 1024) {
+            reportedParameters.clear();
+        }
+        reportedParameters.put(clientSettings, Map.copyOf(reported));
+    }
+
     /** A point-in-time view of the pool, taken on its loop. */
     public Future<PoolStats> stats() {
         Promise<PoolStats> p = loop.newPromise();
@@ -166,7 +196,12 @@ public final class Pool {
         }
     }
 
-    private ServerConnection takeIdle(Map<String, String> startupParameters) {
+    /**
+     * An idle connection opened with these startup parameters, preferring one on the client's own
+     * event loop (then client and server share a thread and relaying needs no hand-over).
+     */
+    private ServerConnection takeIdle(Map<String, String> startupParameters, EventLoop preferred) {
+        ServerConnection fallback = null;
         for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
             ServerConnection server = it.next();
             if (!server.channel().isActive()) {
@@ -175,22 +210,32 @@ public final class Pool {
                 continue;
             }
             if (server.startupParameters().equals(startupParameters)) {
-                it.remove();
-                return server;
+                if (server.channel().eventLoop() == preferred) {
+                    it.remove();
+                    return server;
+                }
+                if (fallback == null) {
+                    fallback = server;
+                }
             }
         }
-        return null;
+        if (fallback != null) {
+            idle.remove(fallback);
+        }
+        return fallback;
     }
 
     /** Opens connections for waiters while there is room; makes room by closing mismatched idle ones. */
     private void grow() {
+        waiters.removeIf(w -> w.promise.isDone());
         while (connecting < waiters.size()) {
             if (size() >= settings.poolSize()) {
-                ServerConnection victim = idle.pollFirst();
-                if (victim == null) {
-                    return;
+                // Full: close one idle connection that fits nobody waiting, and open the new one only
+                // when its backend is gone (closedByPeer calls back here), so pool_size is never exceeded.
+                if (closing.isEmpty() && !idle.isEmpty()) {
+                    close(idle.peekFirst());
                 }
-                close(victim);
+                return;
             }
             Waiter waiter = nthWaiter(connecting);
             open(waiter.startupParameters, waiter.preferred);
@@ -219,8 +264,9 @@ public final class Pool {
             ServerConnection server = f.getNow();
             server.channel().closeFuture().addListener(c -> onLoop(() -> closedByPeer(server)));
             log.debug("{}: opened {}", settings, server);
-            if (closed) {
+            if (closed || !server.channel().isActive()) {
                 close(server);
+                serveWaiters();
                 return;
             }
             transition(server, ServerState.IDLE);
@@ -248,7 +294,7 @@ public final class Pool {
                 it.remove();
                 continue;
             }
-            ServerConnection match = takeIdle(waiter.startupParameters);
+            ServerConnection match = takeIdle(waiter.startupParameters, waiter.preferred);
             if (match != null) {
                 it.remove();
                 handOut(match, waiter);
@@ -296,6 +342,7 @@ public final class Pool {
         if (server.state() != ServerState.CLOSED) {
             idle.remove(server);
             active.remove(server);
+            closing.remove(server);
             transition(server, ServerState.CLOSED);
             serveWaiters();
         }
@@ -305,12 +352,14 @@ public final class Pool {
         idle.remove(server);
         if (server.state() != ServerState.CLOSED && server.state() != ServerState.CLOSING) {
             transition(server, ServerState.CLOSING);
+            active.remove(server);
+            closing.add(server);
             server.channel().close();
         }
     }
 
     private int size() {
-        return idle.size() + active.size() + connecting;
+        return idle.size() + active.size() + closing.size() + connecting;
     }
 
     /** The one place a server connection changes state. */
