@@ -1,11 +1,13 @@
 package io.pgrudder.core.client;
 
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which client session a BackendKeyData we issued belongs to. A CancelRequest arrives on a new
- * connection, on any event loop, so this map is concurrent.
+ * The BackendKeyData pgrudder gave its clients and whom each belongs to. A CancelRequest arrives
+ * on a new connection, on any event loop, so this map is concurrent. Secrets are always ours;
+ * the process id is the real backend's in session mode and one of ours in transaction mode.
  */
 public final class CancelRegistry {
     /** What a cancel is forwarded to. */
@@ -13,10 +15,28 @@ public final class CancelRegistry {
         void cancel();
     }
 
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final Map<CancelKey, Cancellable> sessions = new ConcurrentHashMap<>();
 
-    public void register(CancelKey key, Cancellable session) {
-        sessions.put(key, session);
+    /** A key with a process id of our own (positive, like a real pid), unique among live keys. */
+    public CancelKey register(Cancellable session) {
+        while (true) {
+            CancelKey key = new CancelKey(1 + RANDOM.nextInt(Integer.MAX_VALUE - 1), secret());
+            if (sessions.putIfAbsent(key, session) == null) {
+                return key;
+            }
+        }
+    }
+
+    /** A key carrying a real backend's process id. */
+    public CancelKey register(int processId, Cancellable session) {
+        while (true) {
+            CancelKey key = new CancelKey(processId, secret());
+            if (sessions.putIfAbsent(key, session) == null) {
+                return key;
+            }
+        }
     }
 
     public void unregister(CancelKey key, Cancellable session) {
@@ -35,5 +55,11 @@ public final class CancelRegistry {
 
     public int size() {
         return sessions.size();
+    }
+
+    private static byte[] secret() {
+        byte[] secret = new byte[4];
+        RANDOM.nextBytes(secret);
+        return secret;
     }
 }

@@ -11,6 +11,11 @@ public final class ClientErrors {
     private ClientErrors() {
     }
 
+    /** The PgException a decoder threw is wrapped in a DecoderException by Netty. */
+    public static Throwable unwrap(Throwable cause) {
+        return cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    }
+
     public static ByteBuf encode(Channel channel, PgException e) {
         ByteBuf out = channel.alloc().buffer();
         ErrorResponse.from(e).encode(out);

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.protocol.PgException;
@@ -61,8 +60,12 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void negotiateTls(ChannelHandlerContext ctx) {
+        if (tlsDone) {
+            fail(ctx, PgException.protocolViolation("SSLRequest received on a connection that already uses TLS"));
+            return;
+        }
         expectAnotherPacket(ctx);
-        if (pooler.clientTls() == null || tlsDone) {
+        if (pooler.clientTls() == null) {
             ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[]{NO}));
             return;
         }
@@ -125,7 +128,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = ClientErrors.unwrap(cause);
         if (root instanceof PgException pg) {
             fail(ctx, pg);
         } else {

@@ -1,0 +1,61 @@
+package io.pgrudder.core.client;
+
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * Session state a client can leave on a shared server connection that the pooler does not carry
+ * over, and the statement that removes it (pgcat's cleanup_server_connections, done only when
+ * needed). The order is the order they run in.
+ */
+enum Cleanup {
+    /** A SET of anything, SET ROLE, SET SESSION AUTHORIZATION, or a client's own RESET. */
+    SETTINGS("RESET ALL"),
+    ROLE("RESET ROLE"),
+    /** SQL-level PREPARE. */
+    PREPARED_STATEMENTS("DEALLOCATE ALL"),
+    LISTEN("UNLISTEN *"),
+    /** Cursors declared WITH HOLD outlive their transaction. */
+    CURSORS("CLOSE ALL"),
+    /** Session-level advisory locks (pg_advisory_lock and friends, not the _xact_ ones). */
+    ADVISORY_LOCKS("SELECT pg_catalog.pg_advisory_unlock_all()"),
+    TEMP_TABLES("DISCARD TEMP");
+
+    private final String sql;
+
+    Cleanup(String sql) {
+        this.sql = sql;
+    }
+
+    String sql() {
+        return sql;
+    }
+
+    /** The cleanup a CommandComplete tag calls for, or null. */
+    static Cleanup forCommandTag(String tag) {
+        if (tag.equals("SET") || tag.equals("RESET")) {
+            return SETTINGS;
+        }
+        if (tag.equals("PREPARE")) {
+            return PREPARED_STATEMENTS;
+        }
+        if (tag.equals("LISTEN")) {
+            return LISTEN;
+        }
+        if (tag.equals("DECLARE CURSOR")) {
+            return CURSORS;
+        }
+        if (tag.equals("CREATE TABLE")) {
+            return TEMP_TABLES;
+        }
+        return null;
+    }
+
+    static List<String> statements(EnumSet<Cleanup> needed) {
+        EnumSet<Cleanup> all = EnumSet.copyOf(needed);
+        if (all.contains(SETTINGS)) {
+            all.add(ROLE);
+        }
+        return all.stream().map(Cleanup::sql).toList();
+    }
+}

@@ -1,0 +1,124 @@
+package io.pgrudder.core.client;
+
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.SqlState;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The session settings a client asked for: its startup parameters (minus user, database and
+ * protocol options), with {@code options}' {@code -c name=value} switches taken apart, plus what
+ * the server reported after the client's own SETs. Keys are GUC names in lower case (GUC names
+ * are case-insensitive); each value remembers the spelling the client used.
+ */
+final class ClientParameters {
+    /** Startup parameters that are not settings. */
+    private static final List<String> NOT_SETTINGS = List.of("user", "database", "replication", "options");
+
+    record Setting(String name, String value) {
+    }
+
+    static final String APPLICATION_NAME = "application_name";
+
+    private final Map<String, Setting> settings = new LinkedHashMap<>();
+
+    static ClientParameters fromStartup(Map<String, String> startup) {
+        ClientParameters p = new ClientParameters();
+        startup.forEach((name, value) -> {
+            if (!NOT_SETTINGS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith("_pq_.")) {
+                p.put(name, value);
+            }
+        });
+        String options = startup.get("options");
+        if (options != null) {
+            parseOptions(options).forEach(p::put);
+        }
+        return p;
+    }
+
+    void put(String name, String value) {
+        settings.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
+    }
+
+    /**
+     * Lower-case name to value, without application_name (the server reports that one verbatim):
+     * equal for two clients whose settings make a server report the same ParameterStatus set.
+     */
+    Map<String, String> reportKey() {
+        Map<String, String> key = new java.util.HashMap<>();
+        settings.forEach((k, v) -> key.put(k, v.value()));
+        key.remove(APPLICATION_NAME);
+        return Map.copyOf(key);
+    }
+
+    /** The application_name the client asked for, or null. */
+    String applicationName() {
+        Setting s = settings.get(APPLICATION_NAME);
+        return s == null ? null : s.value();
+    }
+
+    Map<String, Setting> all() {
+        return Collections.unmodifiableMap(settings);
+    }
+
+    /**
+     * Splits a libpq {@code options} string: switches separated by spaces, a backslash escapes the
+     * next character; {@code -c name=value}, {@code -cname=value} and {@code --name=value} set a GUC.
+     */
+    static Map<String, String> parseOptions(String options) {
+        List<String> words = new java.util.ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean escaped = false;
+        for (int i = 0; i < options.length(); i++) {
+            char c = options.charAt(i);
+            if (escaped) {
+                word.append(c);
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (Character.isWhitespace(c)) {
+                if (!word.isEmpty()) {
+                    words.add(word.toString());
+                    word.setLength(0);
+                }
+            } else {
+                word.append(c);
+            }
+        }
+        if (!word.isEmpty()) {
+            words.add(word.toString());
+        }
+        Map<String, String> gucs = new LinkedHashMap<>();
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            String assignment;
+            if (w.equals("-c")) {
+                if (++i >= words.size()) {
+                    throw invalid(options);
+                }
+                assignment = words.get(i);
+            } else if (w.startsWith("-c")) {
+                assignment = w.substring(2);
+            } else if (w.startsWith("--")) {
+                assignment = w.substring(2);
+            } else {
+                throw invalid(options);
+            }
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                throw invalid(options);
+            }
+            gucs.put(assignment.substring(0, eq).replace('-', '_'), assignment.substring(eq + 1));
+        }
+        return gucs;
+    }
+
+    private static PgException invalid(String options) {
+        return PgException.fatal(SqlState.PROTOCOL_VIOLATION,
+                "invalid command-line argument for server process in options: " + options);
+    }
+}
