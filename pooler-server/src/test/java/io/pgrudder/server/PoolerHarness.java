@@ -30,6 +30,11 @@ final class PoolerHarness implements AutoCloseable {
     }
 
     static PoolerHarness start(PostgresServer postgres, String poolExtra, int poolSize, String generalExtra) throws Exception {
+        return start(postgres, "session", poolExtra, poolSize, generalExtra);
+    }
+
+    static PoolerHarness start(PostgresServer postgres, String poolMode, String poolExtra, int poolSize,
+                               String generalExtra) throws Exception {
         int port = freePort();
         String toml = """
                 [general]
@@ -37,11 +42,10 @@ final class PoolerHarness implements AutoCloseable {
                 port = %d
                 admin_username = "admin"
                 admin_password = "admin-secret"
-                connect_timeout = 1000
                 %s
 
                 [pools.testdb]
-                pool_mode = "session"
+                pool_mode = "%s"
                 %s
 
                 [pools.testdb.users.0]
@@ -76,7 +80,8 @@ final class PoolerHarness implements AutoCloseable {
                 [pools.aliasdb.shards.0]
                 database = "testdb"
                 servers = [["%s", %d, "primary"]]
-                """.formatted(port, generalExtra, poolExtra, poolSize, poolSize, poolSize,
+                """.formatted(port, generalExtra.contains("connect_timeout") ? generalExtra
+                        : "connect_timeout = 1000\n" + generalExtra, poolMode, poolExtra, poolSize, poolSize, poolSize,
                 postgres.host(), postgres.port(), postgres.host(), postgres.port());
         PoolerConfig config = ConfigLoader.parse(toml, Path.of("test-pgcat.toml"), Map.of());
         return new PoolerHarness(postgres, PgrudderServer.start(config), port);

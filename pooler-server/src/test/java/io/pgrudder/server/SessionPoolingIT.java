@@ -94,6 +94,7 @@ class SessionPoolingIT {
             s.execute("PREPARE leftover_stmt AS SELECT 1");
             s.execute("LISTEN leftover_channel");
         }
+        awaitCleaned(pid);
         try (Connection c = harness.connect("md5user", "md5pass"); Statement s = c.createStatement()) {
             assertEquals(pid, ((PGConnection) c).getBackendPID(), "the cleaned server connection is reused");
             assertNotEquals("77MB", scalar(c, "SHOW work_mem"));
@@ -108,11 +109,15 @@ class SessionPoolingIT {
         try (Connection c = harness.postgres.connect("testdb", "postgres", null); Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS left_open; CREATE TABLE left_open(i int); GRANT ALL ON left_open TO md5user");
         }
+        int pid;
         try (Connection c = harness.connect("md5user", "md5pass")) {
+            pid = ((PGConnection) c).getBackendPID();
             c.setAutoCommit(false);
             c.createStatement().execute("INSERT INTO left_open VALUES (1)");
         }
+        awaitCleaned(pid);
         try (Connection c = harness.connect("md5user", "md5pass")) {
+            assertEquals(pid, ((PGConnection) c).getBackendPID(), "rolled back and reused, not closed");
             assertEquals("0", scalar(c, "SELECT count(*) FROM left_open"));
             assertEquals("idle", scalar(c, "SELECT coalesce(max(state), 'idle') FROM pg_stat_activity "
                     + "WHERE usename = 'md5user' AND pid <> pg_backend_pid() AND state LIKE 'idle in%'"));
@@ -284,6 +289,14 @@ class SessionPoolingIT {
             assertFalse(waiting.isDone(), "the third client waits for a free connection");
             a.close();
             assertEquals("got one", waiting.get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Waits until the pool has cleaned the backend a client left (its last statement was DISCARD ALL). */
+    private void awaitCleaned(int pid) throws Exception {
+        try (Connection direct = harness.postgres.connect("testdb", "postgres", null)) {
+            waitFor(direct, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid
+                    + " AND state = 'idle' AND query = 'DISCARD ALL'", "1");
         }
     }
 
