@@ -198,11 +198,15 @@ class RuntimeImageIT {
             if (!pooler.isAlive()) {
                 throw new AssertionError("pgrudder exited with " + pooler.exitValue() + ":\n" + read(log));
             }
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
+            // The "listening on" line comes right after the bind: wait for both.
+            if (read(log).contains("listening on")) {
+                try (Socket ignored = new Socket("127.0.0.1", port)) {
+                    return;
+                } catch (IOException notYet) {
+                    // bound but not accepting yet
+                }
             }
+            Thread.sleep(100);
         }
         throw new AssertionError("pgrudder did not listen on " + port + " within 30 s:\n" + read(log));
     }
