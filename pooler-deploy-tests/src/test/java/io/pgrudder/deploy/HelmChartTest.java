@@ -2,6 +2,7 @@ package io.pgrudder.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -301,6 +302,32 @@ class HelmChartTest {
         assertEquals("pgrudder-passwords", chart.container().at("/envFrom/0/secretRef/name").asText());
         assertTrue(chart.find("ServiceMonitor").isPresent());
         assertEquals(RenderedChart.render(Checkout.chart().resolve("values-ha.yaml")).text(), chart.text());
+    }
+
+    @Test
+    void notesTellHowToConnectAndWhatIsMissing() {
+        String defaults = notes();
+        assertTrue(defaults.contains("host=" + RenderedChart.FULLNAME + "." + RenderedChart.NAMESPACE + ".svc port=6432"), defaults);
+        assertTrue(defaults.contains("terminationGracePeriodSeconds=80"), defaults);
+        assertTrue(defaults.contains("WARNING: no Secret is configured"), defaults);
+        assertTrue(defaults.contains("a rolling update needs 3 schedulable"), defaults);
+
+        String ha = notes(Checkout.chart().resolve("values-ha.yaml"));
+        assertFalse(ha.contains("WARNING"), ha);
+        assertTrue(ha.contains("scraped through the ServiceMonitor"), ha);
+    }
+
+    /** What {@code helm install} prints (client-only dry run: no cluster), NOTES.txt included. */
+    private static String notes(Path... valuesFiles) {
+        InstallCommand install = new Helm(Checkout.chart()).install()
+                .withName(RenderedChart.RELEASE)
+                .withNamespace(RenderedChart.NAMESPACE)
+                .clientOnly()
+                .dryRun();
+        for (Path file : valuesFiles) {
+            install = install.withValuesFile(file);
+        }
+        return install.call().getOutput();
     }
 
     @Test
