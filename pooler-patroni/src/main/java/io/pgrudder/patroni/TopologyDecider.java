@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 
 import io.pgrudder.core.topology.Member;
 import io.pgrudder.core.topology.MemberRole;
+import io.pgrudder.core.topology.PollResult;
 import io.pgrudder.core.topology.Topology;
 
 /**
@@ -25,8 +26,10 @@ import io.pgrudder.core.topology.Topology;
  *       vote, so it cannot move the leader.</li>
  *   <li>The candidate must be confirmed by its own {@code /patroni}: role {@code master}
  *       (Patroni 3.x) or {@code primary} (4.x) and state {@code running}. If its answer
- *       disagrees, there is no leader. If its own API did not answer, the candidate stays leader
- *       only if it already was in {@code previous} (the DCS still says it holds the lock).</li>
+ *       disagrees, there is no leader. If its own API timed out (a slow or frozen Patroni), the
+ *       candidate stays leader only if it already was in {@code previous}: the DCS still says
+ *       it holds the lock, and one slow answer must not flush the pool. A refused or closed
+ *       connection means Patroni itself is gone: no leader, writes wait for the election.</li>
  *   <li>Any other member whose own {@code /patroni} claims to be a running primary means two
  *       primaries: no leader until that is resolved.</li>
  *   <li>{@code standby_leader} never takes writes.</li>
@@ -99,7 +102,8 @@ public final class TopologyDecider {
                     noLeaderReason = Optional.of(candidate.get() + "'s own /patroni says role " + status.role()
                             + ", state " + status.state());
                 }
-            } else if (previous.leaderName().equals(candidate)) {
+            } else if (previous.leaderName().equals(candidate)
+                    && own.nodeResult().kind() == PollResult.Kind.TIMEOUT) {
                 leader = candidate;
             } else {
                 noLeaderReason = Optional.of(candidate.get() + " is not confirmed by its own /patroni: "

@@ -108,12 +108,25 @@ class TopologyDeciderTest {
     }
 
     @Test
-    void killedLeaderStillHoldingTheLockStaysLeaderOnlyIfItAlreadyWas() {
+    void killedLeaderStillHoldingTheLockIsNoLeader() {
         Topology before = decide("patroni-3.0.2/switchover-done");
-        List<MemberPoll> killed = Captured.round("patroni-3.0.2/leader-killed");
-        assertEquals(Optional.of("node2"), leaderOf(decide(killed, before).topology()));
+        TopologyDecider.Decision d = decide(Captured.round("patroni-3.0.2/leader-killed"), before);
+        assertEquals(Optional.empty(), leaderOf(d.topology()));
+        assertTrue(d.noLeaderReason().orElseThrow().contains("node2 is not confirmed by its own /patroni: REFUSED"),
+                d.noLeaderReason().toString());
+    }
 
-        TopologyDecider.Decision cold = decide(killed, NOTHING);
+    @Test
+    void leaderWhoseApiTimesOutStaysLeaderOnlyIfItAlreadyWas() {
+        Topology before = decide("patroni-3.0.2/switchover-done");
+        List<MemberPoll> slow = Captured.with(Captured.round("patroni-3.0.2/leader-killed"), 2,
+                Captured.failed(2, PollResult.timeout("no answer in 500 ms")));
+        Topology t = decide(slow, before).topology();
+        assertEquals(Optional.of("node2"), leaderOf(t));
+        assertEquals(PollResult.Kind.TIMEOUT, t.leader().orElseThrow().lastPoll().kind());
+        assertEquals(before.leaderSince(), t.leaderSince());
+
+        TopologyDecider.Decision cold = decide(slow, NOTHING);
         assertEquals(Optional.empty(), leaderOf(cold.topology()));
         assertTrue(cold.noLeaderReason().orElseThrow().contains("not confirmed"), cold.noLeaderReason().toString());
     }
@@ -201,10 +214,10 @@ class TopologyDeciderTest {
         round = Captured.with(round, 2, Captured.poll(Captured.ADDRESSES.get(1),
                 Captured.read("patroni-3.0.2/noloadbalance/cluster-node2.json"),
                 Captured.read("patroni-3.0.2/normal/patroni-node2.json")));
-        round = Captured.with(round, 1, Captured.failed(1, PollResult.refused("connection refused")));
+        round = Captured.with(round, 1, Captured.failed(1, PollResult.timeout("no answer in 500 ms")));
         round = Captured.with(round, 3, Captured.failed(3, PollResult.refused("connection refused")));
         Topology t = decide(round, decide("patroni-3.0.2/normal")).topology();
-        assertEquals(Optional.of("node1"), leaderOf(t), "node1 was leader and the only view still says so");
+        assertEquals(Optional.of("node1"), leaderOf(t), "node1 was leader, is slow, and the only view says so");
         assertTrue(t.member("node3").orElseThrow().noLoadBalance());
         assertEquals(List.of("node2"), t.healthyReplicas(0).stream().map(Member::name).toList());
     }
