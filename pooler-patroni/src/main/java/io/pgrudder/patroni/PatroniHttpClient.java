@@ -1,0 +1,159 @@
+package io.pgrudder.patroni;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+
+import io.pgrudder.core.topology.PollResult;
+
+/**
+ * A tiny non-blocking HTTP/1.1 GET client for Patroni's REST API: one connection per request
+ * ({@code Connection: close}; Patroni answers HTTP/1.0 and closes anyway), a hard deadline per
+ * request covering connect, send and receive, and every failure mapped to a {@link PollResult}.
+ * The returned future completes on the channel's event loop; callers must not block there.
+ */
+final class PatroniHttpClient {
+
+    static final int MAX_BODY = 1 << 20;
+
+    private final Bootstrap bootstrap;
+    private final Optional<SslContext> ssl;
+    private final long timeoutMillis;
+
+    PatroniHttpClient(EventLoopGroup group, Class<? extends Channel> channelType, Optional<SslContext> ssl,
+            Duration timeout) {
+        this.ssl = ssl;
+        this.timeoutMillis = Math.max(1, timeout.toMillis());
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+                .option(ChannelOption.TCP_NODELAY, true);
+    }
+
+    CompletableFuture<HttpOutcome> get(String host, int port, String path) {
+        CompletableFuture<HttpOutcome> outcome = new CompletableFuture<>();
+        Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ChannelPipeline p = ch.pipeline();
+                ssl.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc(), host, port)));
+                p.addLast("http", new HttpClientCodec());
+                p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+                p.addLast("answer", new AnswerHandler(outcome));
+            }
+        });
+        ChannelFuture connect = b.connect(host, port);
+        Channel channel = connect.channel();
+        var deadline = channel.eventLoop().schedule(() -> {
+            outcome.complete(HttpOutcome.failed(PollResult.timeout("no answer in " + timeoutMillis + " ms")));
+            channel.close();
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        outcome.whenComplete((o, e) -> {
+            deadline.cancel(false);
+            channel.close();
+        });
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                outcome.complete(HttpOutcome.failed(connectFailure(f.cause())));
+                return;
+            }
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            request.headers()
+                    .set(HttpHeaderNames.HOST, host.contains(":") ? "[" + host + "]:" + port : host + ":" + port)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                    .set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON)
+                    .set(HttpHeaderNames.USER_AGENT, "pgrudder");
+            channel.writeAndFlush(request).addListener(w -> {
+                if (!w.isSuccess()) {
+                    outcome.complete(HttpOutcome.failed(PollResult.closed("write failed: " + brief(w.cause()))));
+                }
+            });
+        });
+        return outcome;
+    }
+
+    private static PollResult connectFailure(Throwable cause) {
+        if (cause instanceof ConnectTimeoutException) {
+            return PollResult.timeout("connect timed out");
+        }
+        if (cause instanceof ConnectException) {
+            return PollResult.refused("connection refused");
+        }
+        return PollResult.closed("connect failed: " + brief(cause));
+    }
+
+    static String brief(Throwable t) {
+        String message = t.getMessage();
+        return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    }
+
+    /** Turns the one aggregated response (or its absence) into the outcome. */
+    private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private final CompletableFuture<HttpOutcome> outcome;
+
+        AnswerHandler(CompletableFuture<HttpOutcome> outcome) {
+            this.outcome = outcome;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                outcome.complete(HttpOutcome.failed(PollResult.badResponse("not HTTP: "
+                        + brief(response.decoderResult().cause()))));
+            } else if (!response.status().equals(HttpResponseStatus.OK)) {
+                outcome.complete(HttpOutcome.failed(PollResult.badResponse("HTTP " + response.status().code())));
+            } else {
+                outcome.complete(HttpOutcome.ok(response.content().toString(StandardCharsets.UTF_8)));
+            }
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            outcome.complete(HttpOutcome.failed(PollResult.closed("closed before a complete answer")));
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            PollResult result;
+            if (cause instanceof TooLongFrameException) {
+                result = PollResult.badResponse("answer larger than " + MAX_BODY + " bytes");
+            } else if (cause instanceof DecoderException && !(cause.getCause() instanceof IOException)) {
+                result = PollResult.badResponse("not HTTP: " + brief(cause));
+            } else {
+                result = PollResult.closed(brief(cause));
+            }
+            outcome.complete(HttpOutcome.failed(result));
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,579 @@
+package io.pgrudder.patroni.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A real three-node Patroni cluster on loopback, from the Debian packages {@code patroni} and
+ * {@code etcd-server} (installed by {@code .ci/run}; this class installs nothing):
+ * etcd on 127.0.0.10:2379, and node1..node3 on 127.0.0.11..13, each with PostgreSQL on port
+ * 5432 and the REST API on port 8008. Everything lives in one temp dir; every process it starts
+ * it stops by PID ({@link #close()}, with a JVM shutdown hook as a safety net).
+ *
+ * <p>Timing is short for tests: ttl 10 s, loop_wait 1 s, retry_timeout 4 s
+ * (loop_wait + 2 × retry_timeout ≤ ttl, as Patroni's docs require).
+ */
+public final class PatroniCluster implements AutoCloseable {
+
+    public static final String SCOPE = "demo";
+    public static final String ETCD_HOST = "127.0.0.10";
+    public static final int PG_PORT = 5432;
+    public static final int API_PORT = 8008;
+    public static final String SUPERUSER = "postgres";
+    public static final String SUPERUSER_PASSWORD = "postgres";
+    public static final String APP_USER = "app";
+    public static final String APP_PASSWORD = "app";
+
+    private static final Logger log = LoggerFactory.getLogger(PatroniCluster.class);
+    private static final List<String> NODES = List.of("node1", "node2", "node3");
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path baseDir;
+    private final Path binDir;
+    private final Map<String, Process> patroni = new LinkedHashMap<>();
+    private final List<Long> postmasters = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private Process etcd;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private PatroniCluster(Path baseDir, Path binDir) {
+        this.baseDir = baseDir;
+        this.binDir = binDir;
+        this.shutdownHook = new Thread(this::closeQuietly, "patroni-cluster-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Starts etcd and three nodes; returns once node1 leads and both replicas stream. */
+    public static PatroniCluster start() {
+        requireTools();
+        requireFreeAddresses();
+        Path binDir = postgresBinDir();
+        Path baseDir = createBaseDir();
+        PatroniCluster cluster = new PatroniCluster(baseDir, binDir);
+        try {
+            cluster.startEtcd();
+            cluster.startNode("node1");
+            cluster.awaitLeader(Duration.ofSeconds(90));
+            cluster.startNode("node2");
+            cluster.startNode("node3");
+            cluster.awaitHealthy(Duration.ofSeconds(120));
+            log.info("Patroni cluster {} up in {}: leader {}", SCOPE, baseDir, cluster.leader().orElse("?"));
+            return cluster;
+        } catch (RuntimeException e) {
+            log.error("Patroni cluster did not come up; logs in {}:\n{}", baseDir, cluster.logTails());
+            cluster.close();
+            throw e;
+        }
+    }
+
+    public static String host(String node) {
+        return "127.0.0." + (10 + NODES.indexOf(requireNode(node)) + 1);
+    }
+
+    public static List<String> nodes() {
+        return NODES;
+    }
+
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    /** JDBC URL of one node's PostgreSQL. */
+    public static String jdbcUrl(String node, String database) {
+        return "jdbc:postgresql://" + host(node) + ":" + PG_PORT + "/" + database;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** GET {@code path} on one node's REST API; empty when it does not answer 200 with JSON. */
+    public Optional<JsonNode> api(String node, String path) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create("http://" + host(node) + ":" + API_PORT + path))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body())) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The running leader according to the first node whose /cluster answers. */
+    public Optional<String> leader() {
+        for (String node : NODES) {
+            Optional<JsonNode> cluster = api(node, "/cluster");
+            if (cluster.isPresent()) {
+                for (JsonNode m : cluster.get().path("members")) {
+                    if ("leader".equals(m.path("role").asText()) && "running".equals(m.path("state").asText())) {
+                        return Optional.of(m.path("name").asText());
+                    }
+                }
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    public String awaitLeader(Duration timeout) {
+        return awaitLeader(l -> true, timeout);
+    }
+
+    /** Waits until the running leader satisfies {@code accept}, confirmed by its own /patroni. */
+    public String awaitLeader(Predicate<String> accept, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            Optional<String> leader = leader().filter(accept).filter(l -> api(l, "/patroni")
+                    .map(p -> p.path("state").asText().equals("running")
+                            && List.of("master", "primary").contains(p.path("role").asText()))
+                    .orElse(false));
+            if (leader.isPresent()) {
+                return leader.get();
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("no acceptable leader within " + timeout + "; last /cluster: "
+                        + NODES.stream().map(n -> n + "=" + api(n, "/cluster").map(JsonNode::toString).orElse("-"))
+                        .toList());
+            }
+            OsProcesses.sleep(250);
+        }
+    }
+
+    /** Waits until there is a leader and every other node is a running replica with a known lag. */
+    public void awaitHealthy(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            String leader = awaitLeader(Duration.between(Instant.now(), deadline).plusSeconds(1));
+            Optional<JsonNode> cluster = api(leader, "/cluster");
+            long healthyReplicas = cluster.map(c -> Stream.of(c.path("members")).flatMap(ms -> {
+                List<JsonNode> list = new ArrayList<>();
+                ms.forEach(list::add);
+                return list.stream();
+            }).filter(m -> !"leader".equals(m.path("role").asText()))
+                    .filter(m -> List.of("running", "streaming").contains(m.path("state").asText()))
+                    .filter(m -> m.path("lag").isIntegralNumber())
+                    .count()).orElse(0L);
+            if (healthyReplicas == NODES.size() - 1) {
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("replicas not streaming within " + timeout + ": "
+                        + cluster.map(JsonNode::toString).orElse("-"));
+            }
+            OsProcesses.sleep(250);
+        }
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    /** {@code patronictl switchover --leader <current> --candidate <candidate> --force}. */
+    public void switchover(String candidate) {
+        requireNode(candidate);
+        String leader = leader().orElseThrow(() -> new IllegalStateException("no leader to switch over from"));
+        OsProcesses.Result result = OsProcesses.run(List.of("patronictl", "-c", config(leader).toString(),
+                        "switchover", "--leader", leader, "--candidate", candidate, "--force"),
+                baseDir, env(), Duration.ofSeconds(90));
+        if (!result.ok()) {
+            throw new IllegalStateException("patronictl switchover failed (exit " + result.exitCode() + "):\n"
+                    + result.output());
+        }
+        log.info("switchover {} -> {} requested", leader, candidate);
+    }
+
+    /** kill -9 of the current leader's Patroni and its postmaster; returns the old leader's name. */
+    public String killLeader() {
+        String leader = awaitLeader(Duration.ofSeconds(30));
+        Optional<Long> postmaster = postmasterPid(leader);
+        Process p = patroni.get(leader);
+        if (p != null) {
+            OsProcesses.signal(p.pid(), "KILL");
+            OsProcesses.waitGone(p.pid(), Duration.ofSeconds(10));
+        }
+        postmaster.ifPresent(pid -> {
+            OsProcesses.signal(pid, "KILL");
+            OsProcesses.waitGone(pid, Duration.ofSeconds(10));
+        });
+        log.info("killed leader {} (patroni pid {}, postmaster pid {})", leader,
+                p == null ? "-" : p.pid(), postmaster.map(String::valueOf).orElse("-"));
+        return leader;
+    }
+
+    /** Freezes a node's Patroni (SIGSTOP): its API stops answering, PostgreSQL keeps running. */
+    public void stopApi(String node) {
+        OsProcesses.signal(patroniProcess(node).pid(), "STOP");
+    }
+
+    /** Thaws a node frozen by {@link #stopApi(String)} (SIGCONT). */
+    public void startApi(String node) {
+        OsProcesses.signal(patroniProcess(node).pid(), "CONT");
+    }
+
+    /** Stops a node's Patroni by PID (SIGTERM; Patroni stops its PostgreSQL too). */
+    public void stop(String node) {
+        Process p = patroni.remove(requireNode(node));
+        if (p != null) {
+            Optional<Long> postmaster = postmasterPid(node);
+            OsProcesses.stop(p.pid(), STOP_GRACE);
+            postmaster.ifPresent(pid -> stopPostmaster(pid));
+        }
+    }
+
+    /** Starts a stopped node again with the same configuration and data directory. */
+    public void start(String node) {
+        if (patroni.containsKey(requireNode(node)) && patroni.get(node).isAlive()) {
+            throw new IllegalStateException(node + " is running");
+        }
+        startNode(node);
+    }
+
+    /** Stops and starts one node's Patroni (and with it PostgreSQL). */
+    public void restart(String node) {
+        stop(node);
+        start(node);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Map.Entry<String, Process> e : patroni.entrySet()) {
+            postmasterPid(e.getKey()).ifPresent(postmasters::add);
+            OsProcesses.stop(e.getValue().pid(), STOP_GRACE);
+        }
+        for (String node : NODES) {
+            postmasterPid(node).ifPresent(postmasters::add);
+        }
+        postmasters.stream().distinct().forEach(this::stopPostmaster);
+        if (etcd != null) {
+            OsProcesses.stop(etcd.pid(), STOP_GRACE);
+        }
+        patroni.clear();
+        deleteTree(baseDir);
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // called from the hook itself
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            log.warn("closing the Patroni cluster failed", e);
+        }
+    }
+
+    /** Stops a postmaster by PID, but only if that PID still runs one of our data directories. */
+    private void stopPostmaster(long pid) {
+        if (OsProcesses.commandLine(pid).map(c -> c.contains(baseDir.toString())).orElse(false)) {
+            OsProcesses.stop(pid, STOP_GRACE);
+        }
+    }
+
+    private Optional<Long> postmasterPid(String node) {
+        Path pidFile = nodeDir(node).resolve("data/postmaster.pid");
+        try {
+            String first = Files.readAllLines(pidFile, StandardCharsets.US_ASCII).get(0).trim();
+            long pid = Long.parseLong(first);
+            return OsProcesses.alive(pid) ? Optional.of(pid) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Process patroniProcess(String node) {
+        Process p = patroni.get(requireNode(node));
+        if (p == null || !p.isAlive()) {
+            throw new IllegalStateException(node + "'s Patroni is not running");
+        }
+        return p;
+    }
+
+    private void startEtcd() {
+        Path dir = baseDir.resolve("etcd");
+        mkdirPrivate(dir);
+        String client = "http://" + ETCD_HOST + ":2379";
+        String peer = "http://" + ETCD_HOST + ":2380";
+        etcd = OsProcesses.startDaemon(List.of("etcd", "--name", "etcd0", "--data-dir", dir.resolve("data").toString(),
+                        "--listen-client-urls", client, "--advertise-client-urls", client,
+                        "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                        "--initial-cluster", "etcd0=" + peer, "--initial-cluster-state", "new"),
+                baseDir, baseDir.resolve("etcd.log"), env());
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (true) {
+            try {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(client + "/health"))
+                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && health.body().contains("true")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+            if (!etcd.isAlive() || Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("etcd did not become healthy");
+            }
+            OsProcesses.sleep(100);
+        }
+    }
+
+    private void startNode(String node) {
+        Path dir = nodeDir(node);
+        mkdirPrivate(dir);
+        Path config = config(node);
+        try {
+            Files.writeString(config, nodeConfig(node, dir), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        handOver(config);
+        patroni.put(node, OsProcesses.startDaemon(List.of("patroni", config.toString()), dir,
+                baseDir.resolve(node + ".log"), env()));
+    }
+
+    private Path nodeDir(String node) {
+        return baseDir.resolve(node);
+    }
+
+    private Path config(String node) {
+        return nodeDir(node).resolve("patroni.yml");
+    }
+
+    private Map<String, String> env() {
+        return Map.of("HOME", baseDir.toString(), "LC_ALL", "C.UTF-8", "LANG", "C.UTF-8");
+    }
+
+    private String nodeConfig(String node, Path dir) {
+        String host = host(node);
+        return String.join("\n",
+                "scope: " + SCOPE,
+                "namespace: /pgrudder-test/",
+                "name: " + node,
+                "log:",
+                "  level: INFO",
+                "restapi:",
+                "  listen: " + host + ":" + API_PORT,
+                "  connect_address: " + host + ":" + API_PORT,
+                "etcd3:",
+                "  hosts: " + ETCD_HOST + ":2379",
+                "bootstrap:",
+                "  dcs:",
+                "    ttl: 10",
+                "    loop_wait: 1",
+                "    retry_timeout: 4",
+                "    maximum_lag_on_failover: 1048576",
+                "    postgresql:",
+                "      use_pg_rewind: true",
+                "      parameters:",
+                "        wal_level: replica",
+                "        hot_standby: 'on'",
+                "        wal_log_hints: 'on'",
+                "        max_wal_senders: 10",
+                "        max_replication_slots: 10",
+                "        password_encryption: scram-sha-256",
+                "  initdb:",
+                "    - encoding: UTF8",
+                "    - locale: C",
+                "    - auth-local: trust",
+                "    - auth-host: scram-sha-256",
+                "  users:",
+                "    " + APP_USER + ":",
+                "      password: " + APP_PASSWORD,
+                "      options:",
+                "        - login",
+                "        - createdb",
+                "postgresql:",
+                "  listen: " + host + ":" + PG_PORT,
+                "  connect_address: " + host + ":" + PG_PORT,
+                "  data_dir: " + dir.resolve("data"),
+                "  bin_dir: " + binDir,
+                "  pgpass: " + dir.resolve("pgpass"),
+                "  authentication:",
+                "    superuser:",
+                "      username: " + SUPERUSER,
+                "      password: " + SUPERUSER_PASSWORD,
+                "    replication:",
+                "      username: replicator",
+                "      password: replicator",
+                "    rewind:",
+                "      username: rewinder",
+                "      password: rewinder",
+                "  parameters:",
+                "    unix_socket_directories: '" + dir + "'",
+                "    password_encryption: scram-sha-256",
+                "  pg_hba:",
+                "    - local all all trust",
+                "    - host replication replicator 127.0.0.0/8 scram-sha-256",
+                "    - host all all 127.0.0.0/8 scram-sha-256",
+                "tags:",
+                "  nofailover: false",
+                "  noloadbalance: false",
+                "");
+    }
+
+    private String logTails() {
+        StringBuilder s = new StringBuilder();
+        for (String name : List.of("etcd", "node1", "node2", "node3")) {
+            Path logFile = baseDir.resolve(name + ".log");
+            try {
+                List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+                s.append("--- ").append(logFile).append('\n');
+                lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(l -> s.append(l).append('\n'));
+            } catch (IOException e) {
+                // no log yet
+            }
+        }
+        return s.toString();
+    }
+
+    // ---------------------------------------------------------------- set-up checks
+
+    private static void requireTools() {
+        for (String tool : List.of("patroni", "patronictl", "etcd")) {
+            boolean found = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                    .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+            if (!found) {
+                throw new IllegalStateException(tool + " not found: install the Debian packages patroni and "
+                        + "etcd-server (.ci/run does)");
+            }
+        }
+    }
+
+    private static void requireFreeAddresses() {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        addresses.add(new InetSocketAddress(ETCD_HOST, 2379));
+        addresses.add(new InetSocketAddress(ETCD_HOST, 2380));
+        for (String node : NODES) {
+            addresses.add(new InetSocketAddress(host(node), PG_PORT));
+            addresses.add(new InetSocketAddress(host(node), API_PORT));
+        }
+        for (InetSocketAddress address : addresses) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(address);
+            } catch (IOException e) {
+                throw new IllegalStateException(address.getHostString() + ":" + address.getPort()
+                        + " is busy: is a Patroni cluster from a previous run still up? Stop it (by PID) and retry", e);
+            }
+        }
+    }
+
+    private static Path postgresBinDir() {
+        String env = System.getenv("PG_BIN");
+        if (env != null && Files.isExecutable(Path.of(env, "postgres"))) {
+            return Path.of(env);
+        }
+        Path root = Path.of("/usr/lib/postgresql");
+        try (Stream<Path> versions = Files.list(root)) {
+            return versions.filter(v -> v.getFileName().toString().matches("\\d+"))
+                    .filter(v -> Files.isExecutable(v.resolve("bin/postgres")))
+                    .max(Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+                    .map(v -> v.resolve("bin"))
+                    .orElseThrow(() -> new IllegalStateException("no PostgreSQL under " + root));
+        } catch (IOException e) {
+            throw new IllegalStateException("no PostgreSQL under " + root + " (install postgresql)", e);
+        }
+    }
+
+    private static Path createBaseDir() {
+        try {
+            Path dir = Files.createTempDirectory("pgrudder-patroni-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            handOver(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void mkdirPrivate(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            handOver(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void handOver(Path path) {
+        if (!OsProcesses.ROOT) {
+            return;
+        }
+        try {
+            var lookup = path.getFileSystem().getUserPrincipalLookupService();
+            Files.setOwner(path, lookup.lookupPrincipalByName(OsProcesses.OS_USER));
+            Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class)
+                    .setGroup(lookup.lookupPrincipalByGroupName(OsProcesses.OS_USER));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot give " + path + " to the postgres OS user", e);
+        }
+    }
+
+    private static String requireNode(String node) {
+        if (!NODES.contains(node)) {
+            throw new IllegalArgumentException("no node " + node + " (nodes are " + NODES + ")");
+        }
+        return node;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    log.warn("cannot delete {}: {}", p, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            log.warn("cannot delete {}: {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PatroniCluster[" + SCOPE + " in " + baseDir + "]";
+    }
+
+}
