@@ -47,6 +47,7 @@ public final class Pool {
     private final EventLoopGroup serverLoops;
     private final EventLoop loop;
 
+    private final StatementRegistry statements = new StatementRegistry();
     private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
     private final Set<ServerConnection> active = new HashSet<>();
     /** Told to close, socket not closed yet: the backend still counts against pool_size. */
@@ -61,6 +62,8 @@ public final class Pool {
     /** Connections being opened, each for one waiter. */
     private int connecting;
     private boolean closed;
+    /** Pool code is running on the loop right now (see onLoop). */
+    private boolean running;
     private ScheduledFuture<?> janitor;
 
     public Pool(PoolSettings settings, ServerConnector connector, EventLoopGroup serverLoops) {
@@ -68,11 +71,16 @@ public final class Pool {
         this.connector = connector;
         this.serverLoops = serverLoops;
         this.loop = serverLoops.next();
-        loop.execute(() -> janitor = loop.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS));
+        loop.execute(() -> janitor = loop.scheduleWithFixedDelay(() -> onLoop(this::maintain), 1, 1, TimeUnit.SECONDS));
     }
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    /** Pool-wide names of protocol-level prepared statements (transaction mode). */
+    public StatementRegistry statements() {
+        return statements;
     }
 
     /**
@@ -94,7 +102,7 @@ public final class Pool {
             }
             waiters.add(waiter);
             long millis = settings.connectTimeout().toMillis();
-            waiter.timeout = loop.schedule(() -> expire(waiter), millis, TimeUnit.MILLISECONDS);
+            waiter.timeout = loop.schedule(() -> onLoop(() -> expire(waiter)), millis, TimeUnit.MILLISECONDS);
             promise.addListener(f -> {
                 if (f.isCancelled()) {
                     onLoop(() -> waiters.remove(waiter));
@@ -192,7 +200,7 @@ public final class Pool {
             active.remove(server);
             transition(server, ServerState.IDLE);
             idle.addFirst(server);
-            loop.execute(this::serveWaiters);
+            loop.execute(() -> onLoop(this::serveWaiters));
         }
     }
 
@@ -368,13 +376,23 @@ public final class Pool {
         server.setState(next);
     }
 
+    /**
+     * Runs pool code on the pool's loop. Never re-entrant: completing a checkout promise runs the
+     * client's listener inline when it shares this loop, and that listener may release or check out
+     * again; such nested calls are queued behind the current one.
+     */
     private void onLoop(Runnable task) {
-        if (loop.inEventLoop()) {
-            task.run();
+        if (loop.inEventLoop() && !running) {
+            running = true;
+            try {
+                task.run();
+            } finally {
+                running = false;
+            }
             return;
         }
         try {
-            loop.execute(task);
+            loop.execute(() -> onLoop(task));
         } catch (RejectedExecutionException e) {
             // The process is stopping and the loop is gone; so are the connections it held.
             log.debug("{}: loop stopped, dropping a pool task", settings);
