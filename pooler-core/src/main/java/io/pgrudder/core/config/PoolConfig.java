@@ -56,6 +56,13 @@ public record PoolConfig(
         PatroniSettings patroni,
         Map<String, UserConfig> users,
         List<ShardConfig> shards) {
+    /**
+     * Deliberately not pgcat's 0: with the cache off, named statements (pgjdbc after
+     * prepareThreshold, node-postgres named queries, pgbench -M prepared) break in transaction
+     * mode. An explicit 0 still turns it off, as in pgcat.
+     */
+    public static final int DEFAULT_PREPARED_STATEMENTS_CACHE_SIZE = 500;
+
 
     public static final String DEFAULT_SHARDING_FUNCTION = "pg_bigint_hash";
     public static final String DEFAULT_SHARD = "shard_0";

@@ -100,7 +100,8 @@ class CodeDefaultsTest {
     void poolDefaultsWhereConfigMdIsWrong() {
         assertFalse(pool.queryParserEnabled());          // CONFIG.md: true
         assertFalse(pool.primaryReadsEnabled());         // CONFIG.md: true
-        assertEquals(0, pool.preparedStatementsCacheSize());
+        // Ours, not pgcat's 0: protocol-level prepared statements work in transaction mode by default.
+        assertEquals(500, pool.preparedStatementsCacheSize());
         assertTrue(pool.cleanupServerConnections());
         assertEquals(Duration.ofMillis(100), pool.dbActivityInitDelay()); // CONFIG.md: db_activity_based_ms_init_delay
     }
@@ -129,7 +130,7 @@ class CodeDefaultsTest {
         assertFalse(pool.dbActivityBasedRouting());
         assertEquals(Duration.ofSeconds(900), pool.dbActivityTtl());
         assertEquals(Duration.ofMillis(50), pool.tableMutationCacheTtl());
-        assertFalse(pool.preparedStatementsEnabledFor(user));
+        assertTrue(pool.preparedStatementsEnabledFor(user), "transaction mode + our default cache size");
     }
 
     @Test
