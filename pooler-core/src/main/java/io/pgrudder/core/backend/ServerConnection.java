@@ -34,6 +34,8 @@ public final class ServerConnection {
     /** Settings pgrudder SET for a client (lower-case name to value); owned by whoever holds the connection. */
     private final Map<String, String> applied = new HashMap<>();
     private volatile Future<?> cancelInFlight;
+    /** Server-side names of the pooler's prepared statements this session has, least recently used first. */
+    private final LinkedHashMap<String, Boolean> prepared = new LinkedHashMap<>(16, 0.75f, true);
     /** Set when the login completes; from then on it receives every frame the server sends. */
     private volatile ServerRelayHandler relay;
     private int processId;
@@ -102,6 +104,14 @@ public final class ServerConnection {
      */
     public Map<String, String> applied() {
         return applied;
+    }
+
+    /**
+     * The pooler's prepared statements this session has (server-side names), in LRU order; owned by
+     * whoever holds the connection. DEALLOCATE ALL or DISCARD ALL empties it.
+     */
+    public LinkedHashMap<String, Boolean> prepared() {
+        return prepared;
     }
 
     /** A CancelRequest for this backend that has not been answered yet (null when none). */

@@ -64,6 +64,9 @@ public final class ServerReset implements ServerListener {
             // Every setting pgrudder applied for some client is back at its default.
             server.applied().clear();
         }
+        if (statements.contains("DISCARD ALL") || statements.contains("DEALLOCATE ALL")) {
+            server.prepared().clear();
+        }
         server.flush();
     }
 

@@ -47,7 +47,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private final String username;
     private final Map<String, String> startupParameters;
     private final boolean transactionMode;
-    private final RequestQueue queue = new RequestQueue();
+    private final RequestQueue queue = new RequestQueue(this::writeToClient);
+    private ClientMessages messages;
     /** Frames that arrived while no server was attached; sent once one is. */
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
 
@@ -70,6 +71,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        int cacheSize = pool.settings().preparedStatementsCacheSize();
+        boolean rewrite = transactionMode && cacheSize > 0;
+        messages = new ClientMessages(queue, rewrite ? pool.statements() : null, cacheSize, transactionMode);
         try {
             settings = ClientParameters.fromStartup(startupParameters);
         } catch (PgException e) {
@@ -230,6 +234,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         switch (state) {
             case ACTIVE -> forward(server, frame);
             case IDLE -> {
+                if (messages.answerWithoutServer(frame)) {
+                    ctx.flush();
+                    return;
+                }
                 held.add(frame);
                 requestServer();
             }
@@ -239,8 +247,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void forward(ServerConnection to, ByteBuf frame) {
-        queue.clientMessage(frame);
-        to.write(frame);
+        messages.send(frame, to);
     }
 
     @Override
@@ -248,6 +255,11 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ServerConnection s = server;
         if (s != null && state == ClientState.ACTIVE) {
             s.flush();
+            // Replies the pooler made itself (ParseComplete, CloseComplete, DEALLOCATE) go out now.
+            ctx.flush();
+            if (transactionMode && loggedIn && queue.isIdle()) {
+                releaseServer();
+            }
         }
     }
 

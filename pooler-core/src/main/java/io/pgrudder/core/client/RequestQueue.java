@@ -1,8 +1,6 @@
 package io.pgrudder.core.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
@@ -13,53 +11,77 @@ import io.pgrudder.protocol.backend.ReadyForQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
- * The requests sent to the server a client holds that are still owed a ReadyForQuery, in order
- * (PgBouncer's outstanding-request queue). Each is the client's own (its replies are relayed) or
- * the pooler's (its replies are swallowed and a callback learns the outcome). Also: whether an
- * extended-protocol sequence is open without its Sync, the last transaction status, a FATAL from
- * the server, and the session state the client left that must be cleaned before reuse.
+ * What the server a client holds still owes, message by message, in order (PgBouncer's
+ * outstanding-request queue). Each entry is a message whose reply is relayed to the client, a
+ * reply the pooler makes itself (a ParseComplete for a statement the server already has), or the
+ * reply to a message the pooler slipped in (an injected Parse, an eviction Close, a SET) which is
+ * swallowed. An ErrorResponse in the extended protocol drops the entries up to the next Sync, as
+ * the server skips those messages.
  *
- * <p>Most frames are only looked at by their type byte; ReadyForQuery, ParameterStatus,
- * CommandComplete and ErrorResponse are decoded because the pooler acts on them.
+ * <p>Also kept: whether an extended sequence is open without its Sync, the last transaction
+ * status, a FATAL from the server, and the session state the client left that must be cleaned
+ * before another client gets the connection. Only ReadyForQuery, ParameterStatus,
+ * CommandComplete, ErrorResponse and a few type bytes are looked at.
  */
 final class RequestQueue {
     private static final Logger log = LoggerFactory.getLogger(RequestQueue.class);
     /** Reported settings a client's own SET changes and the pooler then carries to other server connections. */
     private static final Set<String> CARRIED = Set.of("application_name", "client_encoding", "datestyle",
             "intervalstyle", "timezone", "standard_conforming_strings", "search_path");
-    private static final ByteBuf ADVISORY_LOCK = Unpooled.unreleasableBuffer(
-            Unpooled.wrappedBuffer("advisory_lock".getBytes(StandardCharsets.US_ASCII)));
 
-    /** Called with true when the pooler's own request finished without error. */
+    enum Kind {
+        PARSE, BIND, DESCRIBE, EXECUTE, CLOSE, SYNC, QUERY, FUNCTION_CALL,
+        /** The pooler's own simple query (settings): every reply swallowed, its outcome to a callback. */
+        INTERNAL_QUERY,
+        /** A Parse or Close the pooler sent for its statement cache: the reply is swallowed. */
+        SWALLOWED,
+        /** A reply the pooler gives itself when this entry's turn comes. */
+        SYNTHETIC
+    }
+
+    /** Called with true when the pooler's own query finished without error. */
     interface Done {
         void finished(boolean ok);
     }
 
-    private record Pending(Done internal) {
-        boolean isInternal() {
-            return internal != null;
+    /**
+     * One expected reply. {@code undo} runs when the server fails or skips the message (so the
+     * client's view of its statements stays as on a direct connection).
+     */
+    record Expect(Kind kind, Done done, Consumer<ByteBuf> synthetic, Runnable undo, Runnable onSuccess) {
+        static Expect of(Kind kind) {
+            return new Expect(kind, null, null, null, null);
         }
     }
 
-    private static final Pending CLIENT = new Pending(null);
-
-    private final ArrayDeque<Pending> awaitingReady = new ArrayDeque<>();
+    private final ArrayDeque<Expect> expected = new ArrayDeque<>();
     private final EnumSet<Cleanup> cleanup = EnumSet.noneOf(Cleanup.class);
+    private final Consumer<Consumer<ByteBuf>> toClient;
+    private Runnable onDiscardAll = () -> { };
     private boolean extendedOpen;
     private boolean fatal;
     private boolean internalFailed;
     private byte transactionStatus = ReadyForQuery.IDLE;
 
-    /** A new server connection was attached, with this transaction status. */
+    /** {@code toClient} writes a message the pooler makes itself to the client (not flushed). */
+    RequestQueue(Consumer<Consumer<ByteBuf>> toClient) {
+        this.toClient = toClient;
+    }
+
+    void onDiscardAll(Runnable action) {
+        this.onDiscardAll = action;
+    }
+
+    /** A server connection was attached, with this transaction status. */
     void attached(byte status) {
-        awaitingReady.clear();
+        expected.clear();
         cleanup.clear();
         extendedOpen = false;
         fatal = false;
@@ -67,48 +89,36 @@ final class RequestQueue {
         transactionStatus = status;
     }
 
+    void expect(Kind kind) {
+        expected.add(Expect.of(kind));
+    }
+
+    void expect(Kind kind, Runnable undo) {
+        expected.add(new Expect(kind, null, null, undo, null));
+    }
+
+    /** {@code onSuccess} runs when the server answers it without error (a ParseComplete). */
+    void expect(Kind kind, Runnable undo, Runnable onSuccess) {
+        expected.add(new Expect(kind, null, null, undo, onSuccess));
+    }
+
     /** The pooler sent a simple Query of its own. */
     void internal(Done done) {
-        awaitingReady.add(new Pending(done));
+        expected.add(new Expect(Kind.INTERNAL_QUERY, done, null, null, null));
     }
 
-    /** Records a client message about to be forwarded; true when it is Terminate (never forwarded). */
-    boolean clientMessage(ByteBuf frame) {
-        switch (Frames.type(frame)) {
-            case MessageType.TERMINATE -> {
-                return true;
-            }
-            case MessageType.QUERY -> {
-                awaitingReady.add(CLIENT);
-                noteAdvisoryLock(frame);
-            }
-            case MessageType.FUNCTION_CALL -> awaitingReady.add(CLIENT);
-            case MessageType.SYNC -> {
-                awaitingReady.add(CLIENT);
-                extendedOpen = false;
-            }
-            case MessageType.PARSE -> {
-                extendedOpen = true;
-                noteAdvisoryLock(frame);
-            }
-            case MessageType.BIND, MessageType.DESCRIBE, MessageType.EXECUTE, MessageType.CLOSE,
-                 MessageType.FLUSH -> extendedOpen = true;
-            default -> {
-            }
-        }
-        return false;
+    /** A reply the pooler makes, sent when everything before it has been answered. */
+    void synthetic(Consumer<ByteBuf> reply, Runnable undo) {
+        expected.add(new Expect(Kind.SYNTHETIC, null, reply, undo, null));
+        emitSynthetic();
     }
 
-    /** How many requests a list of frames (not yet sent) would add: each Query, Sync and FunctionCall. */
-    static int requestsIn(Iterable<ByteBuf> frames) {
-        int n = 0;
-        for (ByteBuf f : frames) {
-            byte t = Frames.type(f);
-            if (t == MessageType.QUERY || t == MessageType.SYNC || t == MessageType.FUNCTION_CALL) {
-                n++;
-            }
-        }
-        return n;
+    void extendedOpen(boolean open) {
+        extendedOpen = open;
+    }
+
+    void cleanupNeeded(Cleanup c) {
+        cleanup.add(c);
     }
 
     /**
@@ -116,22 +126,29 @@ final class RequestQueue {
      * the client's own changes to settings the pooler carries (null in session mode).
      */
     boolean serverMessage(ServerConnection server, ClientParameters carried, ByteBuf frame) {
-        Pending head = awaitingReady.peek();
-        boolean internal = head != null && head.isInternal();
-        switch (Frames.type(frame)) {
+        emitSynthetic();
+        Expect head = expected.peek();
+        boolean internal = head != null && head.kind() == Kind.INTERNAL_QUERY;
+        byte type = Frames.type(frame);
+        switch (type) {
             case MessageType.READY_FOR_QUERY -> {
                 transactionStatus = ReadyForQuery.decode(Frames.body(frame)).transactionStatus();
                 server.transactionStatus(transactionStatus);
                 if (head != null) {
-                    awaitingReady.poll();
+                    expected.poll();
                     if (internal) {
                         boolean ok = !internalFailed;
                         internalFailed = false;
-                        head.internal().finished(ok);
+                        head.done().finished(ok);
+                        emitSynthetic();
                         return false;
                     }
                 }
+                emitSynthetic();
                 return true;
+            }
+            case MessageType.ERROR_RESPONSE -> {
+                return error(server, head, frame);
             }
             case MessageType.PARAMETER_STATUS -> {
                 ParameterStatus status = ParameterStatus.decode(Frames.body(frame));
@@ -143,39 +160,103 @@ final class RequestQueue {
                 }
                 return !internal;
             }
-            case MessageType.COMMAND_COMPLETE -> {
-                if (!internal) {
-                    Cleanup needed = Cleanup.forCommandTag(CommandComplete.decode(Frames.body(frame)).tag());
-                    if (needed != null) {
-                        cleanup.add(needed);
-                    }
-                }
+            case MessageType.NOTICE_RESPONSE, MessageType.NOTIFICATION_RESPONSE -> {
                 return !internal;
-            }
-            case MessageType.ERROR_RESPONSE -> {
-                ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
-                String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
-                if ("FATAL".equals(severity) || "PANIC".equals(severity)) {
-                    fatal = true;
-                }
-                if (internal) {
-                    internalFailed = true;
-                    cleanup.add(Cleanup.SETTINGS);
-                    log.warn("{}: pgrudder's own statement failed: {} {}", server, error.sqlState(), error.message());
-                    return fatal;
-                }
-                return true;
             }
             default -> {
-                return !internal;
             }
+        }
+        if (internal) {
+            return false;
+        }
+        if (head == null) {
+            return true;
+        }
+        boolean relay = true;
+        switch (type) {
+            case MessageType.PARSE_COMPLETE, MessageType.CLOSE_COMPLETE -> {
+                if (head.kind() == Kind.SWALLOWED) {
+                    relay = false;
+                }
+                pop();
+            }
+            case MessageType.BIND_COMPLETE -> pop();
+            case MessageType.ROW_DESCRIPTION, MessageType.NO_DATA -> {
+                if (head.kind() == Kind.DESCRIBE) {
+                    pop();
+                }
+            }
+            case MessageType.COMMAND_COMPLETE, MessageType.EMPTY_QUERY_RESPONSE, MessageType.PORTAL_SUSPENDED -> {
+                if (type == MessageType.COMMAND_COMPLETE) {
+                    commandCompleted(server, CommandComplete.decode(Frames.body(frame)).tag());
+                }
+                if (head.kind() == Kind.EXECUTE) {
+                    pop();
+                }
+            }
+            default -> {
+            }
+        }
+        return relay;
+    }
+
+    private boolean error(ServerConnection server, Expect head, ByteBuf frame) {
+        ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
+        String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
+        if ("FATAL".equals(severity) || "PANIC".equals(severity)) {
+            fatal = true;
+        }
+        if (head == null) {
+            return true;
+        }
+        if (head.kind() == Kind.INTERNAL_QUERY) {
+            internalFailed = true;
+            cleanup.add(Cleanup.SETTINGS);
+            log.warn("{}: pgrudder's own statement failed: {} {}", server, error.sqlState(), error.message());
+            return fatal;
+        }
+        if ("0A000".equals(error.sqlState()) && error.message() != null
+                && error.message().contains("cached plan must not change result type")) {
+            // A shared statement's plan went stale: the next client gets a session without it.
+            cleanup.add(Cleanup.PREPARED_STATEMENTS);
+        }
+        if (head.kind() == Kind.QUERY || head.kind() == Kind.FUNCTION_CALL) {
+            return true; // its ReadyForQuery follows
+        }
+        // Extended protocol: this message failed and the server skips everything up to Sync.
+        while (!expected.isEmpty() && expected.peek().kind() != Kind.SYNC) {
+            Expect skipped = expected.poll();
+            if (skipped.undo() != null) {
+                skipped.undo().run();
+            }
+        }
+        return true;
+    }
+
+    private void commandCompleted(ServerConnection server, String tag) {
+        if (tag.equals("DISCARD ALL")) {
+            server.applied().clear();
+            server.prepared().clear();
+            onDiscardAll.run();
+            return;
+        }
+        Cleanup needed = Cleanup.forCommandTag(tag);
+        if (needed != null) {
+            cleanup.add(needed);
         }
     }
 
-    private void noteAdvisoryLock(ByteBuf frame) {
-        // Session-level locks only: pg_advisory_xact_lock does not contain "advisory_lock".
-        if (ByteBufUtil.indexOf(ADVISORY_LOCK, frame) >= 0) {
-            cleanup.add(Cleanup.ADVISORY_LOCKS);
+    private void pop() {
+        Expect done = expected.poll();
+        if (done != null && done.onSuccess() != null) {
+            done.onSuccess().run();
+        }
+        emitSynthetic();
+    }
+
+    private void emitSynthetic() {
+        while (!expected.isEmpty() && expected.peek().kind() == Kind.SYNTHETIC) {
+            toClient.accept(expected.poll().synthetic());
         }
     }
 
@@ -186,7 +267,7 @@ final class RequestQueue {
 
     /** Every request answered (a transaction may be open): the server's state is known. */
     boolean isBetweenRequests() {
-        return awaitingReady.isEmpty() && !extendedOpen && !fatal;
+        return expected.isEmpty() && !extendedOpen && !fatal;
     }
 
     boolean sawFatalError() {
@@ -199,5 +280,17 @@ final class RequestQueue {
 
     EnumSet<Cleanup> cleanup() {
         return EnumSet.copyOf(cleanup);
+    }
+
+    /** How many requests a list of frames (not yet sent) would add: each Query, Sync and FunctionCall. */
+    static int requestsIn(Iterable<ByteBuf> frames) {
+        int n = 0;
+        for (ByteBuf f : frames) {
+            byte t = Frames.type(f);
+            if (t == MessageType.QUERY || t == MessageType.SYNC || t == MessageType.FUNCTION_CALL) {
+                n++;
+            }
+        }
+        return n;
     }
 }

@@ -16,7 +16,8 @@ import java.time.Duration;
  */
 public record PoolSettings(String poolName, UserConfig user, ServerAddress address, String database,
                            PoolMode poolMode, int poolSize, int minPoolSize, Duration connectTimeout,
-                           Duration idleTimeout, Duration serverLifetime, Duration resetTimeout) {
+                           Duration idleTimeout, Duration serverLifetime, Duration resetTimeout,
+                           int preparedStatementsCacheSize) {
 
     public static PoolSettings from(GeneralConfig general, PoolConfig pool, UserConfig user) {
         ShardConfig shard = pool.shards().get(0);
@@ -27,7 +28,8 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
         return new PoolSettings(pool.name(), user, address, shard.database(),
                 pool.poolModeFor(user), user.poolSize(), user.minPoolSize(),
                 pool.connectTimeoutFor(user, general), pool.idleTimeoutFor(user, general),
-                pool.serverLifetimeFor(user, general), general.healthcheckTimeout().plus(general.connectTimeout()));
+                pool.serverLifetimeFor(user, general), general.healthcheckTimeout().plus(general.connectTimeout()),
+                pool.preparedStatementsCacheSize());
     }
 
     public String serverUsername() {

@@ -1,0 +1,354 @@
+package io.pgrudder.core.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pgrudder.core.backend.ServerConnection;
+import io.pgrudder.core.client.RequestQueue.Kind;
+import io.pgrudder.core.pool.StatementRegistry;
+import io.pgrudder.core.pool.StatementRegistry.Statement;
+import io.pgrudder.protocol.Frames;
+import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.backend.CloseComplete;
+import io.pgrudder.protocol.backend.CommandComplete;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.backend.ParseComplete;
+import io.pgrudder.protocol.backend.ReadyForQuery;
+import io.pgrudder.protocol.frontend.Close;
+import io.pgrudder.protocol.frontend.Describe;
+import io.pgrudder.protocol.frontend.Parse;
+import io.pgrudder.protocol.frontend.Query;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Sends a client's messages to the server it holds and tells the {@link RequestQueue} what each
+ * one will be answered with. With protocol-level prepared statements on (transaction mode,
+ * prepared_statements_cache_size &gt; 0), a named statement is renamed to its pool-wide name; a
+ * server that already has it gets no Parse (the pooler answers ParseComplete); a Bind or Describe
+ * on a server that lacks it gets the Parse slipped in first; the server's own LRU evicts with
+ * Close. Errors a direct connection would give for the client's names (unknown or duplicate
+ * statement) are given in order, and the messages up to Sync are dropped as the server would.
+ */
+final class ClientMessages {
+    private static final Pattern DEALLOCATE = Pattern.compile(
+            "\\s*deallocate\\s+(?:prepare\\s+)?(all|\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
+
+    private final RequestQueue queue;
+    /** Null when statements pass through unchanged (session mode, or the cache is off). */
+    private final StatementRegistry registry;
+    private final int cacheSize;
+    private final boolean transactionMode;
+    /** The client's statement names and what they are on the servers. */
+    private final Map<String, Statement> statements = new HashMap<>();
+    /** After an error the pooler gave itself: drop client messages up to the next Sync. */
+    private boolean skipUntilSync;
+    /** Since the last Sync, everything was answered without a server: the Sync is too. */
+    private boolean answeredLocally;
+
+    ClientMessages(RequestQueue queue, StatementRegistry registry, int cacheSize, boolean transactionMode) {
+        this.queue = queue;
+        this.registry = registry;
+        this.cacheSize = cacheSize;
+        this.transactionMode = transactionMode;
+        queue.onDiscardAll(statements::clear);
+    }
+
+    /** Sends (or answers) one client frame for server {@code to}; takes ownership of the frame. */
+    void send(ByteBuf frame, ServerConnection to) {
+        byte type = Frames.type(frame);
+        if (skipUntilSync && type != MessageType.SYNC) {
+            frame.release();
+            return;
+        }
+        switch (type) {
+            case MessageType.QUERY -> query(frame, to);
+            case MessageType.FUNCTION_CALL -> forward(frame, to, Kind.FUNCTION_CALL);
+            case MessageType.SYNC -> {
+                skipUntilSync = false;
+                answeredLocally = false;
+                queue.extendedOpen(false);
+                forward(frame, to, Kind.SYNC);
+            }
+            case MessageType.PARSE -> parse(frame, to);
+            case MessageType.BIND -> bind(frame, to);
+            case MessageType.DESCRIBE -> describe(frame, to);
+            case MessageType.CLOSE -> close(frame, to);
+            case MessageType.EXECUTE -> {
+                queue.extendedOpen(true);
+                forward(frame, to, Kind.EXECUTE);
+            }
+            case MessageType.FLUSH -> {
+                queue.extendedOpen(true);
+                to.write(frame);
+            }
+            default -> to.write(frame); // CopyData, CopyDone, CopyFail
+        }
+    }
+
+    /**
+     * For a client that holds no server: answers what needs none and returns true (DEALLOCATE; a
+     * Parse of a statement some server already accepted; a Close of a statement; the Sync after
+     * only such messages), so the client does not wait for a server it does not need (pgbench
+     * prepares synchronously on a thread whose other clients may hold every server). Returns false
+     * when the frame needs a server.
+     */
+    boolean answerWithoutServer(ByteBuf frame) {
+        if (registry == null) {
+            return false;
+        }
+        byte type = Frames.type(frame);
+        if (skipUntilSync && type != MessageType.SYNC) {
+            frame.release();
+            return true;
+        }
+        switch (type) {
+            case MessageType.QUERY -> {
+                String sql = Query.decode(Frames.body(frame)).sql();
+                if (!DEALLOCATE.matcher(sql).matches()) {
+                    return false;
+                }
+                frame.release();
+                deallocate(sql);
+                return true;
+            }
+            case MessageType.PARSE -> {
+                Parse parse = Parse.decode(Frames.body(frame));
+                Statement known = parse.name().isEmpty() ? null : registry.existing(parse.query(), parse.parameterTypes());
+                if (known == null || !registry.isAccepted(known)) {
+                    return false;
+                }
+                frame.release();
+                answeredLocally = true;
+                if (statements.containsKey(parse.name())) {
+                    failUntilSync("42P05", "prepared statement \"" + parse.name() + "\" already exists");
+                } else {
+                    statements.put(parse.name(), known);
+                    queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), null);
+                }
+                return true;
+            }
+            case MessageType.CLOSE -> {
+                Close close = Close.decode(Frames.body(frame));
+                if (close.kind() != Close.STATEMENT || close.name().isEmpty()) {
+                    return false;
+                }
+                frame.release();
+                answeredLocally = true;
+                statements.remove(close.name());
+                queue.synthetic(out -> CloseComplete.INSTANCE.encode(out), null);
+                return true;
+            }
+            case MessageType.SYNC -> {
+                if (!answeredLocally && !skipUntilSync) {
+                    return false;
+                }
+                frame.release();
+                answeredLocally = false;
+                skipUntilSync = false;
+                queue.synthetic(out -> ReadyForQuery.IDLE_INSTANCE.encode(out), null);
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private void query(ByteBuf frame, ServerConnection to) {
+        if (registry != null) {
+            String sql = Query.decode(Frames.body(frame)).sql();
+            if (DEALLOCATE.matcher(sql).matches()) {
+                frame.release();
+                deallocate(sql);
+                return;
+            }
+        }
+        noteAdvisoryLock(frame);
+        forward(frame, to, Kind.QUERY);
+    }
+
+    /** DEALLOCATE name / DEALLOCATE ALL on the client's own names, answered as PostgreSQL would. */
+    private void deallocate(String sql) {
+        Matcher m = DEALLOCATE.matcher(sql);
+        m.matches();
+        String target = m.group(1);
+        if (target.equalsIgnoreCase("all")) {
+            statements.clear();
+            queue.synthetic(out -> new CommandComplete("DEALLOCATE ALL").encode(out), null);
+        } else {
+            String name = target.startsWith("\"") ? target.substring(1, target.length() - 1).replace("\"\"", "\"")
+                    : target.toLowerCase(Locale.ROOT);
+            if (statements.remove(name) == null) {
+                queue.synthetic(error("26000", "prepared statement \"" + name + "\" does not exist"), null);
+            } else {
+                queue.synthetic(out -> new CommandComplete("DEALLOCATE").encode(out), null);
+            }
+        }
+        queue.synthetic(out -> ReadyForQuery.of(queue.transactionStatus()).encode(out), null);
+    }
+
+    private void parse(ByteBuf frame, ServerConnection to) {
+        queue.extendedOpen(true);
+        Parse parse = Parse.decode(Frames.body(frame));
+        noteAdvisoryLock(frame);
+        if (parse.name().isEmpty() || registry == null) {
+            if (!parse.name().isEmpty() && transactionMode) {
+                // Named statements without the cache cannot follow the client: never leave them behind.
+                queue.cleanupNeeded(Cleanup.PREPARED_STATEMENTS);
+            }
+            forward(frame, to, Kind.PARSE);
+            return;
+        }
+        frame.release();
+        String name = parse.name();
+        if (statements.containsKey(name)) {
+            failUntilSync("42P05", "prepared statement \"" + name + "\" already exists");
+            return;
+        }
+        Statement statement = registry.statement(parse.query(), parse.parameterTypes());
+        statements.put(name, statement);
+        Runnable undo = () -> statements.remove(name, statement);
+        if (to.prepared().get(statement.serverName()) != null) {
+            queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), undo);
+        } else {
+            prepareOn(to, statement, Kind.PARSE, undo);
+        }
+    }
+
+    private void bind(ByteBuf frame, ServerConnection to) {
+        queue.extendedOpen(true);
+        ByteBuf body = Frames.body(frame);
+        String portal = Frames.readCString(body);
+        String name = Frames.readCString(body);
+        if (name.isEmpty() || registry == null) {
+            forward(frame, to, Kind.BIND);
+            return;
+        }
+        Statement statement = statements.get(name);
+        if (statement == null) {
+            frame.release();
+            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
+            return;
+        }
+        ensurePrepared(to, statement);
+        // Same Bind, with the statement's server-side name: portal, name, then the rest untouched.
+        ByteBuf out = to.channel().alloc().buffer(frame.readableBytes() + 16);
+        int start = Frames.beginMessage(out, MessageType.BIND);
+        Frames.writeCString(out, portal);
+        Frames.writeCString(out, statement.serverName());
+        out.writeBytes(body);
+        Frames.endMessage(out, start);
+        frame.release();
+        queue.expect(Kind.BIND);
+        to.write(out);
+    }
+
+    private void describe(ByteBuf frame, ServerConnection to) {
+        queue.extendedOpen(true);
+        Describe describe = Describe.decode(Frames.body(frame));
+        if (describe.kind() != Describe.STATEMENT || describe.name().isEmpty() || registry == null) {
+            forward(frame, to, Kind.DESCRIBE);
+            return;
+        }
+        frame.release();
+        Statement statement = statements.get(describe.name());
+        if (statement == null) {
+            failUntilSync("26000", "prepared statement \"" + describe.name() + "\" does not exist");
+            return;
+        }
+        ensurePrepared(to, statement);
+        writeAndExpect(to, new Describe(Describe.STATEMENT, statement.serverName())::encode, Kind.DESCRIBE, null);
+    }
+
+    private void close(ByteBuf frame, ServerConnection to) {
+        queue.extendedOpen(true);
+        Close close = Close.decode(Frames.body(frame));
+        if (close.kind() != Close.STATEMENT || close.name().isEmpty() || registry == null) {
+            forward(frame, to, Kind.CLOSE);
+            return;
+        }
+        frame.release();
+        // The server keeps the statement for other clients; closing an unknown name is no error.
+        Statement removed = statements.remove(close.name());
+        Runnable undo = removed == null ? null : () -> statements.put(close.name(), removed);
+        queue.synthetic(out -> CloseComplete.INSTANCE.encode(out), undo);
+    }
+
+    /** Slips a Parse in when the server lacks the statement (its ParseComplete is swallowed). */
+    private void ensurePrepared(ServerConnection to, Statement statement) {
+        if (to.prepared().get(statement.serverName()) == null) {
+            prepareOn(to, statement, Kind.SWALLOWED, null);
+        }
+    }
+
+    private void prepareOn(ServerConnection to, Statement statement, Kind kind, Runnable clientUndo) {
+        while (to.prepared().size() >= cacheSize && !to.prepared().isEmpty()) {
+            String eldest = to.prepared().keySet().iterator().next();
+            to.prepared().remove(eldest);
+            writeAndExpect(to, new Close(Close.STATEMENT, eldest)::encode, Kind.SWALLOWED, null);
+        }
+        to.prepared().put(statement.serverName(), Boolean.TRUE);
+        Runnable undo = () -> {
+            to.prepared().remove(statement.serverName());
+            if (clientUndo != null) {
+                clientUndo.run();
+            }
+        };
+        ByteBuf out = to.channel().alloc().buffer();
+        new Parse(statement.serverName(), statement.query(), statement.parameterTypes()).encode(out);
+        queue.expect(kind, undo, () -> registry.accepted(statement));
+        to.write(out);
+    }
+
+    /** An error the pooler gives for the client's names; the rest up to Sync is dropped, as the server would. */
+    private void failUntilSync(String sqlState, String message) {
+        queue.synthetic(error(sqlState, message), null);
+        skipUntilSync = true;
+    }
+
+    private static java.util.function.Consumer<ByteBuf> error(String sqlState, String message) {
+        return out -> ErrorResponse.from(PgException.error(sqlState, message)).encode(out);
+    }
+
+    private void forward(ByteBuf frame, ServerConnection to, Kind kind) {
+        queue.expect(kind);
+        to.write(frame);
+    }
+
+    private void writeAndExpect(ServerConnection to, java.util.function.Consumer<ByteBuf> encoder, Kind kind, Runnable undo) {
+        ByteBufAllocator alloc = to.channel().alloc();
+        ByteBuf out = alloc.buffer();
+        encoder.accept(out);
+        queue.expect(kind, undo);
+        to.write(out);
+    }
+
+    private static final byte[] ADVISORY_LOCK = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
+
+    /** Session-level advisory locks (pg_advisory_lock…, not pg_advisory_xact_lock…) outlive the transaction. */
+    private void noteAdvisoryLock(ByteBuf frame) {
+        if (transactionMode && contains(frame, ADVISORY_LOCK)) {
+            queue.cleanupNeeded(Cleanup.ADVISORY_LOCKS);
+        }
+    }
+
+    private static boolean contains(ByteBuf haystack, byte[] needle) {
+        int end = haystack.writerIndex() - needle.length;
+        outer:
+        for (int i = haystack.readerIndex(); i <= end; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack.getByte(i + j) != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,298 @@
+package io.pgrudder.server;
+
+import io.pgrudder.core.testing.PostgresExtension;
+import io.pgrudder.core.testing.PostgresServer;
+import io.pgrudder.protocol.BackendMessage;
+import io.pgrudder.protocol.auth.Md5Password;
+import io.pgrudder.protocol.backend.AuthenticationMD5Password;
+import io.pgrudder.protocol.backend.BindComplete;
+import io.pgrudder.protocol.backend.CloseComplete;
+import io.pgrudder.protocol.backend.CommandComplete;
+import io.pgrudder.protocol.backend.DataRow;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.backend.ParameterDescription;
+import io.pgrudder.protocol.backend.ParseComplete;
+import io.pgrudder.protocol.backend.ReadyForQuery;
+import io.pgrudder.protocol.backend.RowDescription;
+import io.pgrudder.protocol.frontend.Bind;
+import io.pgrudder.protocol.frontend.Close;
+import io.pgrudder.protocol.frontend.Describe;
+import io.pgrudder.protocol.frontend.Execute;
+import io.pgrudder.protocol.frontend.Parse;
+import io.pgrudder.protocol.frontend.PasswordMessage;
+import io.pgrudder.protocol.frontend.Query;
+import io.pgrudder.protocol.frontend.StartupMessage;
+import io.pgrudder.protocol.frontend.Sync;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Protocol-level prepared statements in transaction mode: many clients, few server connections. */
+@ExtendWith(PostgresExtension.class)
+class PreparedStatementsIT {
+    private PoolerHarness harness;
+    private PostgresServer postgres;
+
+    @BeforeEach
+    void start(PostgresServer postgres) throws Exception {
+        this.postgres = postgres;
+        harness = PoolerHarness.start(postgres, "transaction", "prepared_statements_cache_size = 3", 2,
+                "connect_timeout = 10000");
+    }
+
+    @AfterEach
+    void stop() {
+        harness.close();
+    }
+
+    @Test
+    void pgjdbcServerPreparedStatementsAcrossManyClientsAndTwoConnections() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                final int id = t;
+                results.add(threads.submit(() -> {
+                    Properties p = new Properties();
+                    p.setProperty("prepareThreshold", "1"); // server-prepared from the first run: names S_1, S_2 collide across clients
+                    try (Connection c = harness.connect("testdb", "md5user", "md5pass", p)) {
+                        // Same statement name on every client, different text on odd and even ones.
+                        String sql = id % 2 == 0 ? "SELECT ?::int + 1" : "SELECT ?::int * 10";
+                        int checked = 0;
+                        try (PreparedStatement a = c.prepareStatement(sql);
+                             PreparedStatement b = c.prepareStatement("SELECT length(?::text)")) {
+                            for (int i = 0; i < 30; i++) {
+                                a.setInt(1, i);
+                                try (ResultSet rs = a.executeQuery()) {
+                                    rs.next();
+                                    assertEquals(id % 2 == 0 ? i + 1 : i * 10, rs.getInt(1));
+                                }
+                                b.setString(1, "x".repeat(i));
+                                try (ResultSet rs = b.executeQuery()) {
+                                    rs.next();
+                                    assertEquals(i, rs.getInt(1));
+                                }
+                                checked++;
+                            }
+                            assertEquals(1, a.getParameterMetaData().getParameterCount());
+                        }
+                        return checked;
+                    }
+                }));
+            }
+            for (Future<Integer> r : results) {
+                assertEquals(30, r.get(120, TimeUnit.SECONDS));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private WireClient login() throws Exception {
+        WireClient c = new WireClient(harness.port);
+        c.send(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "md5user", "database", "testdb"))::encode);
+        AuthenticationMD5Password md5 = assertInstanceOf(AuthenticationMD5Password.class, c.read());
+        c.send(new PasswordMessage(Md5Password.clientResponse("md5user", "md5pass", md5.salt()))::encode);
+        c.readUntil(ReadyForQuery.class);
+        return c;
+    }
+
+    private static String run(WireClient c, String statement, String... params) throws Exception {
+        List<byte[]> values = new ArrayList<>();
+        for (String p : params) {
+            values.add(p.getBytes(StandardCharsets.UTF_8));
+        }
+        c.send(out -> {
+            new Bind("", statement, new short[0], values, new short[0]).encode(out);
+            new Execute("", 0).encode(out);
+            Sync.INSTANCE.encode(out);
+        });
+        BackendMessage m = c.read();
+        if (m instanceof ErrorResponse e) {
+            c.readUntil(ReadyForQuery.class);
+            return "ERROR " + e.sqlState();
+        }
+        assertInstanceOf(BindComplete.class, m);
+        DataRow row = c.readUntil(DataRow.class);
+        c.readUntil(ReadyForQuery.class);
+        return new String(row.values().get(0), StandardCharsets.UTF_8);
+    }
+
+    private static void prepare(WireClient c, String name, String sql) throws Exception {
+        c.send(out -> {
+            new Parse(name, sql, new int[0]).encode(out);
+            Sync.INSTANCE.encode(out);
+        });
+        assertInstanceOf(ParseComplete.class, c.read());
+        assertInstanceOf(ReadyForQuery.class, c.read());
+    }
+
+    @Test
+    void sameNameDifferentTextOnTwoClientsNeverClash() throws Exception {
+        try (WireClient a = login(); WireClient b = login()) {
+            prepare(a, "stmt", "SELECT 'a:' || $1::text");
+            prepare(b, "stmt", "SELECT 'b:' || $1::text");
+            for (int i = 0; i < 5; i++) {
+                assertEquals("a:" + i, run(a, "stmt", String.valueOf(i)));
+                assertEquals("b:" + i, run(b, "stmt", String.valueOf(i)));
+            }
+        }
+    }
+
+    @Test
+    void unknownDuplicateClosedAndDeallocatedStatementsBehaveAsOnADirectConnection() throws Exception {
+        try (WireClient c = login()) {
+            assertEquals("ERROR 26000", run(c, "nope"));
+            c.send(out -> {
+                new Describe(Describe.STATEMENT, "nope").encode(out);
+                Sync.INSTANCE.encode(out);
+            });
+            assertEquals("26000", assertInstanceOf(ErrorResponse.class, c.read()).sqlState());
+            c.readUntil(ReadyForQuery.class);
+
+            prepare(c, "s1", "SELECT $1::int + 100");
+            c.send(out -> {
+                new Parse("s1", "SELECT 1", new int[0]).encode(out);
+                new Bind("", "s1", new short[0], List.of("1".getBytes()), new short[0]).encode(out);
+                new Execute("", 0).encode(out);
+                Sync.INSTANCE.encode(out);
+            });
+            assertEquals("42P05", assertInstanceOf(ErrorResponse.class, c.read()).sqlState());
+            assertInstanceOf(ReadyForQuery.class, c.read(), "the rest up to Sync is skipped");
+            assertEquals("101", run(c, "s1", "1"), "the original statement is intact");
+
+            c.send(out -> {
+                new Describe(Describe.STATEMENT, "s1").encode(out);
+                Sync.INSTANCE.encode(out);
+            });
+            assertInstanceOf(ParameterDescription.class, c.read());
+            assertInstanceOf(RowDescription.class, c.read());
+            assertInstanceOf(ReadyForQuery.class, c.read());
+
+            c.send(out -> {
+                new Close(Close.STATEMENT, "s1").encode(out);
+                new Close(Close.STATEMENT, "never-existed").encode(out);
+                Sync.INSTANCE.encode(out);
+            });
+            assertInstanceOf(CloseComplete.class, c.read());
+            assertInstanceOf(CloseComplete.class, c.read());
+            assertInstanceOf(ReadyForQuery.class, c.read());
+            assertEquals("ERROR 26000", run(c, "s1", "1"));
+
+            prepare(c, "s2", "SELECT 2");
+            prepare(c, "s3", "SELECT 3");
+            c.send(new Query("DEALLOCATE s2")::encode);
+            assertEquals("DEALLOCATE", c.readUntil(CommandComplete.class).tag());
+            c.readUntil(ReadyForQuery.class);
+            assertEquals("ERROR 26000", run(c, "s2"));
+            assertEquals("3", run(c, "s3"));
+            c.send(new Query("DEALLOCATE ALL")::encode);
+            assertEquals("DEALLOCATE ALL", c.readUntil(CommandComplete.class).tag());
+            c.readUntil(ReadyForQuery.class);
+            assertEquals("ERROR 26000", run(c, "s3"));
+
+            prepare(c, "s4", "SELECT 4");
+            c.send(new Query("DISCARD ALL")::encode);
+            assertEquals("DISCARD ALL", c.readUntil(CommandComplete.class).tag());
+            c.readUntil(ReadyForQuery.class);
+            assertEquals("ERROR 26000", run(c, "s4"));
+            prepare(c, "s4", "SELECT 44");
+            assertEquals("44", run(c, "s4"), "the name is free again after DISCARD ALL");
+        }
+    }
+
+    @Test
+    void anErrorBeforeSyncSkipsTheRestOfThePipelineAndTheNextOneWorks() throws Exception {
+        try (WireClient c = login()) {
+            prepare(c, "div", "SELECT 10 / $1::int");
+            c.send(out -> {
+                new Bind("", "div", new short[0], List.of("0".getBytes()), new short[0]).encode(out);
+                new Execute("", 0).encode(out);
+                new Parse("later", "SELECT 1", new int[0]).encode(out);
+                new Bind("", "div", new short[0], List.of("5".getBytes()), new short[0]).encode(out);
+                new Execute("", 0).encode(out);
+                Sync.INSTANCE.encode(out);
+            });
+            // PostgreSQL may fail it at Bind (custom plan, constant folded) or at Execute.
+            BackendMessage first = c.read();
+            ErrorResponse error = first instanceof BindComplete ? assertInstanceOf(ErrorResponse.class, c.read())
+                    : assertInstanceOf(ErrorResponse.class, first);
+            assertEquals("22012", error.sqlState());
+            assertInstanceOf(ReadyForQuery.class, c.read(), "nothing between the error and ReadyForQuery");
+            assertEquals("ERROR 26000", run(c, "later"), "the skipped Parse never happened");
+            assertEquals("2", run(c, "div", "5"));
+        }
+    }
+
+    @Test
+    void statementsEvictedFromAServerAreReparedOnDemand() throws Exception {
+        try (WireClient c = login()) {
+            for (int i = 0; i < 6; i++) {
+                prepare(c, "q" + i, "SELECT " + i + " + $1::int");
+            }
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 6; i++) {
+                    assertEquals(String.valueOf(i + round), run(c, "q" + i, String.valueOf(round)));
+                }
+            }
+        }
+        try (Connection direct = postgres.connect("testdb", "postgres", null)) {
+            // cache size 3: no server session holds more than three of the pooler's statements
+            assertTrue(Integer.parseInt(SessionPoolingIT.scalar(direct, "SELECT 0")) == 0);
+        }
+    }
+
+    @Test
+    void aParseLargerThanAnyBufferWorks() throws Exception {
+        StringBuilder sql = new StringBuilder("SELECT length('");
+        sql.append("x".repeat(4 * 1024 * 1024)).append("') + $1::int");
+        try (WireClient c = login()) {
+            prepare(c, "big", sql.toString());
+            assertEquals(String.valueOf(4 * 1024 * 1024 + 1), run(c, "big", "1"));
+        }
+    }
+
+    @Test
+    void pgbenchPreparedModeWithManyClientsOnFewConnections() throws Exception {
+        postgres.execute("DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers");
+        ProcessBuilder init = new ProcessBuilder(tool("pgbench"), "-i", "-s", "1", "-q", "-h", "127.0.0.1",
+                "-p", String.valueOf(postgres.port()), "-U", "postgres", "testdb").redirectErrorStream(true);
+        Process p = init.start();
+        p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0);
+        postgres.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO md5user");
+        for (String mode : new String[]{"prepared", "extended", "simple"}) {
+            ProcessBuilder bench = new ProcessBuilder(tool("pgbench"), "-n", "-M", mode, "-c", "20", "-j", "2", "-t", "50",
+                    "-h", "127.0.0.1", "-p", String.valueOf(harness.port), "-U", "md5user", "testdb").redirectErrorStream(true);
+            bench.environment().put("PGPASSWORD", "md5pass");
+            Process b = bench.start();
+            String out = new String(b.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(b.waitFor(300, TimeUnit.SECONDS));
+            assertEquals(0, b.exitValue(), out);
+            assertTrue(out.contains("number of transactions actually processed: 1000/1000"), out);
+            assertTrue(out.contains("number of failed transactions: 0"), out);
+        }
+    }
+
+    private String tool(String name) {
+        return postgres.pgBinDir().map(d -> d.resolve(name).toString()).orElse(name);
+    }
+}
