@@ -35,6 +35,12 @@ final class PoolerHarness implements AutoCloseable {
 
     static PoolerHarness start(PostgresServer postgres, String poolMode, String poolExtra, int poolSize,
                                String generalExtra) throws Exception {
+        return start(postgres, poolMode, poolExtra, poolSize, generalExtra, "");
+    }
+
+    /** {@code md5UserExtra} goes into md5user's own section (e.g. statement_timeout). */
+    static PoolerHarness start(PostgresServer postgres, String poolMode, String poolExtra, int poolSize,
+                               String generalExtra, String md5UserExtra) throws Exception {
         int port = freePort();
         String toml = """
                 [general]
@@ -53,6 +59,7 @@ final class PoolerHarness implements AutoCloseable {
                 password = "md5pass"
                 auth_type = "md5"
                 pool_size = %d
+                %s
 
                 [pools.testdb.users.1]
                 username = "scramuser"
@@ -81,7 +88,7 @@ final class PoolerHarness implements AutoCloseable {
                 database = "testdb"
                 servers = [["%s", %d, "primary"]]
                 """.formatted(port, generalExtra.contains("connect_timeout") ? generalExtra
-                        : "connect_timeout = 1000\n" + generalExtra, poolMode, poolExtra, poolSize, poolSize, poolSize,
+                        : "connect_timeout = 1000\n" + generalExtra, poolMode, poolExtra, poolSize, md5UserExtra, poolSize, poolSize,
                 postgres.host(), postgres.port(), postgres.host(), postgres.port());
         PoolerConfig config = ConfigLoader.parse(toml, Path.of("test-pgcat.toml"), Map.of());
         return new PoolerHarness(postgres, PgrudderServer.start(config), port);

@@ -289,4 +289,65 @@ class TransactionPoolingIT {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aServerLostUnderAnAutocommitStatementCostsThatStatementNotTheConnection() throws Exception {
+        try (Connection a = client("survivor", null); Connection direct = postgres.connect("testdb", "postgres", null)) {
+            Statement s = a.createStatement();
+            CompletableFuture<SQLException> running = CompletableFuture.supplyAsync(() -> {
+                try {
+                    s.execute("SELECT pg_sleep(20)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            waitFor(direct, "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'", "1");
+            direct.createStatement().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)'");
+            SQLException e = running.get(20, TimeUnit.SECONDS);
+            assertNotNull(e, "the statement that ran on the lost server fails");
+            assertFalse(a.isClosed());
+            assertEquals("still here", scalar(a, "SELECT 'still here'"), "the client's next transaction gets another server");
+        }
+    }
+
+    @Test
+    void aServerLostInsideATransactionBlockEndsTheClientConnection() throws Exception {
+        try (Connection a = client("in-tx", null); Connection direct = postgres.connect("testdb", "postgres", null)) {
+            a.setAutoCommit(false);
+            String pid = scalar(a, "SELECT pg_backend_pid()");
+            direct.createStatement().execute("SELECT pg_terminate_backend(" + pid + ")");
+            // Its transaction is gone; carrying on elsewhere would silently run the rest outside it.
+            assertThrows(SQLException.class, () -> scalar(a, "SELECT 1"));
+        }
+    }
+
+    @Test
+    void userStatementTimeoutEndsAStuckRequestWithPgcatSemantics() throws Exception {
+        harness.close();
+        harness = PoolerHarness.start(postgres, "transaction", "", 1, "connect_timeout = 5000", "statement_timeout = 500");
+        try (Connection a = client("slow", null)) {
+            SQLException e = assertThrows(SQLException.class, () -> scalar(a, "SELECT pg_sleep(5)"));
+            assertEquals("57014", e.getSQLState());
+            assertTrue(e.getMessage().contains("pool statement timeout"), e.getMessage());
+        }
+        try (Connection b = client("next", null)) {
+            assertEquals("1", scalar(b, "SELECT 1"), "the pool goes on with a fresh server connection");
+        }
+    }
+
+    @Test
+    void idleClientInTransactionTimeoutFreesTheServer() throws Exception {
+        harness.close();
+        harness = PoolerHarness.start(postgres, "transaction", "", 1, "connect_timeout = 5000\nidle_client_in_transaction_timeout = 300");
+        try (Connection a = client("idler", null)) {
+            a.setAutoCommit(false);
+            scalar(a, "SELECT 1");
+            try (Connection b = client("waiter", null)) {
+                assertEquals("b", scalar(b, "SELECT 'b'"), "b gets the server once a's idle transaction is ended");
+            }
+            SQLException e = assertThrows(SQLException.class, () -> scalar(a, "SELECT 2"));
+            assertNotNull(e.getSQLState());
+        }
+    }
 }

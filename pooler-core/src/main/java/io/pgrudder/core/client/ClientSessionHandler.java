@@ -24,7 +24,10 @@ import io.pgrudder.protocol.frontend.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.util.concurrent.ScheduledFuture;
+
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -41,6 +44,7 @@ import java.util.function.Consumer;
  */
 final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements ServerListener, CancelRegistry.Cancellable {
     private static final Logger log = LoggerFactory.getLogger(ClientSessionHandler.class);
+    private static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
 
     private final Pooler pooler;
     private final Pool pool;
@@ -59,6 +63,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private Promise<ServerConnection> checkout;
     private volatile ServerConnection server;
     private CancelKey cancelKey;
+    /** Armed while requests wait for the server (user statement_timeout, pgcat semantics). */
+    private ScheduledFuture<?> statementTimer;
+    /** Armed while the client sits idle inside a transaction (idle_client_in_transaction_timeout). */
+    private ScheduledFuture<?> idleInTransactionTimer;
 
     ClientSessionHandler(Pooler pooler, Pool pool, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
@@ -202,6 +210,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             forward(got, held.poll());
         }
         got.flush();
+        ctx.flush();
+        armStatementTimer();
     }
 
     private void releaseServer() {
@@ -226,6 +236,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        idleInTransactionTimer = cancel(idleInTransactionTimer);
         if (Frames.type(frame) == MessageType.TERMINATE) {
             frame.release();
             ctx.close();
@@ -257,6 +268,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             s.flush();
             // Replies the pooler made itself (ParseComplete, CloseComplete, DEALLOCATE) go out now.
             ctx.flush();
+            armStatementTimer();
             if (transactionMode && loggedIn && queue.isIdle()) {
                 releaseServer();
             }
@@ -294,14 +306,88 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             from.channel().close();
             return;
         }
+        boolean readyForQuery = Frames.type(frame) == MessageType.READY_FOR_QUERY;
         if (toClient) {
-            ctx.write(frame, ctx.voidPromise());
+            ctx.write(transactionMode ? survivable(frame) : frame, ctx.voidPromise());
         } else {
             frame.release();
         }
-        if (transactionMode && loggedIn && server == from && queue.isIdle()) {
-            releaseServer();
+        if (readyForQuery) {
+            statementTimer = cancel(statementTimer);
+            if (server == from && queue.isBetweenRequests()) {
+                if (transactionMode && loggedIn && queue.isIdle()) {
+                    releaseServer();
+                } else if (queue.transactionStatus() != ReadyForQuery.IDLE) {
+                    armIdleInTransactionTimer();
+                }
+            } else {
+                armStatementTimer();
+            }
         }
+    }
+
+    /**
+     * In transaction mode a server's FATAL (its connection is going away: a switchover, a restart)
+     * ends only the statement it ran, not the client's connection: the client gets it as an ERROR
+     * when no transaction block was open, and its next transaction gets another server.
+     */
+    private ByteBuf survivable(ByteBuf frame) {
+        if (Frames.type(frame) != MessageType.ERROR_RESPONSE || queue.transactionStatus() != ReadyForQuery.IDLE) {
+            return frame;
+        }
+        ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
+        String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
+        if (!"FATAL".equals(severity)) {
+            return frame;
+        }
+        frame.release();
+        ByteBuf out = ctx.alloc().buffer();
+        ErrorResponse.from(new PgException(PgException.Severity.ERROR, error.sqlState(), error.message(),
+                error.detail(), error.hint(), null)).encode(out);
+        return out;
+    }
+
+    private void armStatementTimer() {
+        long millis = pool.settings().user().statementTimeout().toMillis();
+        if (millis <= 0 || statementTimer != null || server == null || queue.outstandingRequests() == 0) {
+            return;
+        }
+        statementTimer = ctx.executor().schedule(() -> {
+            statementTimer = null;
+            ServerConnection s = server;
+            if (s == null || queue.outstandingRequests() == 0) {
+                return;
+            }
+            log.warn("client {} ({}): no reply from {} within statement_timeout ({} ms); closing both",
+                    ctx.channel().remoteAddress(), username, s, millis);
+            server = null;
+            s.listener(null);
+            pool.release(s, ReleasePlan.CLOSE);
+            fail(PgException.fatal(SqlState.QUERY_CANCELED, "pool statement timeout: the server did not answer within "
+                    + "statement_timeout (" + millis + " ms)"));
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void armIdleInTransactionTimer() {
+        long millis = pooler.config().general().idleClientInTransactionTimeout().toMillis();
+        if (millis <= 0 || idleInTransactionTimer != null) {
+            return;
+        }
+        idleInTransactionTimer = ctx.executor().schedule(() -> {
+            idleInTransactionTimer = null;
+            if (server != null && queue.isBetweenRequests() && queue.transactionStatus() != ReadyForQuery.IDLE) {
+                // The server is rolled back and reused when the client's connection closes.
+                fail(PgException.fatal(IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout: the client sat "
+                        + "idle in a transaction longer than idle_client_in_transaction_timeout (" + millis + " ms)"));
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledFuture<?> cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        return null;
     }
 
     @Override
@@ -322,6 +408,23 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         server = null;
+        statementTimer = cancel(statementTimer);
+        if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
+            // No transaction block was open: what ran is lost (its outcome unknown, as on a direct
+            // connection), the client's connection is not. Its next transaction gets another server.
+            int owed = queue.outstandingRequests();
+            if (owed > 0 && !queue.sawFatalError()) {
+                writeToClient(ErrorResponse.from(PgException.error(SqlState.CONNECTION_FAILURE,
+                        "server connection lost while the statement ran; it may or may not have been committed"))::encode);
+            }
+            for (int i = 0; i < owed; i++) {
+                writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
+            }
+            ctx.flush();
+            queue.attached(ReadyForQuery.IDLE);
+            state = ClientState.IDLE;
+            return;
+        }
         state = ClientState.CLOSED;
         if (queue.sawFatalError()) {
             ctx.flush();
@@ -369,6 +472,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        statementTimer = cancel(statementTimer);
+        idleInTransactionTimer = cancel(idleInTransactionTimer);
         if (loggedIn && pooler.config().general().logClientDisconnections()) {
             log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,
                     pool.settings().poolName());

@@ -270,6 +270,18 @@ final class RequestQueue {
         return expected.isEmpty() && !extendedOpen && !fatal;
     }
 
+    /** Requests still owed a ReadyForQuery (Query, Sync, FunctionCall, the pooler's own query). */
+    int outstandingRequests() {
+        int n = 0;
+        for (Expect e : expected) {
+            if (e.kind() == Kind.QUERY || e.kind() == Kind.SYNC || e.kind() == Kind.FUNCTION_CALL
+                    || e.kind() == Kind.INTERNAL_QUERY) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     boolean sawFatalError() {
         return fatal;
     }
