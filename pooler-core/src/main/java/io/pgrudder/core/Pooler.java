@@ -5,8 +5,10 @@ import io.netty.handler.ssl.SslContext;
 import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.client.CancelForwarder;
 import io.pgrudder.core.client.CancelRegistry;
+import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.pool.Pools;
+import io.pgrudder.core.topology.TopologySource;
 
 import io.pgrudder.protocol.auth.ScramSecret;
 
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * The running pooler's shared state: the current config snapshot and its pools (swapped as a
@@ -35,12 +38,21 @@ public final class Pooler {
     private final Map<String, Optional<ScramSecret>> scramSecrets = new ConcurrentHashMap<>();
 
     public Pooler(PoolerConfig config, EventLoopGroup loops, SslContext clientTls) {
+        this(config, loops, clientTls, Pools.NO_TOPOLOGY);
+    }
+
+    /**
+     * @param topology makes and starts the topology source (Patroni poller) of each pool with
+     *                 {@code use_patroni_api}; the pooler closes them on {@link #close()}
+     */
+    public Pooler(PoolerConfig config, EventLoopGroup loops, SslContext clientTls,
+                  Function<PoolConfig, TopologySource> topology) {
         this.loops = loops;
         this.clientTls = clientTls;
         this.connector = new ServerConnector((int) Math.min(Integer.MAX_VALUE, config.general().maxMessageSize()));
         this.cancelForwarder = new CancelForwarder(loops);
         new SecureRandom().nextBytes(mockNonceKey);
-        this.pools = Pools.create(config, connector, loops);
+        this.pools = Pools.create(config, connector, loops, topology);
     }
 
     public Pools pools() {
@@ -93,7 +105,7 @@ public final class Pooler {
         return (int) Math.min(Integer.MAX_VALUE, config().general().maxMessageSize());
     }
 
-    /** Closes every pool and waits (bounded) until their server connections are closed. */
+    /** Closes every pool and topology source; waits (bounded) until server connections are closed. */
     public void close() {
         pools.close(Duration.ofSeconds(5));
     }

@@ -15,8 +15,11 @@ import io.pgrudder.core.config.ConfigException;
 import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.config.ConfigProblem;
 import io.pgrudder.core.config.GeneralConfig;
+import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.net.Transport;
+import io.pgrudder.core.topology.TopologySource;
+import io.pgrudder.patroni.PatroniPoller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -42,7 +45,7 @@ public final class PgrudderServer implements AutoCloseable {
         boss = Transport.newGroup(1, "pgrudder-accept");
         workers = Transport.newGroup(general.workerThreads(), "pgrudder-io");
         try {
-            pooler = new Pooler(config, workers, clientTls(general));
+            pooler = new Pooler(config, workers, clientTls(general), PgrudderServer::patroniPoller);
             ClientChannelInitializer initializer = new ClientChannelInitializer(pooler);
             listener = new ServerBootstrap()
                     .group(boss, workers)
@@ -81,6 +84,17 @@ public final class PgrudderServer implements AutoCloseable {
 
     public Pooler pooler() {
         return pooler;
+    }
+
+    /**
+     * The topology source of a pool with use_patroni_api: a poller of the Patroni REST API of
+     * every host in its first shard's servers (their roles are Patroni's to decide), started at
+     * once. It logs each leader change; the pooler closes it on shutdown.
+     */
+    private static TopologySource patroniPoller(PoolConfig pool) {
+        PatroniPoller poller = PatroniPoller.forServers(pool.name(), pool.shards().get(0).servers(), pool.patroni());
+        log.info("pool {}: following the Patroni leader among {}", pool.name(), poller.members());
+        return poller.start();
     }
 
     private static SslContext clientTls(GeneralConfig general) {

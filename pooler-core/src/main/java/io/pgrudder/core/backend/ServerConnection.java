@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ServerConnection {
     private static final AtomicLong IDS = new AtomicLong();
+    /** ParameterStatus a PostgreSQL 14+ server reports: "on" while it is a standby. */
+    public static final String IN_HOT_STANDBY = "in_hot_standby";
 
     private final long id = IDS.incrementAndGet();
     private final Channel channel;
@@ -36,6 +38,8 @@ public final class ServerConnection {
     private volatile Future<?> cancelInFlight;
     /** Server-side names of the pooler's prepared statements this session has, least recently used first. */
     private final LinkedHashMap<String, Boolean> prepared = new LinkedHashMap<>(16, 0.75f, true);
+    /** The server said it is a standby (in_hot_standby = on, or pg_is_in_recovery()); sticky. */
+    private volatile boolean reportedHotStandby;
     /** Set when the login completes; from then on it receives every frame the server sends. */
     private volatile ServerRelayHandler relay;
     private int processId;
@@ -96,6 +100,24 @@ public final class ServerConnection {
         Map<String, String> next = new LinkedHashMap<>(parameters);
         next.put(name, value);
         parameters = Collections.unmodifiableMap(next);
+        if (IN_HOT_STANDBY.equals(name) && "on".equals(value)) {
+            reportedHotStandby = true;
+        }
+    }
+
+    /**
+     * True once the server said it is a standby: ParameterStatus {@code in_hot_standby = on}
+     * (PostgreSQL 14+, also sent when a running server changes role) or, at login on older
+     * servers, {@code pg_is_in_recovery()}. Sticky: such a connection never takes writes again,
+     * even if its server is promoted later. The pool checks it at hand-out and at release; a
+     * client holding the connection may check it too.
+     */
+    public boolean reportedHotStandby() {
+        return reportedHotStandby;
+    }
+
+    void markHotStandby() {
+        reportedHotStandby = true;
     }
 
     /**

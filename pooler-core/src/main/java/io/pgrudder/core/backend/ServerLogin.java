@@ -10,11 +10,20 @@ import java.util.Map;
  * parameters that become the session defaults on the server.
  *
  * @param password plaintext, an "md5…" hash, or null when the server is expected to trust us
+ * @param requirePrimary the connection is for writes: the login fails (57P03) unless the server
+ *                       says it is not a standby ({@code in_hot_standby = off}, or
+ *                       {@code pg_is_in_recovery()} is false on servers before 14)
  */
 public record ServerLogin(ServerAddress address, String database, String username, String password,
-                          Map<String, String> startupParameters, Duration connectTimeout) {
+                          Map<String, String> startupParameters, Duration connectTimeout, boolean requirePrimary) {
     public ServerLogin {
         startupParameters = Map.copyOf(startupParameters);
+    }
+
+    /** A login that takes the server as it is (no primary check). */
+    public ServerLogin(ServerAddress address, String database, String username, String password,
+                       Map<String, String> startupParameters, Duration connectTimeout) {
+        this(address, database, username, password, startupParameters, connectTimeout, false);
     }
 
     @Override

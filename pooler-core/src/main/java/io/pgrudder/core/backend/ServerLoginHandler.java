@@ -19,15 +19,19 @@ import io.pgrudder.protocol.backend.AuthenticationSASL;
 import io.pgrudder.protocol.backend.AuthenticationSASLContinue;
 import io.pgrudder.protocol.backend.AuthenticationSASLFinal;
 import io.pgrudder.protocol.backend.BackendKeyData;
+import io.pgrudder.protocol.backend.DataRow;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.backend.ParameterStatus;
 import io.pgrudder.protocol.backend.ReadyForQuery;
 import io.pgrudder.protocol.frontend.PasswordMessage;
+import io.pgrudder.protocol.frontend.Query;
 import io.pgrudder.protocol.frontend.SASLInitialResponse;
 import io.pgrudder.protocol.frontend.SASLResponse;
 import io.pgrudder.protocol.frontend.StartupMessage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -35,13 +39,24 @@ import java.util.concurrent.TimeUnit;
  * Logs in to PostgreSQL: sends the StartupMessage, answers whatever authentication the server
  * asks for (trust, cleartext, MD5, SCRAM-SHA-256), collects ParameterStatus and BackendKeyData,
  * and on the first ReadyForQuery replaces itself with the {@link ServerRelayHandler}.
+ *
+ * <p>A login for writes ({@link ServerLogin#requirePrimary()}) is fenced before it succeeds: the
+ * server must have reported {@code in_hot_standby = off}; a server too old to report it (before
+ * PostgreSQL 14) is asked {@code SELECT pg_is_in_recovery()}. A standby fails the login with
+ * 57P03, so the pool closes it and looks for the real primary.
  */
 final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
+    static final String RECOVERY_CHECK = "SELECT pg_is_in_recovery()";
+
     private final ServerConnection server;
     private final ServerLogin login;
     private final Promise<ServerConnection> result;
     private ScramClient scram;
     private ScheduledFuture<?> timeout;
+    /** Logged in; waiting for the answer to {@link #RECOVERY_CHECK}. */
+    private boolean checkingRecovery;
+    /** The answer's one value ("t" or "f"), once its DataRow came. */
+    private String inRecovery;
 
     ServerLoginHandler(ServerConnection server, ServerLogin login, Promise<ServerConnection> result) {
         this.server = server;
@@ -80,6 +95,10 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
 
     private void handle(ChannelHandlerContext ctx, ByteBuf frame) {
         ByteBuf body = Frames.body(frame);
+        if (checkingRecovery) {
+            recoveryCheck(ctx, frame, body);
+            return;
+        }
         switch (Frames.type(frame)) {
             case MessageType.AUTHENTICATION_REQUEST -> authenticate(ctx, Authentication.decode(body));
             case MessageType.PARAMETER_STATUS -> {
@@ -97,17 +116,72 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
             }
             case MessageType.READY_FOR_QUERY -> {
                 server.transactionStatus(ReadyForQuery.decode(body).transactionStatus());
-                timeout.cancel(false);
-                ServerRelayHandler relay = new ServerRelayHandler(server);
-                server.relay(relay);
-                ctx.pipeline().replace(this, "relay", relay);
-                result.trySuccess(server);
+                if (!login.requirePrimary()) {
+                    succeed(ctx);
+                    return;
+                }
+                String hotStandby = server.parameters().get(ServerConnection.IN_HOT_STANDBY);
+                if (hotStandby == null) {
+                    checkingRecovery = true;
+                    send(ctx, new Query(RECOVERY_CHECK)::encode);
+                } else if ("off".equals(hotStandby)) {
+                    succeed(ctx);
+                } else {
+                    throw standby("in_hot_standby = " + hotStandby);
+                }
             }
             case MessageType.NOTICE_RESPONSE, MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
             }
             default -> throw PgException.protocolViolation("server " + where()
                     + " sent unexpected message type '" + (char) Frames.type(frame) + "' during login");
         }
+    }
+
+    /** The reply to {@link #RECOVERY_CHECK}: RowDescription, DataRow, CommandComplete, ReadyForQuery. */
+    private void recoveryCheck(ChannelHandlerContext ctx, ByteBuf frame, ByteBuf body) {
+        switch (Frames.type(frame)) {
+            case MessageType.DATA_ROW -> {
+                List<byte[]> values = DataRow.decode(body).values();
+                inRecovery = values.isEmpty() || values.get(0) == null ? null
+                        : new String(values.get(0), StandardCharsets.US_ASCII);
+            }
+            case MessageType.ERROR_RESPONSE -> {
+                ErrorResponse error = ErrorResponse.decode(body);
+                throw PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "server " + where()
+                        + " could not say whether it is a standby (" + RECOVERY_CHECK + "): "
+                        + error.sqlState() + " " + error.message());
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                server.transactionStatus(ReadyForQuery.decode(body).transactionStatus());
+                if ("f".equals(inRecovery)) {
+                    succeed(ctx);
+                } else {
+                    throw standby("pg_is_in_recovery() = " + inRecovery);
+                }
+            }
+            case MessageType.ROW_DESCRIPTION, MessageType.COMMAND_COMPLETE, MessageType.NOTICE_RESPONSE -> {
+            }
+            case MessageType.PARAMETER_STATUS -> {
+                ParameterStatus status = ParameterStatus.decode(body);
+                server.parameter(status.name(), status.value());
+            }
+            default -> throw PgException.protocolViolation("server " + where()
+                    + " sent unexpected message type '" + (char) Frames.type(frame) + "' answering " + RECOVERY_CHECK);
+        }
+    }
+
+    private PgException standby(String evidence) {
+        server.markHotStandby();
+        return PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "server " + where()
+                + " is a standby (" + evidence + "), not the primary; it takes no writes");
+    }
+
+    private void succeed(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
+        ServerRelayHandler relay = new ServerRelayHandler(server);
+        server.relay(relay);
+        ctx.pipeline().replace(this, "relay", relay);
+        result.trySuccess(server);
     }
 
     private void authenticate(ChannelHandlerContext ctx, Authentication request) {

@@ -11,6 +11,9 @@ import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.backend.ServerLogin;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.routing.FixedServer;
+import io.pgrudder.core.routing.ServerTarget;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.backend.ReadyForQuery;
@@ -23,6 +26,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,11 +42,24 @@ import java.util.concurrent.TimeUnit;
  * them, as on a direct connection). An idle connection is therefore handed only to a client that
  * asks for the same parameters; when the pool is full of idle connections with other parameters,
  * one of them is closed to make room.
+ *
+ * <p>Where connections go is asked of a {@link ServerTarget} at connect time: the configured
+ * primary, or the current Patroni leader. A connection remembers its address and is handed out
+ * and reused only while the target still accepts it (and, for writes, while its server has never
+ * reported being a standby). When the target changes, idle connections it no longer accepts are
+ * closed at once and busy ones when they come back. While there is no usable target (no leader
+ * known, or the leader refuses connections because it is changing role) waiters stay queued, up
+ * to the target's wait limit, and connection attempts are retried after asking the target to look
+ * again.
  */
 public final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
 
+    /** Pause between connection attempts while the target is changing role. */
+    static final long RETRY_DELAY_MILLIS = 100;
+
     private final PoolSettings settings;
+    private final ServerTarget target;
     private final ServerConnector connector;
     private final EventLoopGroup serverLoops;
     private final EventLoop loop;
@@ -65,13 +82,24 @@ public final class Pool {
     /** Pool code is running on the loop right now (see onLoop). */
     private boolean running;
     private ScheduledFuture<?> janitor;
+    /** A retryable connection failure happened; no new attempt until {@link #retry} runs. */
+    private ScheduledFuture<?> retry;
+    /** The last retryable failure since a connection to the target last succeeded; null when none. */
+    private PgException targetTrouble;
 
+    /** A pool whose connections go to the configured {@code settings.address()}. */
     public Pool(PoolSettings settings, ServerConnector connector, EventLoopGroup serverLoops) {
+        this(settings, new FixedServer(settings.address()), connector, serverLoops);
+    }
+
+    public Pool(PoolSettings settings, ServerTarget target, ServerConnector connector, EventLoopGroup serverLoops) {
         this.settings = settings;
+        this.target = target;
         this.connector = connector;
         this.serverLoops = serverLoops;
         this.loop = serverLoops.next();
         loop.execute(() -> janitor = loop.scheduleWithFixedDelay(() -> onLoop(this::maintain), 1, 1, TimeUnit.SECONDS));
+        target.onChange(() -> onLoop(this::targetChanged));
     }
 
     public PoolSettings settings() {
@@ -102,6 +130,9 @@ public final class Pool {
             }
             waiters.add(waiter);
             long millis = settings.connectTimeout().toMillis();
+            if (!target.waitLimit().isZero()) {
+                millis = Math.min(millis, target.waitLimit().toMillis());
+            }
             waiter.timeout = loop.schedule(() -> onLoop(() -> expire(waiter)), millis, TimeUnit.MILLISECONDS);
             promise.addListener(f -> {
                 if (f.isCancelled()) {
@@ -119,7 +150,7 @@ public final class Pool {
     public void release(ServerConnection server, ReleasePlan plan) {
         onLoop(() -> {
             active.remove(server);
-            if (!plan.reuse() || closed || !server.channel().isActive() || expired(server)) {
+            if (!plan.reuse() || closed || !usable(server) || expired(server)) {
                 close(server);
                 return;
             }
@@ -131,7 +162,7 @@ public final class Pool {
             active.add(server);
             ServerReset.start(server, plan.cleanup(), settings.resetTimeout(), clean -> onLoop(() -> {
                 active.remove(server);
-                if (clean && !closed) {
+                if (clean && !closed && usable(server)) {
                     toIdle(server);
                 } else {
                     close(server);
@@ -157,6 +188,9 @@ public final class Pool {
             closed = true;
             if (janitor != null) {
                 janitor.cancel(false);
+            }
+            if (retry != null) {
+                retry.cancel(false);
             }
             for (Waiter w : new ArrayList<>(waiters)) {
                 fail(w, PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
@@ -212,7 +246,7 @@ public final class Pool {
         ServerConnection fallback = null;
         for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
             ServerConnection server = it.next();
-            if (!server.channel().isActive()) {
+            if (!usable(server)) {
                 it.remove();
                 close(server);
                 continue;
@@ -236,6 +270,14 @@ public final class Pool {
     /** Opens connections for waiters while there is room; makes room by closing mismatched idle ones. */
     private void grow() {
         waiters.removeIf(w -> w.promise.isDone());
+        if (retry != null || closed) {
+            return;
+        }
+        Optional<ServerAddress> to = target.address();
+        if (to.isEmpty()) {
+            // No leader known: waiters wait; targetChanged() calls back here when one appears.
+            return;
+        }
         while (connecting < waiters.size()) {
             if (size() >= settings.poolSize()) {
                 // Full: close one idle connection that fits nobody waiting, and open the new one only
@@ -246,7 +288,7 @@ public final class Pool {
                 return;
             }
             Waiter waiter = nthWaiter(connecting);
-            open(waiter.startupParameters, waiter.preferred);
+            open(to.get(), waiter.startupParameters, waiter.preferred);
         }
     }
 
@@ -258,21 +300,31 @@ public final class Pool {
         return it.next();
     }
 
-    private void open(Map<String, String> startupParameters, EventLoop on) {
+    private void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {
         connecting++;
-        ServerLogin login = new ServerLogin(settings.address(), settings.database(), settings.serverUsername(),
-                settings.serverPassword(), startupParameters, settings.connectTimeout());
+        ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
+                settings.serverPassword(), startupParameters, settings.connectTimeout(), target.requirePrimary());
         connector.connect(on, login).addListener((Future<ServerConnection> f) -> onLoop(() -> {
             connecting--;
             if (!f.isSuccess()) {
-                connectFailed(startupParameters, f.cause() instanceof PgException pg ? pg
-                        : PgException.fatal(SqlState.CONNECTION_FAILURE, String.valueOf(f.cause())));
+                PgException cause = f.cause() instanceof PgException pg ? pg
+                        : PgException.fatal(SqlState.CONNECTION_FAILURE, String.valueOf(f.cause()));
+                if (!closed && target.retryable(cause)) {
+                    retryLater(address, cause);
+                } else {
+                    connectFailed(startupParameters, cause);
+                }
                 return;
             }
             ServerConnection server = f.getNow();
             server.channel().closeFuture().addListener(c -> onLoop(() -> closedByPeer(server)));
             log.debug("{}: opened {}", settings, server);
-            if (closed || !server.channel().isActive()) {
+            if (targetTrouble != null && target.accepts(server.address())) {
+                log.info("{}: {} accepts connections again", settings, server.address().host() + ":"
+                        + server.address().port());
+                targetTrouble = null;
+            }
+            if (closed || !usable(server)) {
                 close(server);
                 serveWaiters();
                 return;
@@ -281,6 +333,55 @@ public final class Pool {
             idle.addLast(server);
             serveWaiters();
         }));
+    }
+
+    /**
+     * A node changing role refused us (or turned out to be a standby): ask the target to look
+     * again, and try again shortly, or at once when the target changes. Waiters keep waiting,
+     * up to the target's wait limit ({@link #expire}).
+     */
+    private void retryLater(ServerAddress address, PgException cause) {
+        if (targetTrouble == null) {
+            log.warn("{}: {} is not usable for now, retrying within {} ms: {}", settings,
+                    address.host() + ":" + address.port(), target.waitLimit().toMillis(), cause.getMessage());
+        } else {
+            log.debug("{}: retrying {}: {}", settings, address.host() + ":" + address.port(), cause.getMessage());
+        }
+        targetTrouble = cause;
+        target.suspect();
+        if (retry == null) {
+            retry = loop.schedule(() -> onLoop(() -> {
+                retry = null;
+                serveWaiters();
+            }), RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The target may have changed: drop idle connections it no longer takes, then serve waiters. */
+    private void targetChanged() {
+        if (closed) {
+            return;
+        }
+        if (retry != null) {
+            retry.cancel(false);
+            retry = null;
+        }
+        for (ServerConnection server : new ArrayList<>(idle)) {
+            if (!usable(server)) {
+                log.info("{}: closing idle {}: no longer {}", settings, server, target);
+                close(server);
+            }
+        }
+        serveWaiters();
+    }
+
+    /**
+     * May this connection be handed out or reused: open, still where the target points, and,
+     * when the target needs a primary, never reported to be a standby.
+     */
+    private boolean usable(ServerConnection server) {
+        return server.channel().isActive() && target.accepts(server.address())
+                && !(target.requirePrimary() && server.reportedHotStandby());
     }
 
     private void connectFailed(Map<String, String> startupParameters, PgException cause) {
@@ -311,14 +412,38 @@ public final class Pool {
         grow();
     }
 
+    /**
+     * A waiter's time is up unless it is waiting for a leader rather than for a free connection:
+     * then its limit is the target's wait limit ({@code leader_wait_timeout}), which may be
+     * longer or shorter than {@code connect_timeout}.
+     */
     private void expire(Waiter waiter) {
-        if (waiters.contains(waiter)) {
+        if (!waiters.contains(waiter)) {
+            return;
+        }
+        boolean waitingForTarget = !target.waitLimit().isZero()
+                && (target.address().isEmpty() || targetTrouble != null);
+        long limit = (waitingForTarget ? target.waitLimit() : settings.connectTimeout()).toNanos();
+        if (waitingForTarget) {
+            waiter.waitedForTarget = true;
+        } else if (waiter.waitedForTarget) {
+            // The leader came back while this waiter waited: it gets connect_timeout more to be served.
+            limit += target.waitLimit().toNanos();
+        }
+        long left = limit - (System.nanoTime() - waiter.sinceNanos);
+        if (left > 0) {
+            waiter.timeout = loop.schedule(() -> onLoop(() -> expire(waiter)), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        if (waitingForTarget) {
+            fail(waiter, target.unavailable(targetTrouble));
+        } else {
             fail(waiter, PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
                     "no server connection for " + settings + " became free within connect_timeout ("
                             + settings.connectTimeout().toMillis() + " ms); all " + settings.poolSize()
                             + " connections of pool_size are in use"));
-            grow();
         }
+        grow();
     }
 
     private void fail(Waiter waiter, PgException cause) {
@@ -334,7 +459,7 @@ public final class Pool {
             ServerConnection server = it.next();
             boolean tooIdle = idleLimit > 0 && now - server.lastUsedNanos() > idleLimit
                     && size() > settings.minPoolSize();
-            if (tooIdle || expired(server) || !server.channel().isActive()) {
+            if (tooIdle || expired(server) || !usable(server)) {
                 it.remove();
                 close(server);
             }
@@ -403,6 +528,8 @@ public final class Pool {
         final Map<String, String> startupParameters;
         final EventLoop preferred;
         final Promise<ServerConnection> promise;
+        final long sinceNanos = System.nanoTime();
+        boolean waitedForTarget;
         ScheduledFuture<?> timeout;
 
         Waiter(Map<String, String> startupParameters, EventLoop preferred, Promise<ServerConnection> promise) {

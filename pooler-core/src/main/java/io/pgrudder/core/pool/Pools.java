@@ -5,35 +5,78 @@ import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.config.UserConfig;
+import io.pgrudder.core.routing.ClusterLeader;
+import io.pgrudder.core.routing.FixedServer;
+import io.pgrudder.core.routing.ServerTarget;
+import io.pgrudder.core.topology.TopologySource;
 
 import io.netty.util.concurrent.Future;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** The pools of one config snapshot, keyed by (database clients use, user). Immutable map. */
+/**
+ * The pools of one config snapshot, keyed by (database clients use, user). Immutable map.
+ *
+ * <p>A pool with {@code use_patroni_api} gets one {@link TopologySource} (from the factory the
+ * server wiring passes in; core knows no Patroni), shared by its users' pools, which send their
+ * connections to its leader. The sources are closed with the pools.
+ */
 public final class Pools {
+    /** For cores without a topology source: a pool with use_patroni_api cannot be served. */
+    public static final Function<PoolConfig, TopologySource> NO_TOPOLOGY = pool -> {
+        throw new IllegalStateException("pool " + pool.name() + " has use_patroni_api = true but this pooler was "
+                + "built without a Patroni topology source");
+    };
+
     private final PoolerConfig config;
     private final Map<PoolKey, Pool> pools;
+    private final List<TopologySource> sources;
 
-    private Pools(PoolerConfig config, Map<PoolKey, Pool> pools) {
+    private Pools(PoolerConfig config, Map<PoolKey, Pool> pools, List<TopologySource> sources) {
         this.config = config;
         this.pools = pools;
+        this.sources = sources;
     }
 
     public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops) {
+        return create(config, connector, serverLoops, NO_TOPOLOGY);
+    }
+
+    /**
+     * @param topology makes (and starts) the topology source of a pool with {@code use_patroni_api};
+     *                 called once per such pool
+     */
+    public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops,
+                               Function<PoolConfig, TopologySource> topology) {
         Map<PoolKey, Pool> pools = new LinkedHashMap<>();
-        for (PoolConfig pool : config.pools().values()) {
-            for (UserConfig user : pool.users().values()) {
-                PoolSettings settings = PoolSettings.from(config.general(), pool, user);
-                pools.put(new PoolKey(pool.name(), user.username()), new Pool(settings, connector, serverLoops));
+        List<TopologySource> sources = new ArrayList<>();
+        try {
+            for (PoolConfig pool : config.pools().values()) {
+                TopologySource source = null;
+                if (pool.patroni().usePatroniApi()) {
+                    source = topology.apply(pool);
+                    sources.add(source);
+                }
+                for (UserConfig user : pool.users().values()) {
+                    PoolSettings settings = PoolSettings.from(config.general(), pool, user);
+                    ServerTarget target = source == null ? new FixedServer(settings.address())
+                            : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
+                    pools.put(new PoolKey(pool.name(), user.username()), new Pool(settings, target, connector, serverLoops));
+                }
             }
+        } catch (RuntimeException e) {
+            pools.values().forEach(Pool::close);
+            sources.forEach(TopologySource::close);
+            throw e;
         }
-        return new Pools(config, Map.copyOf(pools));
+        return new Pools(config, Map.copyOf(pools), List.copyOf(sources));
     }
 
     public PoolerConfig config() {
@@ -53,8 +96,12 @@ public final class Pools {
         return pools.values();
     }
 
-    /** Closes every pool; waits up to {@code timeout} for their server connections to close. */
+    /**
+     * Closes every pool and topology source; waits up to {@code timeout} for the server
+     * connections to close.
+     */
     public void close(java.time.Duration timeout) {
+        sources.forEach(TopologySource::close);
         List<Future<Void>> closing = pools.values().stream().map(Pool::close).toList();
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Future<Void> f : closing) {

@@ -1,0 +1,63 @@
+package io.pgrudder.core.routing;
+
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.protocol.PgException;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Where a pool opens its server connections, asked at connect time rather than fixed when the
+ * pool is built. A pool also asks it whether a connection it holds may still be used (at hand-out
+ * and at release), and is told when the answer may have changed.
+ *
+ * <p>Implementations are thread-safe: {@link #address()} and {@link #accepts} are called from the
+ * pool's event loop, listeners run on whatever thread learns of the change.
+ */
+public interface ServerTarget {
+
+    /** The server to connect to now, or empty while none is known (waiters then wait). */
+    Optional<ServerAddress> address();
+
+    /** True while a connection to {@code server} may be handed out and reused. */
+    default boolean accepts(ServerAddress server) {
+        return address().map(a -> sameServer(a, server)).orElse(false);
+    }
+
+    /** Connections must be to a primary: the login is fenced and a standby is never used. */
+    boolean requirePrimary();
+
+    /**
+     * Runs {@code listener} each time {@link #address()} may have changed (and once soon after
+     * subscribing). It may run on any thread; it must only hop to the pool's loop.
+     */
+    void onChange(Runnable listener);
+
+    /**
+     * A connection attempt failed with {@code cause}: true when that is what a node that is just
+     * changing role looks like (refused, shutting down, a standby), so the pool should ask again
+     * ({@link #suspect()}) and retry within {@link #waitLimit()} instead of failing the client.
+     */
+    boolean retryable(PgException cause);
+
+    /** The target looks wrong (a standby answered, or it refused): find out again now. */
+    void suspect();
+
+    /**
+     * How long a checkout may wait while there is no usable target (no leader, or the leader
+     * refuses connections); zero when waiting for a target makes no sense.
+     */
+    Duration waitLimit();
+
+    /**
+     * The error for a checkout that waited {@link #waitLimit()} for a usable target.
+     *
+     * @param lastFailure the last failed connection attempt, or null when none was made
+     */
+    PgException unavailable(PgException lastFailure);
+
+    /** Host and port equal (the role in the config entry does not matter). */
+    static boolean sameServer(ServerAddress a, ServerAddress b) {
+        return a.port() == b.port() && a.host().equals(b.host());
+    }
+}

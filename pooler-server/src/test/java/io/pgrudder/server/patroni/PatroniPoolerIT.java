@@ -1,0 +1,277 @@
+package io.pgrudder.server.patroni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.pgrudder.core.config.ConfigLoader;
+import io.pgrudder.patroni.testing.PatroniCluster;
+import io.pgrudder.server.PgrudderServer;
+
+/**
+ * pgrudder in transaction mode in front of a real three-node Patroni cluster, with four clients
+ * writing continuously (one INSERT per transaction, 10 ms apart). The tests run in order on one
+ * cluster: a frozen REST API, a planned switchover, a leader kill, and the killed leader coming
+ * back as a replica.
+ *
+ * <p>Errors are split honestly: an "in flight" error is the server going away under a statement
+ * it already had (see {@link WriteLoad.Failure}); every other error is one a client between
+ * transactions saw, and those must not happen at all.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PatroniPoolerIT {
+    static final String APP_USER = PatroniCluster.APP_USER;
+    static final String APP_PASSWORD = PatroniCluster.APP_PASSWORD;
+    private static final String DATABASE = "appdb";
+    private static final int CLIENTS = 4;
+    private static final Duration PAUSE = Duration.ofMillis(10);
+    private static final Duration GENEROUS = Duration.ofSeconds(60);
+    private static final Logger log = LoggerFactory.getLogger(PatroniPoolerIT.class);
+
+    private static PatroniCluster cluster;
+    private static PgrudderServer pooler;
+    private static int port;
+    /** The node killed by the leader-kill test, restarted by the next one. */
+    private static String killed;
+    private static Instant killedAt;
+
+    private WriteLoad load;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = PatroniCluster.start();
+        String leader = cluster.awaitLeader(GENEROUS);
+        try (Connection su = direct(leader, "postgres", PatroniCluster.SUPERUSER, PatroniCluster.SUPERUSER_PASSWORD);
+             Statement st = su.createStatement()) {
+            st.execute("CREATE DATABASE " + DATABASE + " OWNER " + APP_USER);
+        }
+        try (Connection app = direct(leader, DATABASE, APP_USER, APP_PASSWORD); Statement st = app.createStatement()) {
+            st.execute("CREATE TABLE writes (id bigserial PRIMARY KEY, client int NOT NULL, seq bigint NOT NULL,"
+                    + " server inet NOT NULL DEFAULT inet_server_addr(), at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        }
+        port = freePort();
+        String servers = PatroniCluster.nodes().stream()
+                .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
+                        + (n.equals(leader) ? "primary" : "replica") + "\"]")
+                .collect(Collectors.joining(", "));
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                connect_timeout = 3000
+                use_patroni_api = true
+                patroni_api_port = %d
+                patroni_poll_interval = 250
+                leader_wait_timeout = 45000
+
+                [pools.%s]
+                pool_mode = "transaction"
+                default_role = "primary"
+
+                [pools.%s.users.0]
+                username = "%s"
+                password = "%s"
+                pool_size = 6
+
+                [pools.%s.shards.0]
+                database = "%s"
+                servers = [%s]
+                """.formatted(port, PatroniCluster.API_PORT, DATABASE, DATABASE, APP_USER, APP_PASSWORD,
+                DATABASE, DATABASE, servers);
+        pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("patroni-it.toml"), Map.of()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pooler != null) {
+            pooler.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void startWriting() {
+        load = WriteLoad.start("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, CLIENTS, PAUSE);
+        awaitTrue("writes flow through pgrudder", () -> load.commits().size() >= 20, GENEROUS);
+    }
+
+    @AfterEach
+    void stopWriting() {
+        load.close();
+        log.info("{} commits, failures: {}", load.commits().size(), load.failures());
+    }
+
+    @Test
+    @Order(1)
+    void aFrozenReplicaApiChangesNothing() {
+        String leader = cluster.awaitLeader(GENEROUS);
+        String frozen = otherThan(leader).get(1);
+        Instant since = Instant.now();
+        cluster.stopApi(frozen);
+        try {
+            WriteLoad.sleep(5000);
+        } finally {
+            cluster.startApi(frozen);
+        }
+        WriteLoad.sleep(500);
+        assertEquals(leader, cluster.awaitLeader(GENEROUS), "the leader moved while " + frozen + "'s API was frozen");
+        assertEquals(List.of(), load.failuresSince(since));
+        List<WriteLoad.Commit> commits = load.commitsSince(since);
+        assertTrue(commits.size() > 100, "writes kept flowing: " + commits.size());
+        assertTrue(commits.stream().allMatch(c -> c.server().equals(PatroniCluster.host(leader))),
+                "every write went to the leader " + leader);
+    }
+
+    @Test
+    @Order(2)
+    void aPlannedSwitchoverIsOnlyAPause() throws SQLException {
+        String oldLeader = cluster.awaitLeader(GENEROUS);
+        String candidate = otherThan(oldLeader).get(0);
+        Instant since = Instant.now();
+        cluster.switchover(candidate);
+        cluster.awaitLeader(candidate::equals, GENEROUS);
+        Instant named = Instant.now();
+        String newHost = PatroniCluster.host(candidate);
+        awaitTrue("a write lands on the new leader", () -> load.commitsSince(since).stream()
+                .anyMatch(c -> c.server().equals(newHost)), GENEROUS);
+        Instant firstOnNew = load.commitsSince(since).stream().filter(c -> c.server().equals(newHost))
+                .map(WriteLoad.Commit::at).min(Instant::compareTo).orElseThrow();
+        log.info("switchover {} -> {}: first write on the new leader {} ms after the fixture saw it lead",
+                oldLeader, candidate, Duration.between(named, firstOnNew).toMillis());
+        WriteLoad.sleep(1000);
+        List<WriteLoad.Failure> failures = load.failuresSince(since);
+        List<WriteLoad.Failure> betweenTransactions = failures.stream().filter(f -> !f.inFlight()).toList();
+        assertEquals(List.of(), betweenTransactions, "errors seen by clients between transactions");
+        assertTrue(failures.size() <= CLIENTS, "at most one in-flight statement per client may fail: " + failures);
+
+        Instant after = Instant.now().minusMillis(500);
+        assertTrue(load.commitsSince(after).stream().allMatch(c -> c.server().equals(newHost)),
+                "writes after the switchover go to " + candidate);
+        load.close();
+        Set<Long> onNewLeader = ids(candidate);
+        Set<Long> missing = load.commits().stream().map(WriteLoad.Commit::id)
+                .filter(id -> !onNewLeader.contains(id)).collect(Collectors.toSet());
+        assertEquals(Set.of(), missing, "committed rows missing on the new leader " + candidate);
+    }
+
+    @Test
+    @Order(3)
+    void writesResumeOnTheNewLeaderAfterTheLeaderIsKilled() {
+        killedAt = Instant.now();
+        killed = cluster.killLeader();
+        String killedHost = PatroniCluster.host(killed);
+        String newLeader = cluster.awaitLeader(l -> !l.equals(killed), GENEROUS);
+        String newHost = PatroniCluster.host(newLeader);
+        awaitTrue("writes resume on " + newLeader, () -> load.commitsSince(killedAt).stream()
+                .anyMatch(c -> c.server().equals(newHost)), GENEROUS);
+        log.info("leader {} killed: first write on {} after {} ms", killed, newLeader,
+                Duration.between(killedAt, load.commitsSince(killedAt).stream().filter(c -> c.server().equals(newHost))
+                        .map(WriteLoad.Commit::at).min(Instant::compareTo).orElseThrow()).toMillis());
+        WriteLoad.sleep(1000);
+        List<WriteLoad.Failure> failures = load.failuresSince(killedAt);
+        assertEquals(List.of(), failures.stream().filter(f -> !f.inFlight()).toList(),
+                "errors other than statements in flight on the killed leader");
+        assertTrue(failures.size() <= CLIENTS, "at most one in-flight statement per client may fail: " + failures);
+        assertTrue(load.commitsSince(killedAt).stream().noneMatch(c -> c.server().equals(killedHost)
+                        && c.at().isAfter(killedAt.plusSeconds(1))),
+                "no write committed on the killed leader after it died");
+    }
+
+    @Test
+    @Order(4)
+    void theFormerLeaderBackAsAReplicaNeverGetsAWrite() throws SQLException {
+        String leader = cluster.awaitLeader(GENEROUS);
+        assertNotEquals(killed, leader);
+        Instant since = Instant.now();
+        cluster.start(killed);
+        awaitTrue(killed + " runs as a replica", () -> cluster.api(killed, "/patroni")
+                .map(p -> p.path("role").asText().equals("replica") && p.path("state").asText().equals("running"))
+                .orElse(false), Duration.ofSeconds(90));
+        WriteLoad.sleep(3000);
+        assertEquals(leader, cluster.awaitLeader(GENEROUS), "the leader did not change");
+        assertEquals(List.of(), load.failuresSince(since));
+        String formerHost = PatroniCluster.host(killed);
+        assertTrue(load.commitsSince(since).size() > 100, "writes kept flowing");
+        assertTrue(load.commitsSince(since).stream().noneMatch(c -> c.server().equals(formerHost)),
+                "a write went to the former leader " + killed);
+        load.close();
+        // Nothing written on the former leader since it died: rows it has from itself predate the kill.
+        try (Connection c = direct(killed, DATABASE, APP_USER, APP_PASSWORD); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM writes WHERE server = '" + formerHost
+                     + "' AND at > '" + killedAt.plusSeconds(1) + "'")) {
+            rs.next();
+            assertEquals(0, rs.getLong(1), "rows written on " + killed + " after it was killed");
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static List<String> otherThan(String node) {
+        return PatroniCluster.nodes().stream().filter(n -> !n.equals(node)).toList();
+    }
+
+    private static Set<Long> ids(String node) throws SQLException {
+        Set<Long> ids = new HashSet<>();
+        try (Connection c = direct(node, DATABASE, APP_USER, APP_PASSWORD); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id FROM writes")) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+
+    private static Connection direct(String node, String database, String user, String password) throws SQLException {
+        return DriverManager.getConnection(PatroniCluster.jdbcUrl(node, database) + "?sslmode=disable", user, password);
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not within " + timeout + ": " + what);
+            }
+            WriteLoad.sleep(50);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+}
