@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -45,6 +47,8 @@ import java.util.function.Consumer;
 final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements ServerListener, CancelRegistry.Cancellable {
     private static final Logger log = LoggerFactory.getLogger(ClientSessionHandler.class);
     private static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
+    private static final java.util.Set<String> GOING_AWAY = java.util.Set.of("57P01", "57P02", "57P03");
+    private static final int MAX_REPLAYS = 5;
 
     private final Pooler pooler;
     private final Pool pool;
@@ -63,6 +67,13 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private Promise<ServerConnection> checkout;
     private volatile ServerConnection server;
     private CancelKey cancelKey;
+    /**
+     * Copies of what was sent on a just-attached connection, kept until its first reply: a server
+     * that dies before answering anything (an idle backend terminated by a switchover) processed
+     * none of it, so it is sent again on a fresh one instead of failing the client.
+     */
+    private List<ByteBuf> replay;
+    private int replays;
     /** Armed while requests wait for the server (user statement_timeout, pgcat semantics). */
     private ScheduledFuture<?> statementTimer;
     /** Armed while the client sits idle inside a transaction (idle_client_in_transaction_timeout). */
@@ -162,8 +173,53 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             completeLogin(got.parameters(), got);
             return;
         }
+        keepForReplay();
         sendHeld(got);
         ctx.channel().config().setAutoRead(true);
+    }
+
+    private void keepForReplay() {
+        if (!transactionMode || !loggedIn || held.isEmpty() || replays >= MAX_REPLAYS
+                || queue.transactionStatus() != ReadyForQuery.IDLE) {
+            return;
+        }
+        for (ByteBuf f : held) {
+            byte t = Frames.type(f);
+            if (t == MessageType.PARSE || t == MessageType.CLOSE || t == MessageType.COPY_DATA) {
+                return; // they change the client's statements or stream data: not replayed
+            }
+        }
+        replay = new ArrayList<>(held.size());
+        for (ByteBuf f : held) {
+            replay.add(f.retainedDuplicate());
+        }
+    }
+
+    private void dropReplay() {
+        if (replay != null) {
+            replay.forEach(ByteBuf::release);
+            replay = null;
+        }
+        replays = 0;
+    }
+
+    /** The server died before answering anything: its backend ran none of it. Send it to another. */
+    private boolean replayOnFreshServer(ServerConnection from, String why) {
+        if (replay == null || from != server) {
+            return false;
+        }
+        log.info("client {} ({}): {} went away before answering ({}); sending the request to another server",
+                ctx.channel().remoteAddress(), username, from, why);
+        server = null;
+        from.listener(null);
+        pool.release(from, ReleasePlan.CLOSE);
+        statementTimer = cancel(statementTimer);
+        held.addAll(replay);
+        replay = null;
+        replays++;
+        queue.attached(ReadyForQuery.IDLE);
+        requestServer();
+        return true;
     }
 
     /** What a server reports for this client's settings, for the next client with the same ones. */
@@ -297,6 +353,18 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             frame.release();
             return;
         }
+        if (replay != null) {
+            byte type = Frames.type(frame);
+            if (type == MessageType.ERROR_RESPONSE && isGoingAway(frame)) {
+                frame.release();
+                replayOnFreshServer(from, "it is shutting down");
+                return;
+            }
+            if (type != MessageType.NOTICE_RESPONSE && type != MessageType.PARAMETER_STATUS
+                    && type != MessageType.NOTIFICATION_RESPONSE) {
+                dropReplay(); // it answered: from here on, what happens is the client's to see
+            }
+        }
         boolean toClient;
         try {
             toClient = queue.serverMessage(from, transactionMode ? settings : null, frame);
@@ -345,6 +413,13 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ErrorResponse.from(new PgException(PgException.Severity.ERROR, error.sqlState(), error.message(),
                 error.detail(), error.hint(), null)).encode(out);
         return out;
+    }
+
+    /** FATAL admin shutdown / crash shutdown / cannot connect now: the backend is going away. */
+    private static boolean isGoingAway(ByteBuf frame) {
+        ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
+        String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
+        return "FATAL".equals(severity) && GOING_AWAY.contains(error.sqlState());
     }
 
     private void armStatementTimer() {
@@ -405,6 +480,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void serverClosed(ServerConnection from, Throwable cause) {
         if (from != server || state == ClientState.CLOSED) {
+            return;
+        }
+        if (replayOnFreshServer(from, "connection closed")) {
             return;
         }
         server = null;
@@ -472,6 +550,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        dropReplay();
         statementTimer = cancel(statementTimer);
         idleInTransactionTimer = cancel(idleInTransactionTimer);
         if (loggedIn && pooler.config().general().logClientDisconnections()) {

@@ -172,6 +172,7 @@ class PatroniPoolerIT {
                 oldLeader, candidate, Duration.between(named, firstOnNew).toMillis());
         WriteLoad.sleep(1000);
         List<WriteLoad.Failure> failures = load.failuresSince(since);
+        log.info("switchover: {} failed statements: {}", failures.size(), failures);
         List<WriteLoad.Failure> betweenTransactions = failures.stream().filter(f -> !f.inFlight()).toList();
         assertEquals(List.of(), betweenTransactions, "errors seen by clients between transactions");
         assertTrue(failures.size() <= CLIENTS, "at most one in-flight statement per client may fail: " + failures);
