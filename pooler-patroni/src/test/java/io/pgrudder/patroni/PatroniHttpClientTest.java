@@ -36,7 +36,8 @@ class PatroniHttpClientTest {
     @BeforeEach
     void setUp() throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        client = new PatroniHttpClient(group, NioSocketChannel.class, Optional.empty(), Duration.ofMillis(300));
+        // Generous: a loaded CI machine must not turn a reset or an answer into a timeout.
+        client = new PatroniHttpClient(group, NioSocketChannel.class, Optional.empty(), Duration.ofMillis(5000));
         server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
     }
 
@@ -120,6 +121,7 @@ class PatroniHttpClientTest {
 
     @Test
     void silenceIsATimeout() throws Exception {
+        client = new PatroniHttpClient(group, NioSocketChannel.class, Optional.empty(), Duration.ofMillis(300));
         HttpOutcome o = get(s -> {
             try {
                 Thread.sleep(1500);
