@@ -86,6 +86,8 @@ public final class Pool {
     private ScheduledFuture<?> retry;
     /** The last retryable failure since a connection to the target last succeeded; null when none. */
     private PgException targetTrouble;
+    /** The last transient connect failure, until a connection opens again. */
+    private PgException lastConnectFailure;
 
     /** A pool whose connections go to the configured {@code settings.address()}. */
     public Pool(PoolSettings settings, ServerConnector connector, EventLoopGroup serverLoops) {
@@ -224,7 +226,33 @@ public final class Pool {
         return p;
     }
 
+    /**
+     * Hands a connection to a waiter; one idle longer than healthcheck_delay is first tested with
+     * an empty query (healthcheck_timeout) and closed if it fails, the waiter then served by another.
+     */
     private void handOut(ServerConnection server, Waiter waiter) {
+        if (System.nanoTime() - server.lastUsedNanos() <= settings.healthcheckDelay().toNanos()) {
+            handOutTested(server, waiter);
+            return;
+        }
+        transition(server, ServerState.RESETTING);
+        active.add(server);
+        ServerReset.start(server, List.of(";"), settings.healthcheckTimeout(), healthy -> onLoop(() -> {
+            active.remove(server);
+            if (healthy && !closed && usable(server)) {
+                handOutTested(server, waiter);
+                return;
+            }
+            log.info("{}: {} failed its health check, closing it", settings, server);
+            close(server);
+            if (!waiter.promise.isDone() && !closed) {
+                waiters.addFirst(waiter);
+                serveWaiters();
+            }
+        }));
+    }
+
+    private void handOutTested(ServerConnection server, Waiter waiter) {
         waiter.cancelTimeout();
         transition(server, ServerState.ACTIVE);
         active.add(server);
@@ -244,7 +272,9 @@ public final class Pool {
      */
     private ServerConnection takeIdle(Map<String, String> startupParameters, EventLoop preferred) {
         ServerConnection fallback = null;
-        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
+        // server_round_robin (pgcat's default): the longest idle first; otherwise the most recent.
+        Iterator<ServerConnection> order = settings.serverRoundRobin() ? idle.iterator() : idle.descendingIterator();
+        for (Iterator<ServerConnection> it = order; it.hasNext(); ) {
             ServerConnection server = it.next();
             if (!usable(server)) {
                 it.remove();
@@ -317,6 +347,7 @@ public final class Pool {
                 return;
             }
             ServerConnection server = f.getNow();
+            lastConnectFailure = null;
             server.channel().closeFuture().addListener(c -> onLoop(() -> closedByPeer(server)));
             log.debug("{}: opened {}", settings, server);
             if (targetTrouble != null && target.accepts(server.address())) {
@@ -386,6 +417,17 @@ public final class Pool {
 
     private void connectFailed(Map<String, String> startupParameters, PgException cause) {
         log.warn("{}: {}", settings, cause.getMessage());
+        if (isTransient(cause) && !waiters.isEmpty()) {
+            // The server may be restarting: waiters keep waiting (up to connect_timeout) while we retry.
+            lastConnectFailure = cause;
+            if (retry == null) {
+                retry = loop.schedule(() -> onLoop(() -> {
+                    retry = null;
+                    serveWaiters();
+                }), RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
         // The first waiter that asked for these parameters learns why; the others keep waiting.
         for (Waiter w : waiters) {
             if (w.startupParameters.equals(startupParameters)) {
@@ -437,6 +479,8 @@ public final class Pool {
         }
         if (waitingForTarget) {
             fail(waiter, target.unavailable(targetTrouble));
+        } else if (lastConnectFailure != null) {
+            fail(waiter, lastConnectFailure);
         } else {
             fail(waiter, PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
                     "no server connection for " + settings + " became free within connect_timeout ("
@@ -452,7 +496,17 @@ public final class Pool {
         waiter.promise.tryFailure(cause);
     }
 
+    /** Connection classes worth retrying: refused, reset, the server starting up or full. */
+    private static boolean isTransient(PgException cause) {
+        String state = cause.sqlState();
+        return state.startsWith("08") && !state.equals(SqlState.PROTOCOL_VIOLATION)
+                || state.equals(SqlState.CANNOT_CONNECT_NOW) || state.equals(SqlState.TOO_MANY_CONNECTIONS)
+                || state.equals(SqlState.ADMIN_SHUTDOWN);
+    }
+
+    /** The janitor: idle_timeout, server_lifetime, dead connections, and min_pool_size kept warm. */
     private void maintain() {
+        warm();
         long now = System.nanoTime();
         long idleLimit = settings.idleTimeout().toNanos();
         for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
@@ -463,6 +517,16 @@ public final class Pool {
                 it.remove();
                 close(server);
             }
+        }
+    }
+
+    private void warm() {
+        Optional<ServerAddress> to = target.address();
+        if (closed || to.isEmpty() || retry != null || lastConnectFailure != null) {
+            return;
+        }
+        while (size() < settings.minPoolSize()) {
+            open(to.get(), Map.of(), loop);
         }
     }
 

@@ -17,7 +17,8 @@ import java.time.Duration;
 public record PoolSettings(String poolName, UserConfig user, ServerAddress address, String database,
                            PoolMode poolMode, int poolSize, int minPoolSize, Duration connectTimeout,
                            Duration idleTimeout, Duration serverLifetime, Duration resetTimeout,
-                           int preparedStatementsCacheSize) {
+                           int preparedStatementsCacheSize, Duration healthcheckDelay, Duration healthcheckTimeout,
+                           boolean serverRoundRobin) {
 
     public static PoolSettings from(GeneralConfig general, PoolConfig pool, UserConfig user) {
         ShardConfig shard = pool.shards().get(0);
@@ -29,7 +30,8 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
                 pool.poolModeFor(user), user.poolSize(), user.minPoolSize(),
                 pool.connectTimeoutFor(user, general), pool.idleTimeoutFor(user, general),
                 pool.serverLifetimeFor(user, general), general.healthcheckTimeout().plus(general.connectTimeout()),
-                pool.preparedStatementsCacheSize());
+                pool.preparedStatementsCacheSize(), general.healthcheckDelay(), general.healthcheckTimeout(),
+                general.serverRoundRobin());
     }
 
     public String serverUsername() {
