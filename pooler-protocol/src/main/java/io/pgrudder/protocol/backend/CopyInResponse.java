@@ -2,7 +2,6 @@ package io.pgrudder.protocol.backend;
 
 import io.netty.buffer.ByteBuf;
 import io.pgrudder.protocol.BackendMessage;
-import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
 
 import java.util.Arrays;
@@ -15,21 +14,13 @@ public record CopyInResponse(byte overallFormat, short[] columnFormats) implemen
     }
 
     public static CopyInResponse decode(ByteBuf body) {
-        byte overallFormat = Frames.readInt8(body);
-        short[] columnFormats = Frames.readInt16Array(body, Frames.readCount16(body));
-        Frames.requireEnd(body, "CopyInResponse");
-        return new CopyInResponse(overallFormat, columnFormats);
+        CopyFormats.Body b = CopyFormats.read(body, "CopyInResponse");
+        return new CopyInResponse(b.overallFormat(), b.columnFormats());
     }
 
     @Override
     public void encode(ByteBuf out) {
-        int start = Frames.beginMessage(out, MessageType.COPY_IN_RESPONSE);
-        out.writeByte(overallFormat);
-        Frames.writeCount16(out, columnFormats.length);
-        for (short format : columnFormats) {
-            out.writeShort(format);
-        }
-        Frames.endMessage(out, start);
+        CopyFormats.write(out, MessageType.COPY_IN_RESPONSE, overallFormat, columnFormats);
     }
 
     @Override
@@ -40,11 +31,11 @@ public record CopyInResponse(byte overallFormat, short[] columnFormats) implemen
 
     @Override
     public int hashCode() {
-        return 31 * overallFormat + Arrays.hashCode(columnFormats);
+        return CopyFormats.hash(overallFormat, columnFormats);
     }
 
     @Override
     public String toString() {
-        return "CopyInResponse[overallFormat=" + overallFormat + ", columnFormats=" + Arrays.toString(columnFormats) + "]";
+        return CopyFormats.describe("CopyInResponse", overallFormat, columnFormats);
     }
 }
