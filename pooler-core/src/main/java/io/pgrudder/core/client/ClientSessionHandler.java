@@ -20,6 +20,8 @@ import io.pgrudder.protocol.backend.BackendKeyData;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.backend.ParameterStatus;
 import io.pgrudder.protocol.backend.ReadyForQuery;
+import io.pgrudder.protocol.frontend.Close;
+import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,15 +186,26 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         for (ByteBuf f : held) {
-            byte t = Frames.type(f);
-            if (t == MessageType.PARSE || t == MessageType.CLOSE || t == MessageType.COPY_DATA) {
-                return; // they change the client's statements or stream data: not replayed
+            if (!replayable(f)) {
+                return;
             }
         }
         replay = new ArrayList<>(held.size());
         for (ByteBuf f : held) {
             replay.add(f.retainedDuplicate());
         }
+    }
+
+    /** Named Parse/Close change the client's statements and COPY streams data: those are not sent twice. */
+    private static boolean replayable(ByteBuf frame) {
+        byte t = Frames.type(frame);
+        if (t == MessageType.PARSE) {
+            return Parse.decode(Frames.body(frame)).name().isEmpty();
+        }
+        if (t == MessageType.CLOSE) {
+            return Close.decode(Frames.body(frame)).kind() == Close.PORTAL;
+        }
+        return t != MessageType.COPY_DATA && t != MessageType.COPY_DONE && t != MessageType.COPY_FAIL;
     }
 
     private void dropReplay() {

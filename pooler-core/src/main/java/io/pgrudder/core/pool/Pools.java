@@ -5,7 +5,10 @@ import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.config.UserConfig;
+import io.pgrudder.core.config.DefaultRole;
 import io.pgrudder.core.routing.ClusterLeader;
+import io.pgrudder.core.routing.ClusterReplicas;
+import io.pgrudder.core.routing.FixedReplicas;
 import io.pgrudder.core.routing.FixedServer;
 import io.pgrudder.core.routing.ServerTarget;
 import io.pgrudder.core.topology.TopologySource;
@@ -66,8 +69,7 @@ public final class Pools {
                 }
                 for (UserConfig user : pool.users().values()) {
                     PoolSettings settings = PoolSettings.from(config.general(), pool, user);
-                    ServerTarget target = source == null ? new FixedServer(settings.address())
-                            : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
+                    ServerTarget target = target(pool, settings, source);
                     pools.put(new PoolKey(pool.name(), user.username()), new Pool(settings, target, connector, serverLoops));
                 }
             }
@@ -77,6 +79,16 @@ public final class Pools {
             throw e;
         }
         return new Pools(config, Map.copyOf(pools), List.copyOf(sources));
+    }
+
+    /** Where a pool's connections go: the primary or leader, or for default_role = "replica" the replicas. */
+    private static ServerTarget target(PoolConfig pool, PoolSettings settings, TopologySource source) {
+        boolean reads = pool.defaultRole() == DefaultRole.REPLICA;
+        if (source == null) {
+            return reads ? new FixedReplicas(pool.shards().get(0).servers()) : new FixedServer(settings.address());
+        }
+        return reads ? new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag())
+                : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
     }
 
     public PoolerConfig config() {

@@ -1,6 +1,7 @@
 package io.pgrudder.server.patroni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,8 +107,21 @@ class PatroniPoolerIT {
                 [pools.%s.shards.0]
                 database = "%s"
                 servers = [%s]
+
+                [pools.reads]
+                pool_mode = "transaction"
+                default_role = "replica"
+
+                [pools.reads.users.0]
+                username = "%s"
+                password = "%s"
+                pool_size = 4
+
+                [pools.reads.shards.0]
+                database = "%s"
+                servers = [%s]
                 """.formatted(port, PatroniCluster.API_PORT, DATABASE, DATABASE, APP_USER, APP_PASSWORD,
-                DATABASE, DATABASE, servers);
+                DATABASE, DATABASE, servers, APP_USER, APP_PASSWORD, DATABASE, servers);
         pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("patroni-it.toml"), Map.of()));
     }
 
@@ -235,6 +249,52 @@ class PatroniPoolerIT {
             rs.next();
             assertEquals(0, rs.getLong(1), "rows written on " + killed + " after it was killed");
         }
+    }
+
+    @Test
+    @Order(5)
+    void readsFromADefaultRoleReplicaPoolSpreadOverTheHealthyReplicasOnly() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        for (String node : otherThan(leader)) {
+            awaitTrue(node + " is a running replica", () -> cluster.api(node, "/patroni")
+                    .map(p -> p.path("role").asText().equals("replica") && p.path("state").asText().equals("running"))
+                    .orElse(false), Duration.ofSeconds(90));
+        }
+        WriteLoad.sleep(1000); // let the poller see both replicas healthy
+        Set<String> servers = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                done.add(threads.submit(() -> {
+                    java.util.Properties p = new java.util.Properties();
+                    p.setProperty("user", APP_USER);
+                    p.setProperty("password", APP_PASSWORD);
+                    p.setProperty("sslmode", "disable");
+                    p.setProperty("prepareThreshold", "0");
+                    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/reads", p);
+                         Statement st = c.createStatement()) {
+                        for (int i = 0; i < 10; i++) {
+                            try (ResultSet rs = st.executeQuery(
+                                    "SELECT host(inet_server_addr()), pg_is_in_recovery(), pg_sleep(0.05)")) {
+                                rs.next();
+                                assertTrue(rs.getBoolean(2), "a read ran on a primary");
+                                servers.add(rs.getString(1));
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertFalse(servers.contains(PatroniCluster.host(leader)), "a read went to the leader: " + servers);
+        assertEquals(Set.copyOf(otherThan(leader).stream().map(PatroniCluster::host).toList()), Set.copyOf(servers),
+                "reads spread over both replicas");
     }
 
     // ---------------------------------------------------------------- helpers

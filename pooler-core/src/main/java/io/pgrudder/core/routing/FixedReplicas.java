@@ -1,0 +1,69 @@
+package io.pgrudder.core.routing;
+
+import io.pgrudder.core.config.Role;
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.SqlState;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The replicas written in {@code servers}, for a pool with {@code default_role = "replica"} and
+ * no Patroni: new connections go to them in turn (the primary when none is listed).
+ */
+public final class FixedReplicas implements ServerTarget {
+    private final List<ServerAddress> replicas;
+    private final AtomicInteger next = new AtomicInteger();
+
+    public FixedReplicas(List<ServerAddress> servers) {
+        List<ServerAddress> r = servers.stream().filter(s -> s.role() == Role.REPLICA).toList();
+        this.replicas = r.isEmpty() ? List.copyOf(servers) : r;
+    }
+
+    @Override
+    public Optional<ServerAddress> address() {
+        return Optional.of(replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size())));
+    }
+
+    @Override
+    public boolean accepts(ServerAddress server) {
+        return replicas.stream().anyMatch(r -> ServerTarget.sameServer(r, server));
+    }
+
+    @Override
+    public boolean requirePrimary() {
+        return false;
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+    }
+
+    @Override
+    public boolean retryable(PgException cause) {
+        return false;
+    }
+
+    @Override
+    public void suspect() {
+    }
+
+    @Override
+    public Duration waitLimit() {
+        return Duration.ZERO;
+    }
+
+    @Override
+    public PgException unavailable(PgException lastFailure) {
+        return lastFailure != null ? lastFailure
+                : PgException.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION, "cannot reach " + this);
+    }
+
+    @Override
+    public String toString() {
+        return "replicas " + replicas;
+    }
+}
