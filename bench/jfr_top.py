@@ -12,6 +12,7 @@ import sys
 
 FRAME = re.compile(r"^\s+([\w$.<>/]+)\(.*\)\s+line:")
 TOP = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+SELF_ONLY = "--self-only" in sys.argv[2:]
 
 
 def main():
@@ -46,6 +47,8 @@ def main():
             print(f"| {c} | {100.0 * c / total:.1f} | `{frame}` |")
 
     table("Top frames (self)", self_count)
+    if SELF_ONLY:
+        return
     table("io.pgrudder methods, inclusive", inclusive)
     table("First io.pgrudder frame from the top of the stack", first_own)
 
