@@ -36,6 +36,8 @@ public final class ServerConnection {
     /** Settings pgrudder SET for a client (lower-case name to value); owned by whoever holds the connection. */
     private final Map<String, String> applied = new HashMap<>();
     private volatile Future<?> cancelInFlight;
+    private Object syncedWith;
+    private long syncedVersion;
     /** Server-side names of the pooler's prepared statements this session has, least recently used first. */
     private final LinkedHashMap<String, Boolean> prepared = new LinkedHashMap<>(16, 0.75f, true);
     /** The server said it is a standby (in_hot_standby = on, or pg_is_in_recovery()); sticky. */
@@ -134,6 +136,26 @@ public final class ServerConnection {
      */
     public LinkedHashMap<String, Boolean> prepared() {
         return prepared;
+    }
+
+    /** The client settings this session was last made to match (see ParameterSync), or null. */
+    public Object syncedWith() {
+        return syncedWith;
+    }
+
+    public long syncedVersion() {
+        return syncedVersion;
+    }
+
+    public void syncedWith(Object settings, long version) {
+        this.syncedWith = settings;
+        this.syncedVersion = version;
+    }
+
+    /** Every setting is back at the server's default (RESET ALL, DISCARD ALL). */
+    public void clearApplied() {
+        applied.clear();
+        syncedWith = null;
     }
 
     /** A CancelRequest for this backend that has not been answered yet (null when none). */

@@ -62,7 +62,7 @@ public final class ServerReset implements ServerListener {
         }
         if (statements.contains("DISCARD ALL") || statements.contains("RESET ALL")) {
             // Every setting pgrudder applied for some client is back at its default.
-            server.applied().clear();
+            server.clearApplied();
         }
         if (statements.contains("DISCARD ALL") || statements.contains("DEALLOCATE ALL")) {
             server.prepared().clear();

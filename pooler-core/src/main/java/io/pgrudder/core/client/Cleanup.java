@@ -52,6 +52,9 @@ enum Cleanup {
     }
 
     static List<String> statements(EnumSet<Cleanup> needed) {
+        if (needed.isEmpty()) {
+            return List.of();
+        }
         EnumSet<Cleanup> all = EnumSet.copyOf(needed);
         if (all.contains(SETTINGS)) {
             all.add(ROLE);

@@ -2,6 +2,8 @@ package io.pgrudder.core.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.client.RequestQueue.Kind;
 import io.pgrudder.core.pool.StatementRegistry;
@@ -109,6 +111,9 @@ final class ClientMessages {
         }
         switch (type) {
             case MessageType.QUERY -> {
+                if (!startsWithDeallocate(frame)) {
+                    return false;
+                }
                 String sql = Query.decode(Frames.body(frame)).sql();
                 if (!DEALLOCATE.matcher(sql).matches()) {
                     return false;
@@ -161,7 +166,7 @@ final class ClientMessages {
     }
 
     private void query(ByteBuf frame, ServerConnection to) {
-        if (registry != null) {
+        if (registry != null && startsWithDeallocate(frame)) {
             String sql = Query.decode(Frames.body(frame)).sql();
             if (DEALLOCATE.matcher(sql).matches()) {
                 frame.release();
@@ -329,26 +334,32 @@ final class ClientMessages {
         to.write(out);
     }
 
-    private static final byte[] ADVISORY_LOCK = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
+    private static final ByteBuf ADVISORY_LOCK = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer("advisory_lock".getBytes(StandardCharsets.US_ASCII)));
+    private static final byte[] DEALLOCATE_WORD = "deallocate".getBytes(StandardCharsets.US_ASCII);
 
     /** Session-level advisory locks (pg_advisory_lock…, not pg_advisory_xact_lock…) outlive the transaction. */
     private void noteAdvisoryLock(ByteBuf frame) {
-        if (transactionMode && contains(frame, ADVISORY_LOCK)) {
+        if (transactionMode && ByteBufUtil.indexOf(ADVISORY_LOCK, frame) >= 0) {
             queue.cleanupNeeded(Cleanup.ADVISORY_LOCKS);
         }
     }
 
-    private static boolean contains(ByteBuf haystack, byte[] needle) {
-        int end = haystack.writerIndex() - needle.length;
-        outer:
-        for (int i = haystack.readerIndex(); i <= end; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack.getByte(i + j) != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
+    /** Whether a Query's text starts with DEALLOCATE (any case), looked at without decoding it. */
+    private static boolean startsWithDeallocate(ByteBuf frame) {
+        int i = frame.readerIndex() + Frames.HEADER_SIZE;
+        int end = frame.writerIndex();
+        while (i < end && Character.isWhitespace(frame.getByte(i))) {
+            i++;
         }
-        return false;
+        if (end - i < DEALLOCATE_WORD.length) {
+            return false;
+        }
+        for (byte b : DEALLOCATE_WORD) {
+            if ((frame.getByte(i++) | 0x20) != b) {
+                return false;
+            }
+        }
+        return true;
     }
 }

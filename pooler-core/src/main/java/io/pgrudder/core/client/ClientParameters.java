@@ -40,7 +40,15 @@ final class ClientParameters {
         return p;
     }
 
+    /** Changes with every put, so a server synced with this client can tell it is still in sync. */
+    private long version;
+
+    long version() {
+        return version;
+    }
+
     void put(String name, String value) {
+        version++;
         settings.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
     }
 

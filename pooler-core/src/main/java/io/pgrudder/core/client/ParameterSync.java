@@ -22,6 +22,15 @@ final class ParameterSync {
      * search_path stays a list). Records what the server is known to have from now on.
      */
     static String sql(ClientParameters wanted, ServerConnection server) {
+        if (server.syncedWith() == wanted && server.syncedVersion() == wanted.version()) {
+            return null; // the same client got the same connection back, nothing changed since
+        }
+        String sql = compute(wanted, server);
+        server.syncedWith(wanted, wanted.version());
+        return sql;
+    }
+
+    private static String compute(ClientParameters wanted, ServerConnection server) {
         Map<String, String> applied = server.applied();
         List<String> sets = new ArrayList<>();
         List<String> resets = new ArrayList<>();

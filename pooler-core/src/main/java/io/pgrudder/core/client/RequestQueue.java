@@ -235,7 +235,7 @@ final class RequestQueue {
 
     private void commandCompleted(ServerConnection server, String tag) {
         if (tag.equals("DISCARD ALL")) {
-            server.applied().clear();
+            server.clearApplied();
             server.prepared().clear();
             onDiscardAll.run();
             return;
