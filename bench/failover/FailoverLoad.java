@@ -50,7 +50,9 @@ public final class FailoverLoad {
         props.setProperty("user", user);
         props.setProperty("password", password);
         props.setProperty("connectTimeout", "2");
-        props.setProperty("socketTimeout", "10");
+        // Longer than pgrudder's leader_wait_timeout (30 s in run): a request the pooler holds
+        // while no leader exists must not be turned into an error by the client itself.
+        props.setProperty("socketTimeout", "40");
         props.setProperty("ApplicationName", "failover-bench");
 
         Thread[] threads = new Thread[clients];
