@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Summarises bench/failover/run's logs.
+
+Usage: analyze.py OUT_DIR
+Reads OUT_DIR/events (one line per event:
+  path event t0_ms t_end_ms old_leader new_leader first_write_on_new_leader_ms|-),
+OUT_DIR/load-<path>.log (FailoverLoad) and OUT_DIR/leaderwatch.log (leaderwatch.py).
+"""
+import collections
+import sys
+
+out_dir = sys.argv[1]
+
+
+def named_at(watch, name, t0):
+    """Earliest time at or after t0 that any node's /cluster names `name` leader."""
+    times = [t for (t, host, leader, state) in watch if t >= t0 and leader == name]
+    return min(times) if times else None
+
+
+watch = []
+with open(f"{out_dir}/leaderwatch.log") as f:
+    for line in f:
+        t, host, leader, state = line.split()
+        watch.append((int(t), host, leader, state))
+
+rows = []
+with open(f"{out_dir}/events") as f:
+    for line in f:
+        path, event, t0, t_end, old, new, first = line.split()
+        t0, t_end = int(t0), int(t_end)
+        oks, per_client, errs, cerrs = [], collections.defaultdict(list), [], []
+        with open(f"{out_dir}/load-{path}.log") as lf:
+            for l in lf:
+                parts = l.rstrip("\n").split(" ", 4)
+                kind, t = parts[0], int(parts[1])
+                if kind == "ok":
+                    if t0 - 2000 <= t <= t_end:
+                        oks.append(t)
+                        per_client[parts[2]].append(t)
+                elif t0 <= t <= t_end:
+                    (errs if kind == "err" else cerrs).append(parts[3])
+
+        def longest_gap(ts):
+            ts = sorted(ts)
+            return max((b - a for a, b in zip(ts, ts[1:])), default=None)
+
+        outage = longest_gap(oks)
+        client_gap = max((longest_gap(v) or 0 for v in per_client.values()), default=None)
+        named = named_at(watch, new, t0)
+        first_ms = None if first == "-" else int(first)
+        delay = (first_ms - named) if (first_ms is not None and named is not None) else None
+        rows.append(dict(path=path, event=event, old=old, new=new,
+                         errors=len(errs), states=",".join(f"{k}×{v}" for k, v in collections.Counter(errs).items()) or "-",
+                         cerrors=len(cerrs), outage=outage, client_gap=client_gap,
+                         named=None if named is None else named - t0,
+                         first=None if first_ms is None else first_ms - t0, delay=delay))
+
+
+def fmt(v):
+    return "-" if v is None else str(v)
+
+
+print("| path | event | leader | errors (SQLSTATE×n) | failed connects | write outage ms (all clients) | longest gap ms (one client) | Patroni names new leader (ms after event) | first write there (ms after event) | first write − named (ms) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    print(f"| {r['path']} | {r['event']} | {r['old']}→{r['new']} | {r['errors']} ({r['states']}) | {r['cerrors']} | "
+          f"{fmt(r['outage'])} | {fmt(r['client_gap'])} | {fmt(r['named'])} | {fmt(r['first'])} | {fmt(r['delay'])} |")
