@@ -31,6 +31,7 @@ public final class Pooler {
     private final SslContext clientTls;
     private final byte[] mockNonceKey = new byte[32];
     private volatile Pools pools;
+    private final io.pgrudder.core.stats.Stats stats = new io.pgrudder.core.stats.Stats();
     /** SCRAM secrets of users with plaintext passwords in the config, derived once (PBKDF2 is slow). */
     private final Map<String, Optional<ScramSecret>> scramSecrets = new ConcurrentHashMap<>();
 
@@ -45,6 +46,19 @@ public final class Pooler {
 
     public Pools pools() {
         return pools;
+    }
+
+    /** Reload: the new pools take over (built by the server's reloader from this pooler's connector). */
+    public void pools(Pools next) {
+        pools = next;
+    }
+
+    public ServerConnector connector() {
+        return connector;
+    }
+
+    public io.pgrudder.core.stats.Stats stats() {
+        return stats;
     }
 
     public PoolerConfig config() {

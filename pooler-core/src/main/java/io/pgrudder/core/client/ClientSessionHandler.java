@@ -58,6 +58,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private Promise<ServerConnection> checkout;
     private volatile ServerConnection server;
     private CancelKey cancelKey;
+    private io.pgrudder.core.stats.ClientMeter meter;
 
     ClientSessionHandler(Pooler pooler, Pool pool, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
@@ -70,6 +71,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        meter = pooler.stats().clientConnected(ctx.channel(), pool.settings().poolName(), username, startupParameters.get("application_name"));
         try {
             settings = ClientParameters.fromStartup(startupParameters);
         } catch (PgException e) {
@@ -95,6 +97,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void requestServer() {
         state = ClientState.WAITING;
+        meter.waiting();
         ctx.channel().config().setAutoRead(false);
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
@@ -122,6 +125,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private void attach(ServerConnection got) {
         server = got;
         state = ClientState.ACTIVE;
+        meter.attached(got);
         queue.attached(got.transactionStatus());
         got.listener(this);
         if (!got.channel().isActive()) {
@@ -206,6 +210,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ServerConnection s = server;
         server = null;
         state = ClientState.IDLE;
+        meter.released();
         s.listener(null);
         ReleasePlan plan = ReleasePlan.cleanup(Cleanup.statements(queue.cleanup()));
         Future<?> cancel = s.cancelInFlight();
@@ -240,6 +245,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void forward(ServerConnection to, ByteBuf frame) {
         queue.clientMessage(frame);
+        meter.toServer(frame);
         to.write(frame);
     }
 
@@ -283,6 +289,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         if (toClient) {
+            meter.toClient(frame);
             ctx.write(frame, ctx.voidPromise());
         } else {
             frame.release();
@@ -344,6 +351,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             held.poll().release();
         }
         state = ClientState.IDLE;
+        meter.released();
         writeToClient(ErrorResponse.from(PgException.error(SqlState.QUERY_CANCELED,
                 "canceling statement due to user request"))::encode);
         for (int i = 0; i < Math.max(1, requests); i++) {
@@ -362,6 +370,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                     pool.settings().poolName());
         }
         state = ClientState.CLOSED;
+        meter.closed();
         while (!held.isEmpty()) {
             held.poll().release();
         }
@@ -405,6 +414,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         state = ClientState.CLOSED;
+        meter.error(e.sqlState());
         ClientErrors.send(ctx.channel(), e);
         if (e.severity() != PgException.Severity.FATAL) {
             ctx.close();

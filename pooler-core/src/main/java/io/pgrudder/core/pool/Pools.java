@@ -36,6 +36,15 @@ public final class Pools {
         return new Pools(config, Map.copyOf(pools));
     }
 
+    /** A snapshot of existing pools (reload keeps the unchanged ones). */
+    public static Pools of(PoolerConfig config, Map<PoolKey, Pool> pools) {
+        return new Pools(config, Map.copyOf(pools));
+    }
+
+    public Map<PoolKey, Pool> byKey() {
+        return pools;
+    }
+
     public PoolerConfig config() {
         return config;
     }
