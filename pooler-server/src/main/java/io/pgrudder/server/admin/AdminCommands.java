@@ -120,7 +120,14 @@ final class AdminCommands {
      * is retired (idle connections close now, busy ones when released). KILL also closes the old
      * pool's connections and its clients at once.
      */
-    private synchronized CompletableFuture<ResultTable> reconnect(String db, boolean kill) {
+    private CompletableFuture<ResultTable> reconnect(String db, boolean kill) {
+        // The reloader swaps pools too; one swap at a time.
+        synchronized (pooler) {
+            return reconnectLocked(db, kill);
+        }
+    }
+
+    private CompletableFuture<ResultTable> reconnectLocked(String db, boolean kill) {
         Pools current = pooler.pools();
         List<Pool> matched = matching(db);
         Pools fresh = Pools.create(current.config(), pooler.connector(), pooler.loops());

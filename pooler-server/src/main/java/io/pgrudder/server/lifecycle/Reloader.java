@@ -72,6 +72,13 @@ public final class Reloader implements AutoCloseable {
     }
 
     private Outcome reloadNow(String why) {
+        // Admin RECONNECT/KILL swap pools too; one swap at a time.
+        synchronized (pooler) {
+            return reloadLocked(why);
+        }
+    }
+
+    private Outcome reloadLocked(String why) {
         lastSeen = fingerprint();
         PoolerConfig next;
         try {
