@@ -34,8 +34,12 @@ public final class Pooler {
     private final SslContext clientTls;
     private final byte[] mockNonceKey = new byte[32];
     private volatile Pools pools;
+    private final io.pgrudder.core.stats.Stats stats = new io.pgrudder.core.stats.Stats();
     /** SCRAM secrets of users with plaintext passwords in the config, derived once (PBKDF2 is slow). */
     private final Map<String, Optional<ScramSecret>> scramSecrets = new ConcurrentHashMap<>();
+    private final Function<PoolConfig, TopologySource> topologyFactory;
+    /** One topology source per cluster (pool name, servers, Patroni settings), kept across reloads. */
+    private final Map<String, TopologySource> topologies = new ConcurrentHashMap<>();
 
     public Pooler(PoolerConfig config, EventLoopGroup loops, SslContext clientTls) {
         this(config, loops, clientTls, Pools.NO_TOPOLOGY);
@@ -52,11 +56,51 @@ public final class Pooler {
         this.connector = new ServerConnector((int) Math.min(Integer.MAX_VALUE, config.general().maxMessageSize()));
         this.cancelForwarder = new CancelForwarder(loops);
         new SecureRandom().nextBytes(mockNonceKey);
-        this.pools = Pools.create(config, connector, loops, topology);
+        this.topologyFactory = topology;
+        this.pools = createPools(config);
+    }
+
+    /** Pools for a config (start-up, reload, RECONNECT), reusing the running topology sources. */
+    public Pools createPools(PoolerConfig config) {
+        return Pools.create(config, connector, loops, this::topology);
+    }
+
+    private TopologySource topology(PoolConfig pool) {
+        String key = pool.name() + "|" + pool.shards() + "|" + pool.patroni();
+        return topologies.computeIfAbsent(key, k -> topologyFactory.apply(pool));
     }
 
     public Pools pools() {
         return pools;
+    }
+
+    /**
+     * Reload: the new pools take over (built with {@link #createPools}). Topology sources no pool
+     * of the new config uses are closed.
+     */
+    public void pools(Pools next) {
+        pools = next;
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (PoolConfig pool : next.config().pools().values()) {
+            if (pool.patroni().usePatroniApi()) {
+                used.add(pool.name() + "|" + pool.shards() + "|" + pool.patroni());
+            }
+        }
+        topologies.entrySet().removeIf(e -> {
+            if (used.contains(e.getKey())) {
+                return false;
+            }
+            e.getValue().close();
+            return true;
+        });
+    }
+
+    public ServerConnector connector() {
+        return connector;
+    }
+
+    public io.pgrudder.core.stats.Stats stats() {
+        return stats;
     }
 
     public PoolerConfig config() {
@@ -107,6 +151,8 @@ public final class Pooler {
 
     /** Closes every pool and topology source; waits (bounded) until server connections are closed. */
     public void close() {
+        topologies.values().forEach(TopologySource::close);
+        topologies.clear();
         pools.close(Duration.ofSeconds(5));
     }
 }

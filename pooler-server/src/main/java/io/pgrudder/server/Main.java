@@ -71,7 +71,7 @@ public final class Main {
         }
     }
 
-    static String version() {
+    public static String version() {
         try (InputStream in = Main.class.getResourceAsStream("/pgrudder-version.properties")) {
             Properties p = new Properties();
             if (in != null) {

@@ -20,6 +20,7 @@ import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.net.Transport;
 import io.pgrudder.core.topology.TopologySource;
 import io.pgrudder.patroni.PatroniPoller;
+import io.pgrudder.server.lifecycle.Operations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -27,7 +28,7 @@ import sun.misc.Signal;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Wires the pooler: event loops, the client listener on general.host:general.port, signals. */
@@ -39,6 +40,8 @@ public final class PgrudderServer implements AutoCloseable {
     private final Pooler pooler;
     private final Channel listener;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    /** Admin console, HTTP, reload and drain; started once the listener is bound. */
+    private Operations ops;
 
     private PgrudderServer(PoolerConfig config) throws InterruptedException {
         GeneralConfig general = config.general();
@@ -75,7 +78,23 @@ public final class PgrudderServer implements AutoCloseable {
 
     /** Starts a pooler for this config (tests use this in-process). */
     public static PgrudderServer start(PoolerConfig config) throws InterruptedException {
-        return new PgrudderServer(config);
+        PgrudderServer server = new PgrudderServer(config);
+        try {
+            server.startOperations(config);
+        } catch (RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void startOperations(PoolerConfig config) throws InterruptedException {
+        ops = new Operations(pooler, listener, List.of(boss, workers), config.path(), System.getenv());
+    }
+
+    /** Admin console, HTTP endpoint, reload and drain of this server. */
+    public Operations operations() {
+        return ops;
     }
 
     public InetSocketAddress address() {
@@ -111,6 +130,9 @@ public final class PgrudderServer implements AutoCloseable {
     /** Stops accepting, closes every client and server connection and the event loops. */
     @Override
     public void close() {
+        if (ops != null) {
+            ops.close();
+        }
         listener.close().syncUninterruptibly();
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         pooler.close();
@@ -119,7 +141,11 @@ public final class PgrudderServer implements AutoCloseable {
         log.info("pgrudder stopped");
     }
 
-    /** The process's main loop: load, start, wait for SIGTERM or SIGINT, stop. Returns the exit code. */
+    /**
+     * The process's main loop: load, start, then wait. SIGHUP reloads; SIGTERM or SIGINT (or admin
+     * SHUTDOWN) drains and returns 0; a second one during the drain stops at once. Returns the exit
+     * code.
+     */
     static int runUntilStopped(Path configPath) {
         PoolerConfig config;
         try {
@@ -138,17 +164,20 @@ public final class PgrudderServer implements AutoCloseable {
             log.error("could not start: {}", e.getMessage());
             return 1;
         }
-        CountDownLatch stop = new CountDownLatch(1);
         for (String name : new String[]{"TERM", "INT"}) {
-            Signal.handle(new Signal(name), s -> {
-                log.info("received SIG{}, shutting down", s.getName());
-                stop.countDown();
-            });
+            Signal.handle(new Signal(name), s -> server.ops.shutdown("received SIG" + s.getName()));
         }
+        Signal.handle(new Signal("HUP"), s -> server.ops.reloadOnSignal());
+        boolean forced;
         try {
-            stop.await();
+            forced = server.ops.drain().awaitDone();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            forced = true;
+        }
+        if (forced) {
+            log.warn("stopping at once");
+            Runtime.getRuntime().halt(0);
         }
         server.close();
         return 0;

@@ -51,6 +51,7 @@ public final class ServerConnection {
         this.channel = channel;
         this.address = address;
         this.startupParameters = startupParameters;
+        io.pgrudder.core.stats.Stats.serverConnectionOpened(channel);
     }
 
     public long id() {

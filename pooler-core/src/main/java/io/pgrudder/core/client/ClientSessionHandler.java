@@ -69,6 +69,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private Promise<ServerConnection> checkout;
     private volatile ServerConnection server;
     private CancelKey cancelKey;
+    private io.pgrudder.core.stats.ClientMeter meter;
     /**
      * Copies of what was sent on a just-attached connection, kept until its first reply: a server
      * that dies before answering anything (an idle backend terminated by a switchover) processed
@@ -95,6 +96,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         int cacheSize = pool.settings().preparedStatementsCacheSize();
         boolean rewrite = transactionMode && cacheSize > 0;
         messages = new ClientMessages(queue, rewrite ? pool.statements() : null, cacheSize, transactionMode);
+        meter = pooler.stats().clientConnected(ctx.channel(), pool.settings().poolName(), username, startupParameters.get("application_name"));
         try {
             settings = ClientParameters.fromStartup(startupParameters);
         } catch (PgException e) {
@@ -120,6 +122,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void requestServer() {
         state = ClientState.WAITING;
+        meter.waiting();
         ctx.channel().config().setAutoRead(false);
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
@@ -147,6 +150,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private void attach(ServerConnection got) {
         server = got;
         state = ClientState.ACTIVE;
+        meter.attached(got);
         queue.attached(got.transactionStatus());
         got.listener(this);
         if (!got.channel().isActive()) {
@@ -289,6 +293,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ServerConnection s = server;
         server = null;
         state = ClientState.IDLE;
+        meter.released();
         s.listener(null);
         ReleasePlan plan = ReleasePlan.cleanup(Cleanup.statements(queue.cleanup()));
         Future<?> cancel = s.cancelInFlight();
@@ -327,6 +332,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void forward(ServerConnection to, ByteBuf frame) {
+        meter.toServer(frame);
         messages.send(frame, to);
     }
 
@@ -389,6 +395,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         boolean readyForQuery = Frames.type(frame) == MessageType.READY_FOR_QUERY;
         if (toClient) {
+            meter.toClient(frame);
             ctx.write(transactionMode ? survivable(frame) : frame, ctx.voidPromise());
         } else {
             frame.release();
@@ -550,6 +557,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             held.poll().release();
         }
         state = ClientState.IDLE;
+        meter.released();
         writeToClient(ErrorResponse.from(PgException.error(SqlState.QUERY_CANCELED,
                 "canceling statement due to user request"))::encode);
         for (int i = 0; i < Math.max(1, requests); i++) {
@@ -571,6 +579,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                     pool.settings().poolName());
         }
         state = ClientState.CLOSED;
+        meter.closed();
         while (!held.isEmpty()) {
             held.poll().release();
         }
@@ -614,6 +623,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         state = ClientState.CLOSED;
+        meter.error(e.sqlState());
         ClientErrors.send(ctx.channel(), e);
         if (e.severity() != PgException.Severity.FATAL) {
             ctx.close();

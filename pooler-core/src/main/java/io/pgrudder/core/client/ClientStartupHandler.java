@@ -114,6 +114,9 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         if (database.isEmpty()) {
             database = user;
         }
+        if (pooler.stats().adminConsole().takeOver(ctx, database, user, parameters)) {
+            return;
+        }
         if (pooler.pools().database(database).isEmpty()) {
             fail(ctx, PgException.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist"));
             return;

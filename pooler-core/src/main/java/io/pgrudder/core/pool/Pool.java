@@ -90,6 +90,10 @@ public final class Pool {
     private PgException targetTrouble;
     /** The last transient connect failure, until a connection opens again. */
     private PgException lastConnectFailure;
+    /** Admin PAUSE: checkouts queue (without a timeout) until RESUME. */
+    private boolean paused;
+    /** Set by {@link #retire}: checkouts and the successor's connections go there. */
+    private volatile Pool successor;
 
     /** A pool whose connections go to the configured {@code settings.address()}. */
     public Pool(PoolSettings settings, ServerConnector connector, EventLoopGroup serverLoops) {
@@ -122,11 +126,20 @@ public final class Pool {
      */
     public void checkout(Map<String, String> startupParameters, EventLoop preferred, Promise<ServerConnection> promise) {
         onLoop(() -> {
+            if (successor != null) {
+                successor.checkout(startupParameters, preferred, promise);
+                return;
+            }
             if (closed) {
                 promise.tryFailure(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closed"));
                 return;
             }
             Waiter waiter = new Waiter(startupParameters, preferred, promise);
+            if (paused) {
+                waiter.checkAtNanos = waiter.sinceNanos + Long.MAX_VALUE / 2; // no timeout while paused
+                waiters.add(waiter);
+                return;
+            }
             ServerConnection match = takeIdle(startupParameters, preferred);
             if (match != null) {
                 handOut(match, waiter);
@@ -154,6 +167,10 @@ public final class Pool {
      */
     public void release(ServerConnection server, ReleasePlan plan) {
         onLoop(() -> {
+            if (successor != null && !active.contains(server)) {
+                successor.release(server, plan);
+                return;
+            }
             active.remove(server);
             if (!plan.reuse() || closed || !usable(server) || expired(server)) {
                 close(server);
@@ -208,6 +225,69 @@ public final class Pool {
             combiner.finish(done);
         });
         return done;
+    }
+
+    /**
+     * Reload, RECONNECT: hands this pool over to {@code next} (null: the pool was removed). Idle
+     * connections close now, busy ones when their client gives them back; waiting clients and
+     * new checkouts go to {@code next} (or fail when there is none).
+     */
+    public void retire(Pool next) {
+        onLoop(() -> {
+            successor = next;
+            closed = true;
+            if (janitor != null) {
+                janitor.cancel(false);
+            }
+            for (Waiter w : new ArrayList<>(waiters)) {
+                waiters.remove(w);
+                if (next != null) {
+                    next.checkout(w.startupParameters, w.preferred, w.promise);
+                } else {
+                    w.promise.tryFailure(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " was removed by a reload"));
+                }
+            }
+            new ArrayList<>(idle).forEach(this::close);
+        });
+    }
+
+    /** Admin PAUSE/RESUME: while paused, checkouts wait and idle connections are closed. */
+    public void paused(boolean pause) {
+        onLoop(() -> {
+            paused = pause;
+            if (pause) {
+                new ArrayList<>(idle).forEach(this::close);
+            } else {
+                // RESUME: whoever waited through the pause gets a fresh connect_timeout from now.
+                long now = System.nanoTime();
+                for (Waiter w : waiters) {
+                    w.sinceNanos = now;
+                    w.checkAtNanos = now + settings.connectTimeout().toNanos();
+                }
+                if (!waiters.isEmpty()) {
+                    ensureSweep();
+                }
+                serveWaiters();
+            }
+        });
+    }
+
+    public Future<Boolean> isPaused() {
+        Promise<Boolean> p = loop.newPromise();
+        onLoop(() -> p.trySuccess(paused));
+        return p;
+    }
+
+    /** Every server connection this pool holds (idle, busy, being reset or closed), taken on its loop. */
+    public Future<List<ServerConnection>> servers() {
+        Promise<List<ServerConnection>> p = loop.newPromise();
+        onLoop(() -> {
+            List<ServerConnection> all = new ArrayList<>(idle);
+            all.addAll(active);
+            all.addAll(closing);
+            p.trySuccess(all);
+        });
+        return p;
     }
 
     /** The ParameterStatus set a server reported for these client settings, or null if never seen. */
@@ -441,6 +521,9 @@ public final class Pool {
     }
 
     private void serveWaiters() {
+        if (paused) {
+            return;
+        }
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             if (idle.isEmpty()) {
                 break; // nothing to hand out: walking a thousand waiters per release is the cost to avoid
@@ -630,7 +713,7 @@ public final class Pool {
         final Map<String, String> startupParameters;
         final EventLoop preferred;
         final Promise<ServerConnection> promise;
-        final long sinceNanos = System.nanoTime();
+        long sinceNanos = System.nanoTime();
         boolean waitedForTarget;
         /** When the sweep next looks at whether this waiter's time is up. */
         long checkAtNanos;

@@ -29,7 +29,8 @@ import java.util.function.Function;
  *
  * <p>A pool with {@code use_patroni_api} gets one {@link TopologySource} (from the factory the
  * server wiring passes in; core knows no Patroni), shared by its users' pools, which send their
- * connections to its leader. The sources are closed with the pools.
+ * connections to its leader. Sources belong to whoever passed the factory (the Pooler keeps one per
+ * cluster across reloads); pools do not close them.
  */
 public final class Pools {
     /** For cores without a topology source: a pool with use_patroni_api cannot be served. */
@@ -40,12 +41,10 @@ public final class Pools {
 
     private final PoolerConfig config;
     private final Map<PoolKey, Pool> pools;
-    private final List<TopologySource> sources;
 
-    private Pools(PoolerConfig config, Map<PoolKey, Pool> pools, List<TopologySource> sources) {
+    private Pools(PoolerConfig config, Map<PoolKey, Pool> pools) {
         this.config = config;
         this.pools = pools;
-        this.sources = sources;
     }
 
     public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops) {
@@ -59,14 +58,9 @@ public final class Pools {
     public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops,
                                Function<PoolConfig, TopologySource> topology) {
         Map<PoolKey, Pool> pools = new LinkedHashMap<>();
-        List<TopologySource> sources = new ArrayList<>();
         try {
             for (PoolConfig pool : config.pools().values()) {
-                TopologySource source = null;
-                if (pool.patroni().usePatroniApi()) {
-                    source = topology.apply(pool);
-                    sources.add(source);
-                }
+                TopologySource source = pool.patroni().usePatroniApi() ? topology.apply(pool) : null;
                 for (UserConfig user : pool.users().values()) {
                     PoolSettings settings = PoolSettings.from(config.general(), pool, user);
                     ServerTarget target = target(pool, settings, source);
@@ -75,10 +69,9 @@ public final class Pools {
             }
         } catch (RuntimeException e) {
             pools.values().forEach(Pool::close);
-            sources.forEach(TopologySource::close);
             throw e;
         }
-        return new Pools(config, Map.copyOf(pools), List.copyOf(sources));
+        return new Pools(config, Map.copyOf(pools));
     }
 
     /** Where a pool's connections go: the primary or leader, or for default_role = "replica" the replicas. */
@@ -89,6 +82,15 @@ public final class Pools {
         }
         return reads ? new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag())
                 : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
+    }
+
+    /** A snapshot of existing pools (reload keeps the unchanged ones). */
+    public static Pools of(PoolerConfig config, Map<PoolKey, Pool> pools) {
+        return new Pools(config, Map.copyOf(pools));
+    }
+
+    public Map<PoolKey, Pool> byKey() {
+        return pools;
     }
 
     public PoolerConfig config() {
@@ -108,12 +110,8 @@ public final class Pools {
         return pools.values();
     }
 
-    /**
-     * Closes every pool and topology source; waits up to {@code timeout} for the server
-     * connections to close.
-     */
+    /** Closes every pool; waits up to {@code timeout} for the server connections to close. */
     public void close(java.time.Duration timeout) {
-        sources.forEach(TopologySource::close);
         List<Future<Void>> closing = pools.values().stream().map(Pool::close).toList();
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Future<Void> f : closing) {

@@ -1,0 +1,96 @@
+package io.pgrudder.server.admin;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.pgrudder.core.Pooler;
+import io.pgrudder.core.client.ClientErrors;
+import io.pgrudder.protocol.Frames;
+import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.backend.EmptyQueryResponse;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.backend.ReadyForQuery;
+import io.pgrudder.protocol.frontend.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * A logged-in admin connection: simple Query messages only, one command at a time (reading
+ * pauses while a command runs, so replies stay in order). Each statement is answered with its
+ * table or tag, or an ERROR, then ReadyForQuery.
+ */
+final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(AdminSessionHandler.class);
+
+    private final AdminCommands commands;
+    private final String user;
+
+    AdminSessionHandler(Pooler pooler, AdminDatabase.Control control, String user, String database) {
+        this.commands = new AdminCommands(pooler, control);
+        this.user = user;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        String sql;
+        try {
+            byte type = Frames.type(frame);
+            if (type == MessageType.TERMINATE) {
+                ctx.close();
+                return;
+            }
+            if (type != MessageType.QUERY) {
+                ClientErrors.send(ctx.channel(), PgException.fatal(SqlState.PROTOCOL_VIOLATION,
+                        "the admin console speaks the simple query protocol only (message type '" + (char) type
+                                + "'); with psql or pgjdbc use preferQueryMode=simple"));
+                return;
+            }
+            sql = Query.decode(Frames.body(frame)).sql();
+        } catch (PgException e) {
+            ClientErrors.send(ctx.channel(), PgException.fatal(e.sqlState(), e.getMessage()));
+            return;
+        } finally {
+            frame.release();
+        }
+        log.info("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
+        ctx.channel().config().setAutoRead(false);
+        commands.run(sql).whenComplete((results, e) -> ctx.executor().execute(() -> reply(ctx, results, e)));
+    }
+
+    private void reply(ChannelHandlerContext ctx, List<ResultTable> results, Throwable e) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ByteBuf out = ctx.alloc().buffer();
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause != null) {
+            PgException pg = cause instanceof PgException p ? p
+                    : PgException.error(SqlState.INTERNAL_ERROR, "admin command failed: " + cause);
+            ErrorResponse.from(pg).encode(out);
+        } else if (results.isEmpty()) {
+            EmptyQueryResponse.INSTANCE.encode(out);
+        } else {
+            results.forEach(r -> r.encode(out));
+        }
+        ReadyForQuery.IDLE_INSTANCE.encode(out);
+        ctx.writeAndFlush(out);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = ClientErrors.unwrap(cause);
+        if (root instanceof PgException pg) {
+            ClientErrors.send(ctx.channel(), PgException.fatal(pg.sqlState(), pg.getMessage()));
+        } else {
+            log.debug("admin {}: {}", ctx.channel().remoteAddress(), root.toString());
+            ctx.close();
+        }
+    }
+}

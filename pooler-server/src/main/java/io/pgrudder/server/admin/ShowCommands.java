@@ -1,0 +1,235 @@
+package io.pgrudder.server.admin;
+
+import io.pgrudder.core.Pooler;
+import io.pgrudder.core.backend.ServerConnection;
+import io.pgrudder.core.backend.ServerState;
+import io.pgrudder.core.config.GeneralConfig;
+import io.pgrudder.core.config.PoolConfig;
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.config.ShardConfig;
+import io.pgrudder.core.stats.ClientMeter;
+import io.pgrudder.core.stats.PoolCounters;
+import io.pgrudder.core.stats.ServerMeter;
+import io.pgrudder.server.metrics.PoolView;
+
+import java.lang.reflect.RecordComponent;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/** SHOW ...: pgcat 1.3's column names, in pgcat's order (its src/admin.rs and src/stats/). */
+final class ShowCommands {
+    static final List<String> NAMES = List.of("POOLS", "STATS", "SERVERS", "CLIENTS", "DATABASES", "CONFIG", "LISTS",
+            "USERS", "VERSION", "BANS", "HELP");
+    /** Keys whose [general] value is in seconds in pgcat.toml (the rest are milliseconds). */
+    private static final Set<String> SECONDS = Set.of("ban_time", "dns_max_ttl", "tcp_keepalives_idle",
+            "tcp_keepalives_interval");
+    private static final Set<String> SECRET = Set.of("admin_password", "auth_query_password");
+    private static final Set<String> NOT_CHANGEABLE = Set.of("host", "port", "connect_timeout",
+            "prometheus_exporter_port", "enable_prometheus_exporter", "worker_threads");
+
+    private final Pooler pooler;
+
+    ShowCommands(Pooler pooler) {
+        this.pooler = pooler;
+    }
+
+    CompletableFuture<ResultTable> run(String what) {
+        return switch (what) {
+            case "POOLS" -> PoolView.all(pooler).thenApply(this::pools);
+            case "STATS" -> PoolView.all(pooler).thenApply(this::stats);
+            case "SERVERS" -> PoolView.all(pooler).thenApply(this::servers);
+            case "CLIENTS" -> PoolView.all(pooler).thenApply(this::clients);
+            case "DATABASES" -> PoolView.all(pooler).thenApply(this::databases);
+            case "LISTS" -> PoolView.all(pooler).thenApply(this::lists);
+            case "CONFIG" -> CompletableFuture.completedFuture(config());
+            case "USERS" -> CompletableFuture.completedFuture(users());
+            case "VERSION" -> CompletableFuture.completedFuture(ResultTable.show().text("version")
+                    .row("PgCat 1.3.0 (pgrudder " + version() + ")"));
+            case "BANS" -> CompletableFuture.completedFuture(ResultTable.show()
+                    .text("db", "user", "role", "host", "reason")
+                    .number("ban_time", "ban_duration_seconds", "ban_remaining_seconds"));
+            case "HELP" -> CompletableFuture.completedFuture(help());
+            default -> CompletableFuture.failedFuture(io.pgrudder.protocol.PgException.error(
+                    io.pgrudder.protocol.SqlState.SYNTAX_ERROR, "Unsupported SHOW query against the admin database: \"SHOW "
+                            + what + "\"; supported: SHOW " + String.join("|", NAMES)));
+        };
+    }
+
+    private ResultTable pools(List<PoolView> views) {
+        ResultTable t = ResultTable.show().text("database", "user", "pool_mode")
+                .number("cl_idle", "cl_active", "cl_waiting", "cl_cancel_req", "sv_active", "sv_idle", "sv_used",
+                        "sv_tested", "sv_login", "maxwait", "maxwait_us");
+        for (PoolView v : views) {
+            long wait = v.maxWaitMicros();
+            t.row(v.poolName(), v.user(), v.settings().poolMode().configName(),
+                    v.clients(ClientMeter.State.IDLE), v.clients(ClientMeter.State.ACTIVE),
+                    v.clients(ClientMeter.State.WAITING), 0, v.servers(ServerState.ACTIVE), v.servers(ServerState.IDLE),
+                    0, v.servers(ServerState.RESETTING), v.connecting(), wait / 1_000_000, wait % 1_000_000);
+        }
+        return t;
+    }
+
+    private ResultTable stats(List<PoolView> views) {
+        ResultTable t = ResultTable.show().text("instance", "database", "user")
+                .number("total_xact_count", "total_query_count", "total_received", "total_sent", "total_xact_time",
+                        "total_query_time", "total_wait_time", "total_errors", "avg_xact_count", "avg_query_count",
+                        "avg_recv", "avg_sent", "avg_errors", "avg_xact_time", "avg_query_time", "avg_wait_time");
+        for (PoolView v : views) {
+            PoolCounters.Totals n = v.counters().totals();
+            PoolCounters.Averages a = v.counters().averages();
+            t.row(v.instance(), v.poolName(), v.user(), n.xactCount(), n.queryCount(), n.received(), n.sent(),
+                    n.xactTime(), n.queryTime(), n.waitTime(), n.errors(), a.xactCount(), a.queryCount(), a.recv(),
+                    a.sent(), a.errors(), a.xactTime(), a.queryTime(), a.waitTime());
+        }
+        return t;
+    }
+
+    private ResultTable servers(List<PoolView> views) {
+        ResultTable t = ResultTable.show().text("server_id", "database_name", "user", "address_id", "application_name",
+                        "state")
+                .number("transaction_count", "query_count", "bytes_sent", "bytes_received", "age_seconds",
+                        "prepare_cache_hit", "prepare_cache_miss", "prepare_cache_eviction", "prepare_cache_size");
+        for (PoolView v : views) {
+            for (ServerConnection s : v.servers()) {
+                String state = switch (s.state()) {
+                    case IDLE -> "idle";
+                    case ACTIVE -> "active";
+                    case RESETTING -> "tested";
+                    case CONNECTING, AUTHENTICATING -> "login";
+                    default -> null;
+                };
+                if (state == null) {
+                    continue;
+                }
+                Optional<ServerMeter> m = pooler.stats().serverMeter(s);
+                t.row(String.valueOf(s.id()), v.poolName(), v.user(), v.instance(),
+                        s.parameters().getOrDefault("application_name", ""), state,
+                        m.map(ServerMeter::transactionCount).orElse(0L), m.map(ServerMeter::queryCount).orElse(0L),
+                        m.map(ServerMeter::bytesSent).orElse(0L), m.map(ServerMeter::bytesReceived).orElse(0L),
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.createdNanos()), 0, 0, 0, 0);
+            }
+        }
+        return t;
+    }
+
+    private ResultTable clients(List<PoolView> views) {
+        ResultTable t = ResultTable.show().text("client_id", "database", "user", "application_name", "state")
+                .number("transaction_count", "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us");
+        for (PoolView v : views) {
+            for (ClientMeter c : v.clients()) {
+                long wait = c.waitingNanos() / 1000;
+                t.row(String.valueOf(c.id()), v.poolName(), v.user(), c.applicationName(),
+                        c.state().name().toLowerCase(java.util.Locale.ROOT), c.transactionCount(), c.queryCount(),
+                        c.errorCount(), TimeUnit.NANOSECONDS.toSeconds(c.ageNanos()), wait / 1_000_000, wait % 1_000_000);
+            }
+        }
+        return t;
+    }
+
+    private ResultTable databases(List<PoolView> views) {
+        ResultTable t = ResultTable.show().text("name", "host").number("port").text("database", "force_user")
+                .number("pool_size", "min_pool_size", "reserve_pool").text("pool_mode")
+                .number("max_connections", "current_connections", "paused", "disabled");
+        for (PoolView v : views) {
+            PoolConfig pool = pooler.config().pools().get(v.poolName());
+            if (pool == null) {
+                continue;
+            }
+            for (int shard = 0; shard < pool.shards().size(); shard++) {
+                ShardConfig sc = pool.shards().get(shard);
+                int replica = 0;
+                for (ServerAddress a : sc.servers()) {
+                    String name = v.poolName() + "_shard_" + shard + "_" + a.role().configName()
+                            + (a.role() == io.pgrudder.core.config.Role.PRIMARY ? "" : "_" + replica++);
+                    long current = v.servers().stream()
+                            .filter(s -> s.state().isUsable() && s.address().equals(a)).count();
+                    t.row(name, a.host(), a.port(), sc.database(), v.user(), v.settings().poolSize(),
+                            v.settings().minPoolSize(), 0, v.settings().poolMode().configName(),
+                            v.settings().poolSize(), current, v.paused() ? 1 : 0, 0);
+                }
+            }
+        }
+        return t;
+    }
+
+    private ResultTable lists(List<PoolView> views) {
+        long idleServers = views.stream().mapToLong(v -> v.servers(ServerState.IDLE)).sum();
+        long usedServers = views.stream().mapToLong(v -> v.servers(ServerState.ACTIVE) + v.servers(ServerState.RESETTING)
+                + v.connecting()).sum();
+        long clients = views.stream().mapToLong(v -> v.clients().size()).sum();
+        Set<String> users = views.stream().map(PoolView::user).collect(Collectors.toSet());
+        return ResultTable.show().text("list").number("items")
+                .row("databases", pooler.config().pools().size())
+                .row("users", users.size())
+                .row("pools", views.size())
+                .row("free_clients", 0)
+                .row("used_clients", clients)
+                .row("login_clients", 0)
+                .row("free_servers", idleServers)
+                .row("used_servers", usedServers)
+                .row("dns_names", 0)
+                .row("dns_zones", 0)
+                .row("dns_queries", 0)
+                .row("dns_pending", 0);
+    }
+
+    private ResultTable users() {
+        ResultTable t = ResultTable.show().text("name", "pool_mode");
+        for (PoolConfig pool : pooler.config().pools().values()) {
+            pool.users().values().forEach(u -> t.row(u.username(), pool.poolModeFor(u).configName()));
+        }
+        return t;
+    }
+
+    private ResultTable config() {
+        ResultTable t = ResultTable.show().text("key", "value", "default", "changeable");
+        GeneralConfig g = pooler.config().general();
+        for (RecordComponent c : GeneralConfig.class.getRecordComponents()) {
+            String key = snake(c.getName());
+            Object value;
+            try {
+                value = c.getAccessor().invoke(g);
+            } catch (ReflectiveOperationException e) {
+                continue;
+            }
+            if (SECRET.contains(key)) {
+                value = "********";
+            } else if (value instanceof Optional<?> o) {
+                value = o.map(String::valueOf).orElse("");
+                if (o.orElse(null) instanceof Duration d) {
+                    value = d.toMillis();
+                }
+            }
+            if (value instanceof Duration d) {
+                value = SECONDS.contains(key) ? d.toSeconds() : d.toMillis();
+            } else if (value instanceof Enum<?> e) {
+                value = e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            }
+            t.row(key, value == null ? "" : String.valueOf(value), "-", NOT_CHANGEABLE.contains(key) ? "no" : "yes");
+        }
+        return t;
+    }
+
+    private static ResultTable help() {
+        ResultTable t = ResultTable.show().text("command");
+        NAMES.forEach(n -> t.row("SHOW " + n));
+        for (String c : List.of("RELOAD", "PAUSE [db[,user]]", "RESUME [db[,user]]", "RECONNECT [db]", "KILL db",
+                "SHUTDOWN", "SET key = value")) {
+            t.row(c);
+        }
+        return t;
+    }
+
+    private static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String version() {
+        return io.pgrudder.server.Main.version();
+    }
+}

@@ -1,0 +1,99 @@
+package io.pgrudder.server.lifecycle;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.pgrudder.core.Pooler;
+import io.pgrudder.core.config.GeneralConfig;
+import io.pgrudder.server.admin.AdminDatabase;
+import io.pgrudder.server.http.HttpEndpoint;
+import io.pgrudder.server.metrics.PrometheusMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything that runs the pooler as a service rather than relays bytes: the admin console, the
+ * HTTP endpoint (health, readiness, metrics), the stats period, reload and drain.
+ */
+public final class Operations implements AdminDatabase.Control, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Operations.class);
+
+    private final Pooler pooler;
+    private final Reloader reloader;
+    private final Drain drain;
+    private final HttpEndpoint http;
+    private final ScheduledExecutorService statsPeriod = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pgrudder-stats");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public Operations(Pooler pooler, Channel listener, List<EventLoopGroup> loops, Path configPath,
+                      Map<String, String> env) throws InterruptedException {
+        this.pooler = pooler;
+        GeneralConfig general = pooler.config().general();
+        PrometheusMetrics metrics = general.enablePrometheusExporter() ? new PrometheusMetrics(pooler) : null;
+        if (metrics != null) {
+            pooler.stats().observer(metrics);
+        }
+        pooler.stats().adminConsole(new AdminDatabase(pooler, this));
+        long period = PrometheusMetrics.statPeriod().toMillis();
+        statsPeriod.scheduleAtFixedRate(pooler.stats()::rollPeriod, period, period, TimeUnit.MILLISECONDS);
+        this.drain = new Drain(pooler, listener);
+        this.reloader = new Reloader(pooler, configPath, env);
+        Health health = new Health(loops, () -> listener.isActive() && !drain.isDraining());
+        try {
+            this.http = new HttpEndpoint(general.host(), general.prometheusExporterPort(), health, metrics);
+        } catch (RuntimeException | InterruptedException e) {
+            reloader.close();
+            statsPeriod.shutdownNow();
+            throw e;
+        }
+        log.info("HTTP on {}: /healthz /readyz{}", http.address(), metrics != null ? " /metrics" : "");
+    }
+
+    @Override
+    public CompletableFuture<String> reload() {
+        return reloader.reload("admin RELOAD").thenApply(o -> {
+            if (!o.ok()) {
+                throw new java.util.concurrent.CompletionException(io.pgrudder.protocol.PgException.error(
+                        io.pgrudder.protocol.SqlState.CONFIG_FILE_ERROR, "RELOAD failed, the running config stays: " + o.message()));
+            }
+            return o.message();
+        });
+    }
+
+    /** SIGHUP. */
+    public void reloadOnSignal() {
+        reloader.reload("SIGHUP");
+    }
+
+    @Override
+    public void shutdown(String why) {
+        drain.start(why);
+    }
+
+    public Drain drain() {
+        return drain;
+    }
+
+    public InetSocketAddress httpAddress() {
+        return http.address();
+    }
+
+    @Override
+    public void close() {
+        drain.close();
+        reloader.close();
+        statsPeriod.shutdownNow();
+        http.close();
+    }
+}

@@ -1,0 +1,237 @@
+package io.pgrudder.server.admin;
+
+import io.pgrudder.core.testing.PostgresExtension;
+import io.pgrudder.core.testing.PostgresServer;
+import io.pgrudder.server.PgrudderServer;
+import io.pgrudder.server.ops.OpsHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admin console through pgjdbc: pgcat's columns, values that move, commands, who may connect. */
+@ExtendWith(PostgresExtension.class)
+class AdminConsoleIT {
+    private OpsHarness harness;
+    private PgrudderServer server;
+
+    @BeforeEach
+    void start(PostgresServer postgres) throws Exception {
+        harness = new OpsHarness(postgres, "admin_auth_type = \"md5\"", 3);
+        server = harness.startInProcess();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+        harness.delete();
+    }
+
+    @Test
+    void showCommandsHavePgcatsColumnsInOrder() throws Exception {
+        try (Connection admin = harness.admin("pgcat")) {
+            assertEquals(List.of("database", "user", "pool_mode", "cl_idle", "cl_active", "cl_waiting", "cl_cancel_req",
+                    "sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login", "maxwait", "maxwait_us"), columns(admin, "SHOW POOLS"));
+            assertEquals(List.of("instance", "database", "user", "total_xact_count", "total_query_count", "total_received",
+                    "total_sent", "total_xact_time", "total_query_time", "total_wait_time", "total_errors", "avg_xact_count",
+                    "avg_query_count", "avg_recv", "avg_sent", "avg_errors", "avg_xact_time", "avg_query_time",
+                    "avg_wait_time"), columns(admin, "SHOW STATS"));
+            assertEquals(List.of("name", "host", "port", "database", "force_user", "pool_size", "min_pool_size",
+                    "reserve_pool", "pool_mode", "max_connections", "current_connections", "paused", "disabled"),
+                    columns(admin, "SHOW DATABASES"));
+            assertEquals(List.of("client_id", "database", "user", "application_name", "state", "transaction_count",
+                    "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us"), columns(admin, "SHOW CLIENTS"));
+            assertEquals(List.of("server_id", "database_name", "user", "address_id", "application_name", "state",
+                    "transaction_count", "query_count", "bytes_sent", "bytes_received", "age_seconds", "prepare_cache_hit",
+                    "prepare_cache_miss", "prepare_cache_eviction", "prepare_cache_size"), columns(admin, "SHOW SERVERS"));
+            assertEquals(List.of("list", "items"), columns(admin, "SHOW LISTS"));
+            assertEquals(List.of("key", "value", "default", "changeable"), columns(admin, "show config;"));
+            assertEquals(List.of("version"), columns(admin, "SHOW VERSION"));
+            assertEquals(List.of("name", "pool_mode"), columns(admin, "SHOW USERS"));
+            assertEquals(List.of("db", "user", "role", "host", "reason", "ban_time", "ban_duration_seconds",
+                    "ban_remaining_seconds"), columns(admin, "SHOW BANS"));
+            assertTrue(rows(admin, "SHOW HELP").size() > 10);
+            assertTrue(rows(admin, "SHOW VERSION").get(0).get("version").startsWith("PgCat 1.3.0"));
+            List<Map<String, String>> lists = rows(admin, "SHOW LISTS");
+            assertEquals("databases", lists.get(0).get("list"));
+            assertEquals("2", lists.get(0).get("items"));
+        }
+    }
+
+    @Test
+    void statsPoolsClientsAndServersCountWhatHappened() throws Exception {
+        try (Connection app = harness.connect("testdb"); Connection admin = harness.admin("pgbouncer")) {
+            app.setAutoCommit(true);
+            try (Statement st = app.createStatement()) {
+                for (int i = 0; i < 5; i++) {
+                    st.execute("SELECT " + i);
+                }
+                assertThrows(SQLException.class, () -> st.execute("SELECT 1/0"));
+            }
+            Map<String, String> stats = row(rows(admin, "SHOW STATS"), "database", "testdb");
+            assertEquals("testdb_shard_0_primary", stats.get("instance"));
+            assertTrue(Long.parseLong(stats.get("total_query_count")) >= 6, stats.toString());
+            assertTrue(Long.parseLong(stats.get("total_xact_count")) >= 6, stats.toString());
+            assertTrue(Long.parseLong(stats.get("total_received")) > 0, stats.toString());
+            assertTrue(Long.parseLong(stats.get("total_sent")) > 0, stats.toString());
+            assertTrue(Long.parseLong(stats.get("total_query_time")) > 0, stats.toString());
+            assertEquals("1", stats.get("total_errors"), stats.toString());
+
+            try (Statement st = app.createStatement()) {
+                st.execute("SELECT 42");
+            }
+            Map<String, String> later = row(rows(admin, "SHOW STATS"), "database", "testdb");
+            assertTrue(Long.parseLong(later.get("total_query_count")) > Long.parseLong(stats.get("total_query_count")));
+
+            Map<String, String> client = row(rows(admin, "SHOW CLIENTS"), "database", "testdb");
+            assertEquals("md5user", client.get("user"));
+            assertEquals("idle", client.get("state"));
+            assertTrue(Long.parseLong(client.get("query_count")) >= 7, client.toString());
+            assertEquals("1", client.get("error_count"));
+
+            Map<String, String> server = row(rows(admin, "SHOW SERVERS"), "database_name", "testdb");
+            assertEquals("idle", server.get("state"));
+            assertTrue(Long.parseLong(server.get("query_count")) >= 1, server.toString());
+            assertTrue(Long.parseLong(server.get("bytes_received")) > 0, server.toString());
+
+            Map<String, String> pool = row(rows(admin, "SHOW POOLS"), "database", "testdb");
+            assertEquals("transaction", pool.get("pool_mode"));
+            assertEquals("1", pool.get("cl_idle"));
+            assertTrue(Integer.parseInt(pool.get("sv_idle")) >= 1, pool.toString());
+            Map<String, String> db = row(rows(admin, "SHOW DATABASES"), "name", "testdb_shard_0_primary");
+            assertEquals("3", db.get("pool_size"));
+        }
+    }
+
+    @Test
+    void reconnectGivesNewBackendsAndPauseHoldsCheckouts() throws Exception {
+        try (Connection app = harness.connect("otherdb"); Connection admin = harness.admin("pgrudder")) {
+            int before = pid(app);
+            assertEquals(before, pid(app));
+            try (Statement st = admin.createStatement()) {
+                st.execute("RECONNECT otherdb");
+            }
+            assertNotEquals(before, pid(app));
+
+            try (Statement st = admin.createStatement()) {
+                st.execute("PAUSE otherdb,md5user");
+            }
+            Thread resume = new Thread(() -> {
+                try {
+                    Thread.sleep(500);
+                    try (Statement st = admin.createStatement()) {
+                        st.execute("RESUME otherdb");
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            long start = System.nanoTime();
+            resume.start();
+            pid(app);
+            resume.join();
+            assertTrue(System.nanoTime() - start >= 400_000_000L, "the query waited for RESUME");
+        }
+    }
+
+    @Test
+    void killClosesTheDatabasesClients() throws Exception {
+        try (Connection app = harness.connect("testdb"); Connection admin = harness.admin("pgcat")) {
+            pid(app);
+            try (Statement st = admin.createStatement()) {
+                st.execute("KILL testdb");
+            }
+            SQLException e = assertThrows(SQLException.class, () -> {
+                for (int i = 0; i < 20; i++) {
+                    pid(app);
+                    Thread.sleep(50);
+                }
+            });
+            assertTrue(e.getSQLState().startsWith("57P01") || e.getSQLState().startsWith("08"), e.getSQLState());
+            try (Connection again = harness.connect("testdb")) {
+                pid(again);
+            }
+        }
+    }
+
+    @Test
+    void onlyTheAdminUserGetsInAndUnknownCommandsNameTheSupportedOnes() throws Exception {
+        SQLException notAdmin = assertThrows(SQLException.class, () -> {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", "md5user");
+            p.setProperty("password", "md5pass");
+            p.setProperty("sslmode", "disable");
+            java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + harness.port + "/pgcat", p).close();
+        });
+        assertEquals("28000", notAdmin.getSQLState());
+        SQLException wrong = assertThrows(SQLException.class, () -> {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", "admin");
+            p.setProperty("password", "nope");
+            p.setProperty("sslmode", "disable");
+            java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + harness.port + "/pgcat", p).close();
+        });
+        assertEquals("28P01", wrong.getSQLState());
+        try (Connection admin = harness.admin("pgcat"); Statement st = admin.createStatement()) {
+            SQLException unknown = assertThrows(SQLException.class, () -> st.execute("DROP TABLE x"));
+            assertTrue(unknown.getMessage().contains("SHOW POOLS|STATS"), unknown.getMessage());
+            assertTrue(unknown.getMessage().contains("RELOAD"), unknown.getMessage());
+            st.execute("SET client_encoding = 'UTF8'");
+            // still usable after an error
+            assertEquals(12, rows(admin, "SHOW LISTS").size());
+        }
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    static List<String> columns(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            List<String> names = new ArrayList<>();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                names.add(md.getColumnName(i));
+            }
+            return names;
+        }
+    }
+
+    static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            List<Map<String, String>> rows = new ArrayList<>();
+            while (rs.next()) {
+                Map<String, String> row = new HashMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    row.put(md.getColumnName(i), rs.getString(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    static Map<String, String> row(List<Map<String, String>> rows, String column, String value) {
+        return rows.stream().filter(r -> value.equals(r.get(column))).findFirst()
+                .orElseThrow(() -> new AssertionError("no row with " + column + " = " + value + " in " + rows));
+    }
+}
