@@ -66,12 +66,27 @@ public final class Pooler {
     }
 
     private TopologySource topology(PoolConfig pool) {
-        String key = pool.name() + "|" + pool.shards() + "|" + pool.patroni();
-        return topologies.computeIfAbsent(key, k -> topologyFactory.apply(pool));
+        return topologies.computeIfAbsent(topologyKey(pool), k -> topologyFactory.apply(pool));
     }
 
     public Pools pools() {
         return pools;
+    }
+
+    /** The current topology snapshot of every pool that follows Patroni, by pool name. */
+    public Map<String, io.pgrudder.core.topology.Topology> topologies() {
+        Map<String, io.pgrudder.core.topology.Topology> out = new java.util.LinkedHashMap<>();
+        for (PoolConfig pool : config().pools().values()) {
+            TopologySource source = pool.patroni().usePatroniApi() ? topologies.get(topologyKey(pool)) : null;
+            if (source != null) {
+                out.put(pool.name(), source.current());
+            }
+        }
+        return out;
+    }
+
+    private static String topologyKey(PoolConfig pool) {
+        return pool.name() + "|" + pool.shards() + "|" + pool.patroni();
     }
 
     /**
@@ -83,7 +98,7 @@ public final class Pooler {
         java.util.Set<String> used = new java.util.HashSet<>();
         for (PoolConfig pool : next.config().pools().values()) {
             if (pool.patroni().usePatroniApi()) {
-                used.add(pool.name() + "|" + pool.shards() + "|" + pool.patroni());
+                used.add(topologyKey(pool));
             }
         }
         topologies.entrySet().removeIf(e -> {

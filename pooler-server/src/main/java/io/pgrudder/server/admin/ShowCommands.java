@@ -15,6 +15,8 @@ import io.pgrudder.server.metrics.PoolView;
 import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +26,7 @@ import java.util.stream.Collectors;
 /** SHOW ...: pgcat 1.3's column names, in pgcat's order (its src/admin.rs and src/stats/). */
 final class ShowCommands {
     static final List<String> NAMES = List.of("POOLS", "STATS", "SERVERS", "CLIENTS", "DATABASES", "CONFIG", "LISTS",
-            "USERS", "VERSION", "BANS", "HELP");
+            "USERS", "VERSION", "BANS", "HELP", "TOPOLOGY", "PATRONI");
     /** Keys whose [general] value is in seconds in pgcat.toml (the rest are milliseconds). */
     private static final Set<String> SECONDS = Set.of("ban_time", "dns_max_ttl", "tcp_keepalives_idle",
             "tcp_keepalives_interval");
@@ -54,6 +56,7 @@ final class ShowCommands {
                     .text("db", "user", "role", "host", "reason")
                     .number("ban_time", "ban_duration_seconds", "ban_remaining_seconds"));
             case "HELP" -> CompletableFuture.completedFuture(help());
+            case "TOPOLOGY", "PATRONI" -> CompletableFuture.completedFuture(topology());
             default -> CompletableFuture.failedFuture(io.pgrudder.protocol.PgException.error(
                     io.pgrudder.protocol.SqlState.SYNTAX_ERROR, "Unsupported SHOW query against the admin database: \"SHOW "
                             + what + "\"; supported: SHOW " + String.join("|", NAMES)));
@@ -176,6 +179,31 @@ final class ShowCommands {
                 .row("dns_zones", 0)
                 .row("dns_queries", 0)
                 .row("dns_pending", 0);
+    }
+
+    /** pgrudder's own: each Patroni member as the poller sees it, and who leads since when. */
+    private ResultTable topology() {
+        ResultTable t = ResultTable.show().text("pool", "cluster", "member", "host", "port", "role", "state",
+                "lag_bytes", "timeline", "tags", "last_poll", "is_leader", "leader", "leader_since");
+        for (Map.Entry<String, io.pgrudder.core.topology.Topology> e : pooler.topologies().entrySet()) {
+            io.pgrudder.core.topology.Topology topo = e.getValue();
+            String leader = topo.leaderName().orElse("");
+            for (io.pgrudder.core.topology.Member m : topo.members()) {
+                List<String> tags = new java.util.ArrayList<>();
+                if (m.noLoadBalance()) {
+                    tags.add("noloadbalance");
+                }
+                if (m.noFailover()) {
+                    tags.add("nofailover");
+                }
+                t.row(e.getKey(), topo.clusterName(), m.name(), m.host(), String.valueOf(m.port()),
+                        m.role().name().toLowerCase(Locale.ROOT), m.state(),
+                        m.lagBytes().isPresent() ? String.valueOf(m.lagBytes().getAsLong()) : "",
+                        String.valueOf(m.timeline()), String.join(",", tags), String.valueOf(m.lastPoll()),
+                        m.name().equals(leader) ? "t" : "f", leader, topo.leaderSince().toString());
+            }
+        }
+        return t;
     }
 
     private ResultTable users() {

@@ -297,6 +297,34 @@ class PatroniPoolerIT {
                 "reads spread over both replicas");
     }
 
+    @Test
+    @Order(6)
+    void showTopologyNamesEveryMemberAndTheLeader() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        WriteLoad.sleep(1000);
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", "admin-secret");
+        p.setProperty("sslmode", "disable");
+        p.setProperty("preferQueryMode", "simple");
+        List<String> leaders = new java.util.ArrayList<>();
+        Set<String> members = new HashSet<>();
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgcat", p);
+             Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SHOW TOPOLOGY")) {
+            while (rs.next()) {
+                members.add(rs.getString("pool") + "/" + rs.getString("member"));
+                assertEquals(leader, rs.getString("leader"));
+                if (rs.getString("is_leader").equals("t")) {
+                    leaders.add(rs.getString("member"));
+                    assertEquals("leader", rs.getString("role"));
+                }
+                assertTrue(rs.getString("last_poll").startsWith("OK"), rs.getString("last_poll"));
+            }
+        }
+        assertEquals(6, members.size(), "three members for each of the two Patroni pools: " + members);
+        assertEquals(List.of(leader, leader), leaders);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static List<String> otherThan(String node) {
