@@ -40,6 +40,7 @@ public final class Pooler {
     private final Function<PoolConfig, TopologySource> topologyFactory;
     /** One topology source per cluster (pool name, servers, Patroni settings), kept across reloads. */
     private final Map<String, TopologySource> topologies = new ConcurrentHashMap<>();
+    private final Map<String, io.pgrudder.core.topology.TopologyCounters> topologyCounters = new ConcurrentHashMap<>();
 
     public Pooler(PoolerConfig config, EventLoopGroup loops, SslContext clientTls) {
         this(config, loops, clientTls, Pools.NO_TOPOLOGY);
@@ -66,7 +67,13 @@ public final class Pooler {
     }
 
     private TopologySource topology(PoolConfig pool) {
-        return topologies.computeIfAbsent(topologyKey(pool), k -> topologyFactory.apply(pool));
+        return topologies.computeIfAbsent(topologyKey(pool), k -> {
+            TopologySource source = topologyFactory.apply(pool);
+            io.pgrudder.core.topology.TopologyCounters counters = new io.pgrudder.core.topology.TopologyCounters();
+            topologyCounters.put(k, counters);
+            source.subscribe(counters::observe);
+            return source;
+        });
     }
 
     public Pools pools() {
@@ -80,6 +87,19 @@ public final class Pooler {
             TopologySource source = pool.patroni().usePatroniApi() ? topologies.get(topologyKey(pool)) : null;
             if (source != null) {
                 out.put(pool.name(), source.current());
+            }
+        }
+        return out;
+    }
+
+    /** Leader changes, time without a leader and failing members of each Patroni-following pool, by pool name. */
+    public Map<String, io.pgrudder.core.topology.TopologyCounters> topologyCounters() {
+        Map<String, io.pgrudder.core.topology.TopologyCounters> out = new java.util.LinkedHashMap<>();
+        for (PoolConfig pool : config().pools().values()) {
+            io.pgrudder.core.topology.TopologyCounters c = pool.patroni().usePatroniApi()
+                    ? topologyCounters.get(topologyKey(pool)) : null;
+            if (c != null) {
+                out.put(pool.name(), c);
             }
         }
         return out;
@@ -106,6 +126,7 @@ public final class Pooler {
                 return false;
             }
             e.getValue().close();
+            topologyCounters.remove(e.getKey());
             return true;
         });
     }

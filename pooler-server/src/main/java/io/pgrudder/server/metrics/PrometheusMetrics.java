@@ -139,9 +139,29 @@ public final class PrometheusMetrics implements Observer {
         address("servers", "login_count", v -> v.connecting(), views);
         address("servers", "is_banned", v -> 0, views);
         address("servers", "is_paused", v -> v.paused() ? 1 : 0, views);
+        // pgrudder_patroni_*: label pool, for pools that follow Patroni.
+        patroni("has_leader", (c, waiting) -> c.hasLeader() ? 1 : 0, views);
+        patroni("leader_changes", (c, waiting) -> c.leaderChanges(), views);
+        patroni("no_leader_seconds", (c, waiting) -> c.noLeaderSeconds(), views);
+        patroni("members_failing", (c, waiting) -> c.membersFailing(), views);
+        patroni("writes_waiting_for_leader", (c, waiting) -> c.hasLeader() ? 0 : waiting, views);
         // pgcat_databases_*: same labels.
         address("databases", "pool_size", v -> v.settings().poolSize(), views);
         address("databases", "current_connections", PoolView::currentConnections, views);
+    }
+
+    private interface PatroniValue {
+        double of(io.pgrudder.core.topology.TopologyCounters counters, long waitingClients);
+    }
+
+    private void patroni(String name, PatroniValue value, List<PoolView> views) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (Map.Entry<String, io.pgrudder.core.topology.TopologyCounters> e : pooler.topologyCounters().entrySet()) {
+            long waiting = views.stream().filter(v -> v.poolName().equals(e.getKey()))
+                    .mapToLong(v -> v.clients(ClientMeter.State.WAITING)).sum();
+            rows.add(MultiGauge.Row.of(Tags.of("pool", e.getKey()), value.of(e.getValue(), waiting)));
+        }
+        family("pgrudder_patroni_" + name).register(rows, true);
     }
 
     private void pools(String name, ToLongFunction<PoolView> value, List<PoolView> views) {

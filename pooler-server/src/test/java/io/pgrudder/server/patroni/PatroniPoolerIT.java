@@ -60,6 +60,7 @@ class PatroniPoolerIT {
     private static PatroniCluster cluster;
     private static PgrudderServer pooler;
     private static int port;
+    private static int metricsPort;
     /** The node killed by the leader-kill test, restarted by the next one. */
     private static String killed;
     private static Instant killedAt;
@@ -79,6 +80,7 @@ class PatroniPoolerIT {
                     + " server inet NOT NULL DEFAULT inet_server_addr(), at timestamptz NOT NULL DEFAULT clock_timestamp())");
         }
         port = freePort();
+        metricsPort = io.pgrudder.server.ops.OpsHarness.freeHttpPort();
         String servers = PatroniCluster.nodes().stream()
                 .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
                         + (n.equals(leader) ? "primary" : "replica") + "\"]")
@@ -94,6 +96,8 @@ class PatroniPoolerIT {
                 patroni_api_port = %d
                 patroni_poll_interval = 250
                 leader_wait_timeout = 45000
+                enable_prometheus_exporter = true
+                prometheus_exporter_port = %d
 
                 [pools.%s]
                 pool_mode = "transaction"
@@ -120,7 +124,7 @@ class PatroniPoolerIT {
                 [pools.reads.shards.0]
                 database = "%s"
                 servers = [%s]
-                """.formatted(port, PatroniCluster.API_PORT, DATABASE, DATABASE, APP_USER, APP_PASSWORD,
+                """.formatted(port, PatroniCluster.API_PORT, metricsPort, DATABASE, DATABASE, APP_USER, APP_PASSWORD,
                 DATABASE, DATABASE, servers, APP_USER, APP_PASSWORD, DATABASE, servers);
         pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("patroni-it.toml"), Map.of()));
     }
@@ -323,6 +327,17 @@ class PatroniPoolerIT {
         }
         assertEquals(6, members.size(), "three members for each of the two Patroni pools: " + members);
         assertEquals(List.of(leader, leader), leaders);
+
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String body = metrics.body();
+        assertTrue(body.contains("pgrudder_patroni_has_leader{pool=\"" + DATABASE + "\"} 1"), body);
+        java.util.regex.Matcher changes = java.util.regex.Pattern
+                .compile("pgrudder_patroni_leader_changes\\{pool=\"" + DATABASE + "\"\\} ([0-9.]+)").matcher(body);
+        assertTrue(changes.find(), body);
+        assertTrue(Double.parseDouble(changes.group(1)) >= 2, "a switchover and a failover were counted: " + changes.group(1));
+        assertTrue(body.contains("pgrudder_patroni_no_leader_seconds{pool=\"" + DATABASE + "\"}"), body);
     }
 
     // ---------------------------------------------------------------- helpers
