@@ -50,14 +50,30 @@ public final class Operations implements AdminDatabase.Control, AutoCloseable {
         this.drain = new Drain(pooler, listener);
         this.reloader = new Reloader(pooler, configPath, env);
         Health health = new Health(loops, () -> listener.isActive() && !drain.isDraining());
+        this.http = startHttp(general, health, metrics);
+    }
+
+    /**
+     * With the exporter on, the port was asked for: failing to bind it stops the start (as pgcat).
+     * With it off, pgcat binds nothing, so two pgcat-style instances on one host must still start:
+     * the health endpoints are then skipped with an error in the log.
+     */
+    private HttpEndpoint startHttp(GeneralConfig general, Health health, PrometheusMetrics metrics)
+            throws InterruptedException {
         try {
-            this.http = new HttpEndpoint(general.host(), general.prometheusExporterPort(), health, metrics);
+            HttpEndpoint endpoint = new HttpEndpoint(general.host(), general.prometheusExporterPort(), health, metrics);
+            log.info("HTTP on {}: /healthz /readyz{}", endpoint.address(), metrics != null ? " /metrics" : "");
+            return endpoint;
         } catch (RuntimeException | InterruptedException e) {
+            if (metrics == null && !(e instanceof InterruptedException)) {
+                log.error("no /healthz or /readyz: cannot listen on {}:{} ({}); set prometheus_exporter_port to a free port",
+                        general.host(), general.prometheusExporterPort(), e.toString());
+                return null;
+            }
             reloader.close();
             statsPeriod.shutdownNow();
             throw e;
         }
-        log.info("HTTP on {}: /healthz /readyz{}", http.address(), metrics != null ? " /metrics" : "");
     }
 
     @Override
@@ -85,8 +101,9 @@ public final class Operations implements AdminDatabase.Control, AutoCloseable {
         return drain;
     }
 
+    /** Where /healthz, /readyz (and /metrics) are served; null when the port could not be had. */
     public InetSocketAddress httpAddress() {
-        return http.address();
+        return http == null ? null : http.address();
     }
 
     @Override
@@ -94,6 +111,8 @@ public final class Operations implements AdminDatabase.Control, AutoCloseable {
         drain.close();
         reloader.close();
         statsPeriod.shutdownNow();
-        http.close();
+        if (http != null) {
+            http.close();
+        }
     }
 }
