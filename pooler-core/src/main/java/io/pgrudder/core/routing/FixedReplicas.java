@@ -2,10 +2,7 @@ package io.pgrudder.core.routing;
 
 import io.pgrudder.core.config.Role;
 import io.pgrudder.core.config.ServerAddress;
-import io.pgrudder.protocol.PgException;
-import io.pgrudder.protocol.SqlState;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The replicas written in {@code servers}, for a pool with {@code default_role = "replica"} and
  * no Patroni: new connections go to them in turn (the primary when none is listed).
  */
-public final class FixedReplicas implements ServerTarget {
+public final class FixedReplicas extends StaticTarget {
     private final List<ServerAddress> replicas;
     private final AtomicInteger next = new AtomicInteger();
 
@@ -31,35 +28,6 @@ public final class FixedReplicas implements ServerTarget {
     @Override
     public boolean accepts(ServerAddress server) {
         return replicas.stream().anyMatch(r -> ServerTarget.sameServer(r, server));
-    }
-
-    @Override
-    public boolean requirePrimary() {
-        return false;
-    }
-
-    @Override
-    public void onChange(Runnable listener) {
-    }
-
-    @Override
-    public boolean retryable(PgException cause) {
-        return false;
-    }
-
-    @Override
-    public void suspect() {
-    }
-
-    @Override
-    public Duration waitLimit() {
-        return Duration.ZERO;
-    }
-
-    @Override
-    public PgException unavailable(PgException lastFailure) {
-        return lastFailure != null ? lastFailure
-                : PgException.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION, "cannot reach " + this);
     }
 
     @Override

@@ -1,10 +1,7 @@
 package io.pgrudder.core.routing;
 
 import io.pgrudder.core.config.ServerAddress;
-import io.pgrudder.protocol.PgException;
-import io.pgrudder.protocol.SqlState;
 
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -12,7 +9,7 @@ import java.util.Optional;
  * The server named in the config ({@code use_patroni_api = false}): always the same address, no
  * fencing, and a failed connection is the client's error at once, as in pgcat.
  */
-public final class FixedServer implements ServerTarget {
+public final class FixedServer extends StaticTarget {
     private final Optional<ServerAddress> address;
 
     public FixedServer(ServerAddress address) {
@@ -22,35 +19,6 @@ public final class FixedServer implements ServerTarget {
     @Override
     public Optional<ServerAddress> address() {
         return address;
-    }
-
-    @Override
-    public boolean requirePrimary() {
-        return false;
-    }
-
-    @Override
-    public void onChange(Runnable listener) {
-    }
-
-    @Override
-    public boolean retryable(PgException cause) {
-        return false;
-    }
-
-    @Override
-    public void suspect() {
-    }
-
-    @Override
-    public Duration waitLimit() {
-        return Duration.ZERO;
-    }
-
-    @Override
-    public PgException unavailable(PgException lastFailure) {
-        return lastFailure != null ? lastFailure
-                : PgException.fatal(SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION, "cannot reach " + this);
     }
 
     @Override
