@@ -20,8 +20,6 @@ import io.pgrudder.protocol.backend.BackendKeyData;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.backend.ParameterStatus;
 import io.pgrudder.protocol.backend.ReadyForQuery;
-import io.pgrudder.protocol.frontend.Close;
-import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,8 +27,6 @@ import org.slf4j.LoggerFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -49,8 +45,6 @@ import java.util.function.Consumer;
 final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements ServerListener, CancelRegistry.Cancellable {
     private static final Logger log = LoggerFactory.getLogger(ClientSessionHandler.class);
     private static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
-    private static final java.util.Set<String> GOING_AWAY = java.util.Set.of("57P01", "57P02", "57P03");
-    private static final int MAX_REPLAYS = 5;
 
     private final Pooler pooler;
     private final Pool pool;
@@ -70,13 +64,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private volatile ServerConnection server;
     private CancelKey cancelKey;
     private io.pgrudder.core.stats.ClientMeter meter;
-    /**
-     * Copies of what was sent on a just-attached connection, kept until its first reply: a server
-     * that dies before answering anything (an idle backend terminated by a switchover) processed
-     * none of it, so it is sent again on a fresh one instead of failing the client.
-     */
-    private List<ByteBuf> replay;
-    private int replays;
+    /** What was sent on a just-attached connection, until it answers (see ReplayBuffer). */
+    private final ReplayBuffer replay = new ReplayBuffer();
     /** Armed while requests wait for the server (user statement_timeout, pgcat semantics). */
     private ScheduledFuture<?> statementTimer;
     /** Armed while the client sits idle inside a transaction (idle_client_in_transaction_timeout). */
@@ -185,44 +174,14 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void keepForReplay() {
-        if (!transactionMode || !loggedIn || held.isEmpty() || replays >= MAX_REPLAYS
-                || queue.transactionStatus() != ReadyForQuery.IDLE) {
-            return;
+        if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
+            replay.keep(held);
         }
-        for (ByteBuf f : held) {
-            if (!replayable(f)) {
-                return;
-            }
-        }
-        replay = new ArrayList<>(held.size());
-        for (ByteBuf f : held) {
-            replay.add(f.retainedDuplicate());
-        }
-    }
-
-    /** Named Parse/Close change the client's statements and COPY streams data: those are not sent twice. */
-    private static boolean replayable(ByteBuf frame) {
-        byte t = Frames.type(frame);
-        if (t == MessageType.PARSE) {
-            return Parse.decode(Frames.body(frame)).name().isEmpty();
-        }
-        if (t == MessageType.CLOSE) {
-            return Close.decode(Frames.body(frame)).kind() == Close.PORTAL;
-        }
-        return t != MessageType.COPY_DATA && t != MessageType.COPY_DONE && t != MessageType.COPY_FAIL;
-    }
-
-    private void dropReplay() {
-        if (replay != null) {
-            replay.forEach(ByteBuf::release);
-            replay = null;
-        }
-        replays = 0;
     }
 
     /** The server died before answering anything: its backend ran none of it. Send it to another. */
     private boolean replayOnFreshServer(ServerConnection from, String why) {
-        if (replay == null || from != server) {
+        if (!replay.isArmed() || from != server) {
             return false;
         }
         log.info("client {} ({}): {} went away before answering ({}); sending the request to another server",
@@ -231,9 +190,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         from.listener(null);
         pool.release(from, ReleasePlan.CLOSE);
         statementTimer = cancel(statementTimer);
-        held.addAll(replay);
-        replay = null;
-        replays++;
+        held.addAll(replay.take());
         queue.attached(ReadyForQuery.IDLE);
         requestServer();
         return true;
@@ -372,17 +329,13 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             frame.release();
             return;
         }
-        if (replay != null) {
-            byte type = Frames.type(frame);
-            if (type == MessageType.ERROR_RESPONSE && isGoingAway(frame)) {
+        if (replay.isArmed()) {
+            if (replay.isGoingAway(frame)) {
                 frame.release();
                 replayOnFreshServer(from, "it is shutting down");
                 return;
             }
-            if (type != MessageType.NOTICE_RESPONSE && type != MessageType.PARAMETER_STATUS
-                    && type != MessageType.NOTIFICATION_RESPONSE) {
-                dropReplay(); // it answered: from here on, what happens is the client's to see
-            }
+            replay.seen(frame); // once it answers, what happens is the client's to see
         }
         boolean toClient;
         try {
@@ -433,13 +386,6 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ErrorResponse.from(new PgException(PgException.Severity.ERROR, error.sqlState(), error.message(),
                 error.detail(), error.hint(), null)).encode(out);
         return out;
-    }
-
-    /** FATAL admin shutdown / crash shutdown / cannot connect now: the backend is going away. */
-    private static boolean isGoingAway(ByteBuf frame) {
-        ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
-        String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
-        return "FATAL".equals(severity) && GOING_AWAY.contains(error.sqlState());
     }
 
     private void armStatementTimer() {
@@ -571,7 +517,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        dropReplay();
+        replay.drop();
         statementTimer = cancel(statementTimer);
         idleInTransactionTimer = cancel(idleInTransactionTimer);
         if (loggedIn && pooler.config().general().logClientDisconnections()) {

@@ -1,0 +1,96 @@
+package io.pgrudder.core.client;
+
+import io.netty.buffer.ByteBuf;
+import io.pgrudder.protocol.Frames;
+import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.frontend.Close;
+import io.pgrudder.protocol.frontend.Parse;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Copies of what a transaction-mode client sent on a just-attached server connection, kept until
+ * that server's first reply. A backend that dies before answering anything (an idle backend
+ * terminated by a switchover) ran none of it, so it can be sent again to a fresh connection
+ * instead of failing the client. Requests that change the client's statements (named Parse,
+ * Close of a statement) or stream COPY data are never kept.
+ */
+final class ReplayBuffer {
+    /** Dying backends in a row one request may meet (every idle one of an old leader can be). */
+    static final int MAX_REPLAYS = 5;
+    /** FATAL admin shutdown / crash shutdown / cannot connect now: the backend is going away. */
+    private static final Set<String> GOING_AWAY = Set.of("57P01", "57P02", "57P03");
+
+    private List<ByteBuf> copies;
+    private int replays;
+
+    /** Keeps retained duplicates of {@code frames} when all of them may be sent twice. */
+    void keep(Collection<ByteBuf> frames) {
+        if (frames.isEmpty() || replays >= MAX_REPLAYS) {
+            return;
+        }
+        for (ByteBuf f : frames) {
+            if (!replayable(f)) {
+                return;
+            }
+        }
+        copies = new ArrayList<>(frames.size());
+        for (ByteBuf f : frames) {
+            copies.add(f.retainedDuplicate());
+        }
+    }
+
+    boolean isArmed() {
+        return copies != null;
+    }
+
+    /** True when this server message says the backend is going away before it answered. */
+    boolean isGoingAway(ByteBuf frame) {
+        if (Frames.type(frame) != MessageType.ERROR_RESPONSE) {
+            return false;
+        }
+        ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
+        String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
+        return "FATAL".equals(severity) && GOING_AWAY.contains(error.sqlState());
+    }
+
+    /** A server message arrived: an answer (not a notice or a status) ends the chance to replay. */
+    void seen(ByteBuf frame) {
+        byte type = Frames.type(frame);
+        if (type != MessageType.NOTICE_RESPONSE && type != MessageType.PARAMETER_STATUS
+                && type != MessageType.NOTIFICATION_RESPONSE) {
+            drop();
+        }
+    }
+
+    /** The copies, to be sent again; the buffer is empty afterwards. */
+    List<ByteBuf> take() {
+        List<ByteBuf> out = copies;
+        copies = null;
+        replays++;
+        return out;
+    }
+
+    void drop() {
+        if (copies != null) {
+            copies.forEach(ByteBuf::release);
+            copies = null;
+        }
+        replays = 0;
+    }
+
+    private static boolean replayable(ByteBuf frame) {
+        byte t = Frames.type(frame);
+        if (t == MessageType.PARSE) {
+            return Parse.decode(Frames.body(frame)).name().isEmpty();
+        }
+        if (t == MessageType.CLOSE) {
+            return Close.decode(Frames.body(frame)).kind() == Close.PORTAL;
+        }
+        return t != MessageType.COPY_DATA && t != MessageType.COPY_DONE && t != MessageType.COPY_FAIL;
+    }
+}
