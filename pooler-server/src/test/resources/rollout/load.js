@@ -8,7 +8,7 @@ const knex = require('knex')({
     host: process.env.PGHOST, port: Number(process.env.PGPORT), user: process.env.PGUSER,
     password: process.env.PGPASSWORD, database: process.env.PGDATABASE,
   },
-  pool: { min: 0, max: 4, idleTimeoutMillis: 30000 },
+  pool: { min: 0, max: 6, idleTimeoutMillis: 30000 },
   acquireConnectionTimeout: 10000,
 });
 
@@ -18,6 +18,7 @@ const errors = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function worker(id) {
+  let n = Math.floor(Math.random() * 10);
   while (!fs.existsSync(process.env.STOP_FILE)) {
     try {
       if (Math.random() < 0.3) {
@@ -33,7 +34,8 @@ async function worker(id) {
       failed++;
       if (errors.length < 20) errors.push(String(e && (e.code || '') + ' ' + e.message));
     }
-    await sleep(20 + Math.random() * 80);
+    // Short gaps, and every tenth request a think time: connections sit idle part of the time.
+    await sleep(++n % 10 === 0 ? 1300 + Math.random() * 400 : 20 + Math.random() * 60);
   }
 }
 

@@ -24,7 +24,7 @@ public final class HttpEndpoint implements AutoCloseable {
     private final EventLoopGroup group = Transport.newGroup(1, "pgrudder-http");
     private final Channel channel;
 
-    public HttpEndpoint(String host, int port, Health health, PrometheusMetrics metrics) throws InterruptedException {
+    public HttpEndpoint(String host, int port, Health health, PrometheusMetrics metrics) throws Exception {
         try {
             channel = new ServerBootstrap()
                     .group(group)
@@ -39,7 +39,7 @@ public final class HttpEndpoint implements AutoCloseable {
                         }
                     })
                     .bind(host, port).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) { // includes the bind failure, a checked IOException Netty throws unchecked
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }

@@ -64,7 +64,7 @@ public final class Operations implements AdminDatabase.Control, AutoCloseable {
             HttpEndpoint endpoint = new HttpEndpoint(general.host(), general.prometheusExporterPort(), health, metrics);
             log.info("HTTP on {}: /healthz /readyz{}", endpoint.address(), metrics != null ? " /metrics" : "");
             return endpoint;
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) { // Netty's bind failure is a checked IOException thrown unchecked
             if (metrics == null && !(e instanceof InterruptedException)) {
                 log.error("no /healthz or /readyz: cannot listen on {}:{} ({}); set prometheus_exporter_port to a free port",
                         general.host(), general.prometheusExporterPort(), e.toString());
@@ -72,7 +72,11 @@ public final class Operations implements AdminDatabase.Control, AutoCloseable {
             }
             reloader.close();
             statsPeriod.shutdownNow();
-            throw e;
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw new IllegalStateException("cannot listen on " + general.host() + ":" + general.prometheusExporterPort()
+                    + " (prometheus_exporter_port): " + e, e);
         }
     }
 

@@ -86,11 +86,11 @@ class RolloutIT {
             nb.environment().put("PGUSER", "md5user");
             nb.environment().put("PGPASSWORD", "md5pass");
             nb.environment().put("PGDATABASE", "testdb");
-            nb.environment().put("WORKERS", "4");
+            nb.environment().put("WORKERS", "3");
             nb.environment().put("STOP_FILE", stop.toString());
             node = nb.start();
 
-            JdbcPool pool = new JdbcPool(lbPort, 6);
+            JdbcPool pool = new JdbcPool(lbPort);
             for (int i = 0; i < 3; i++) {
                 Thread t = new Thread(() -> jdbcLoad(pool, running, jdbcOk, jdbcFailures), "jdbc-load-" + i);
                 t.start();
@@ -153,6 +153,7 @@ class RolloutIT {
 
     private static void jdbcLoad(JdbcPool pool, AtomicBoolean running, AtomicLong ok, List<String> failures) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
+        int n = r.nextInt(10);
         while (running.get()) {
             try {
                 Connection c = pool.borrow();
@@ -177,8 +178,8 @@ class RolloutIT {
                 } finally {
                     pool.giveBack(c, healthy);
                 }
-                // Mostly short gaps, now and then a longer think time: connections sit idle part of the time.
-                Thread.sleep(r.nextInt(8) == 0 ? 1200 + r.nextInt(800) : 20 + r.nextInt(60));
+                // Short gaps, and every tenth request a think time: each connection sits idle part of the time.
+                Thread.sleep(++n % 10 == 0 ? 1300 + r.nextInt(400) : 20 + r.nextInt(60));
             } catch (InterruptedException e) {
                 return;
             } catch (SQLException e) {
@@ -188,23 +189,19 @@ class RolloutIT {
     }
 
     /**
-     * A small pool as JDBC apps have one, with HikariCP's habits: the most recently used
-     * connection is handed out first, and one idle for more than 500 ms is checked with isValid
-     * before it is handed out, and replaced when it is not.
+     * A small JDBC pool with HikariCP's habits: a thread gets back the connection it used last
+     * (Hikari's thread-local fast path), and a connection idle for more than 500 ms is checked
+     * with isValid before it is handed out, and replaced when it is not.
      */
     private static final class JdbcPool {
         private final String url;
-        private final java.util.concurrent.LinkedBlockingDeque<Slot> slots;
+        private final List<Connection> all = Collections.synchronizedList(new ArrayList<>());
+        private final ThreadLocal<Connection> mine = new ThreadLocal<>();
+        private final ThreadLocal<Long> returnedNanos = ThreadLocal.withInitial(System::nanoTime);
+        final ThreadLocal<String> lastBorrow = ThreadLocal.withInitial(() -> "");
 
-        private record Slot(Connection connection, long returnedNanos) {
-        }
-
-        JdbcPool(int port, int size) throws SQLException {
+        JdbcPool(int port) {
             url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
-            slots = new java.util.concurrent.LinkedBlockingDeque<>(size);
-            for (int i = 0; i < size; i++) {
-                slots.add(new Slot(open(), System.nanoTime()));
-            }
         }
 
         private Connection open() throws SQLException {
@@ -215,24 +212,19 @@ class RolloutIT {
             p.setProperty("connectTimeout", "10");
             // Transaction pooling: no server-side named statements (as apps configure pgcat/PgBouncer).
             p.setProperty("prepareThreshold", "0");
-            return DriverManager.getConnection(url, p);
+            Connection c = DriverManager.getConnection(url, p);
+            all.add(c);
+            return c;
         }
 
-        final ThreadLocal<String> lastBorrow = ThreadLocal.withInitial(() -> "");
-
-        Connection borrow() throws InterruptedException, SQLException {
-            Slot s = slots.takeFirst();
-            Connection c = s.connection();
-            lastBorrow.set("idle " + (System.nanoTime() - s.returnedNanos()) / 1_000_000 + " ms");
-            try {
-                if (c == null || c.isClosed()
-                        || (System.nanoTime() - s.returnedNanos() > 500_000_000L && !c.isValid(2))) {
-                    quietlyClose(c);
-                    c = open();
-                }
-            } catch (SQLException e) {
-                slots.addLast(new Slot(null, System.nanoTime()));
-                throw e;
+        Connection borrow() throws SQLException {
+            Connection c = mine.get();
+            long idleNanos = System.nanoTime() - returnedNanos.get();
+            lastBorrow.set("idle " + idleNanos / 1_000_000 + " ms");
+            if (c == null || c.isClosed() || (idleNanos > 500_000_000L && !c.isValid(2))) {
+                quietlyClose(c);
+                c = open();
+                mine.set(c);
             }
             return c;
         }
@@ -240,14 +232,14 @@ class RolloutIT {
         void giveBack(Connection c, boolean healthy) {
             if (!healthy) {
                 quietlyClose(c);
-                c = null;
+                mine.remove();
             }
-            slots.addFirst(new Slot(c, System.nanoTime()));
+            returnedNanos.set(System.nanoTime());
         }
 
         void close() {
-            for (Slot s : slots) {
-                quietlyClose(s.connection());
+            synchronized (all) {
+                all.forEach(JdbcPool::quietlyClose);
             }
         }
 
