@@ -10,6 +10,7 @@ public final class SqlState {
     public static final String CONNECTION_FAILURE = "08006";
     public static final String PROTOCOL_VIOLATION = "08P01";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
+    public static final String INVALID_PARAMETER_VALUE = "22023";
     public static final String INVALID_AUTHORIZATION_SPECIFICATION = "28000";
     public static final String INVALID_PASSWORD = "28P01";
     public static final String INVALID_CATALOG_NAME = "3D000";

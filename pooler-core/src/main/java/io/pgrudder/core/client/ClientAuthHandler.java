@@ -7,7 +7,7 @@ import io.pgrudder.core.Pooler;
 import io.pgrudder.core.config.AuthType;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.UserConfig;
-import io.pgrudder.core.pool.Pool;
+import io.pgrudder.core.pool.PoolRoutes;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
 import io.pgrudder.protocol.PgException;
@@ -160,7 +160,7 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
 
     private void authenticated(ChannelHandlerContext ctx) {
         step = Step.DONE;
-        Pool pool = pooler.pools().find(database, username).orElse(null);
+        PoolRoutes pool = pooler.pools().routes(database, username).orElse(null);
         if (pool == null) {
             // Only a trust user can get here without a pool; it cannot happen with a valid config.
             reject(ctx, PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,

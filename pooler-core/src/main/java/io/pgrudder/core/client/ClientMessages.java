@@ -42,6 +42,8 @@ final class ClientMessages {
             "\\s*deallocate\\s+(?:prepare\\s+)?(all|\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
 
     private final RequestQueue queue;
+    /** pgcat's SET/SHOW SERVER ROLE and friends, answered by the pooler. */
+    private final RoutingCommands commands;
     /** Null when statements pass through unchanged (session mode, or the cache is off). */
     private final StatementRegistry registry;
     private final int cacheSize;
@@ -53,8 +55,10 @@ final class ClientMessages {
     /** Since the last Sync, everything was answered without a server: the Sync is too. */
     private boolean answeredLocally;
 
-    ClientMessages(RequestQueue queue, StatementRegistry registry, int cacheSize, boolean transactionMode) {
+    ClientMessages(RequestQueue queue, RoutingCommands commands, StatementRegistry registry, int cacheSize,
+                   boolean transactionMode) {
         this.queue = queue;
+        this.commands = commands;
         this.registry = registry;
         this.cacheSize = cacheSize;
         this.transactionMode = transactionMode;
@@ -66,6 +70,10 @@ final class ClientMessages {
         byte type = Frames.type(frame);
         if (skipUntilSync && type != MessageType.SYNC) {
             frame.release();
+            return;
+        }
+        if (type != MessageType.QUERY && commands.answerExtended(frame, this::failUntilSync)) {
+            queue.extendedOpen(true);
             return;
         }
         switch (type) {
@@ -101,13 +109,17 @@ final class ClientMessages {
      * when the frame needs a server.
      */
     boolean answerWithoutServer(ByteBuf frame) {
-        if (registry == null) {
-            return false;
-        }
         byte type = Frames.type(frame);
         if (skipUntilSync && type != MessageType.SYNC) {
             frame.release();
             return true;
+        }
+        if (type == MessageType.QUERY ? commands.answer(frame) : commands.answerExtended(frame, this::failUntilSync)) {
+            answeredLocally |= type != MessageType.QUERY;
+            return true;
+        }
+        if (registry == null) {
+            return false;
         }
         switch (type) {
             case MessageType.QUERY -> {
@@ -165,7 +177,34 @@ final class ClientMessages {
         }
     }
 
+    /**
+     * The SQL that a frame starting a transaction would run, for routing: a Query's text, a
+     * Parse's, or for a Bind the text of the client's named statement; null when not known.
+     */
+    String sqlOf(ByteBuf frame) {
+        switch (Frames.type(frame)) {
+            case MessageType.QUERY -> {
+                return Query.decode(Frames.body(frame)).sql();
+            }
+            case MessageType.PARSE -> {
+                return Parse.decode(Frames.body(frame)).query();
+            }
+            case MessageType.BIND -> {
+                ByteBuf body = Frames.body(frame);
+                Frames.readCString(body); // portal
+                Statement statement = statements.get(Frames.readCString(body));
+                return statement == null ? null : statement.query();
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
     private void query(ByteBuf frame, ServerConnection to) {
+        if (commands.answer(frame)) {
+            return;
+        }
         if (registry != null && startsWithDeallocate(frame)) {
             String sql = Query.decode(Frames.body(frame)).sql();
             if (DEALLOCATE.matcher(sql).matches()) {

@@ -11,6 +11,8 @@ import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerListener;
 import io.pgrudder.core.config.PoolMode;
 import io.pgrudder.core.pool.Pool;
+import io.pgrudder.core.pool.PoolRoutes;
+import io.pgrudder.core.routing.QueryRouter;
 import io.pgrudder.core.pool.ReleasePlan;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
@@ -47,7 +49,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
 
     private final Pooler pooler;
+    private final PoolRoutes routes;
+    /** The pool a session (session mode) or a login takes its server from; its settings are every pool's. */
     private final Pool pool;
+    /** The pool the server held (or being checked out) comes from, and goes back to. */
+    private Pool serverPool;
+    private final QueryRouter router;
     private final String username;
     private final Map<String, String> startupParameters;
     private final boolean transactionMode;
@@ -71,9 +78,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     /** Armed while the client sits idle inside a transaction (idle_client_in_transaction_timeout). */
     private ScheduledFuture<?> idleInTransactionTimer;
 
-    ClientSessionHandler(Pooler pooler, Pool pool, String username, Map<String, String> startupParameters) {
+    ClientSessionHandler(Pooler pooler, PoolRoutes routes, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
-        this.pool = pool;
+        this.routes = routes;
+        this.router = new QueryRouter(routes.rules());
+        this.pool = routes.pool(router.sessionDestination());
+        this.serverPool = pool;
         this.username = username;
         this.startupParameters = startupParameters;
         this.transactionMode = pool.settings().poolMode() == PoolMode.TRANSACTION;
@@ -84,7 +94,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         this.ctx = ctx;
         int cacheSize = pool.settings().preparedStatementsCacheSize();
         boolean rewrite = transactionMode && cacheSize > 0;
-        messages = new ClientMessages(queue, rewrite ? pool.statements() : null, cacheSize, transactionMode);
+        // One registry for both of the user's pools: a client's statements follow it to either.
+        messages = new ClientMessages(queue, new RoutingCommands(router, queue, routes.shards()),
+                rewrite ? routes.primary().statements() : null, cacheSize, transactionMode);
         meter = pooler.stats().clientConnected(ctx.channel(), pool.settings().poolName(), username, startupParameters.get("application_name"));
         try {
             settings = ClientParameters.fromStartup(startupParameters);
@@ -104,19 +116,37 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 return;
             }
         }
-        requestServer();
+        requestServer(pool);
     }
 
     // ---- getting and attaching a server connection ------------------------------------------
 
-    private void requestServer() {
+    private void requestServer(Pool from) {
         state = ClientState.WAITING;
         meter.waiting();
         ctx.channel().config().setAutoRead(false);
+        serverPool = from;
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
         // Transaction mode shares connections between clients, so they are opened with no client settings.
-        pool.checkout(transactionMode ? Map.of() : startupParameters, ctx.channel().eventLoop(), checkout);
+        from.checkout(transactionMode ? Map.of() : startupParameters, ctx.channel().eventLoop(), checkout);
+    }
+
+    /** The pool for a transaction that starts with {@code first} (transaction mode), by its text. */
+    private Pool poolFor(ByteBuf first) {
+        if (!transactionMode) {
+            return pool;
+        }
+        if (!router.readsText() || routes.replicas() == null) {
+            return routes.primary();
+        }
+        String sql;
+        try {
+            sql = messages.sqlOf(first);
+        } catch (PgException e) {
+            sql = null; // malformed: sent as it is, and the error comes from there
+        }
+        return routes.pool(router.route(sql));
     }
 
     private void checkedOut(Future<? super ServerConnection> f) {
@@ -130,7 +160,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         ServerConnection got = (ServerConnection) f.getNow();
         if (state == ClientState.CLOSED) {
-            pool.release(got, ReleasePlan.AS_IS);
+            serverPool.release(got, ReleasePlan.AS_IS);
             return;
         }
         attach(got);
@@ -146,8 +176,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             // It died between the pool's check and now, before anything was sent: ask for another.
             server = null;
             got.listener(null);
-            pool.release(got, ReleasePlan.CLOSE);
-            requestServer();
+            serverPool.release(got, ReleasePlan.CLOSE);
+            requestServer(serverPool);
             return;
         }
         String sync = transactionMode ? ParameterSync.sql(settings, got) : null;
@@ -188,11 +218,11 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 ctx.channel().remoteAddress(), username, from, why);
         server = null;
         from.listener(null);
-        pool.release(from, ReleasePlan.CLOSE);
+        serverPool.release(from, ReleasePlan.CLOSE);
         statementTimer = cancel(statementTimer);
         held.addAll(replay.take());
         queue.attached(ReadyForQuery.IDLE);
-        requestServer();
+        requestServer(serverPool);
         return true;
     }
 
@@ -256,9 +286,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         Future<?> cancel = s.cancelInFlight();
         if (cancel != null && !cancel.isDone()) {
             // A cancel meant for this client may still land: nobody else gets the backend before it has.
-            cancel.addListener(x -> pool.release(s, plan));
+            Pool to = serverPool;
+            cancel.addListener(x -> to.release(s, plan));
         } else {
-            pool.release(s, plan);
+            serverPool.release(s, plan);
         }
     }
 
@@ -281,7 +312,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                     return;
                 }
                 held.add(frame);
-                requestServer();
+                requestServer(poolFor(frame));
             }
             case WAITING -> held.add(frame);
             default -> frame.release();
@@ -403,7 +434,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                     ctx.channel().remoteAddress(), username, s, millis);
             server = null;
             s.listener(null);
-            pool.release(s, ReleasePlan.CLOSE);
+            serverPool.release(s, ReleasePlan.CLOSE);
             fail(PgException.fatal(SqlState.QUERY_CANCELED, "pool statement timeout: the server did not answer within "
                     + "statement_timeout (" + millis + " ms)"));
         }, millis, TimeUnit.MILLISECONDS);
@@ -540,7 +571,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (s != null) {
             s.listener(null);
             s.setAutoRead(true);
-            pool.release(s, leavingPlan());
+            serverPool.release(s, leavingPlan());
         }
         ctx.fireChannelInactive();
     }

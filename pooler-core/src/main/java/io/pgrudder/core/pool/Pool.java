@@ -114,6 +114,11 @@ public final class Pool {
         return settings;
     }
 
+    /** Where this pool's connections go. */
+    public ServerTarget target() {
+        return target;
+    }
+
     /** Pool-wide names of protocol-level prepared statements (transaction mode). */
     public StatementRegistry statements() {
         return statements;

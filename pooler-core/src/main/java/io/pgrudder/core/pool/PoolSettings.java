@@ -22,16 +22,25 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
 
     public static PoolSettings from(GeneralConfig general, PoolConfig pool, UserConfig user) {
         ShardConfig shard = pool.shards().get(0);
-        ServerAddress address = shard.servers().stream()
+        ServerAddress listed = shard.servers().stream()
                 .filter(s -> s.role() == Role.PRIMARY)
                 .findFirst()
                 .orElse(shard.servers().get(0));
+        // This is the primary's pool even when (with Patroni) the first server is listed as a replica.
+        ServerAddress address = new ServerAddress(listed.host(), listed.port(), Role.PRIMARY);
         return new PoolSettings(pool.name(), user, address, shard.database(),
                 pool.poolModeFor(user), user.poolSize(), user.minPoolSize(),
                 pool.connectTimeoutFor(user, general), pool.idleTimeoutFor(user, general),
                 pool.serverLifetimeFor(user, general), general.healthcheckTimeout().plus(general.connectTimeout()),
                 pool.preparedStatementsCacheSize(), general.healthcheckDelay(), general.healthcheckTimeout(),
                 general.serverRoundRobin());
+    }
+
+    /** The same settings for the pool that serves reads from replicas; {@code address} names it. */
+    public PoolSettings forReplicas(ServerAddress address, int minPoolSize) {
+        return new PoolSettings(poolName, user, address, database, poolMode, poolSize, minPoolSize, connectTimeout,
+                idleTimeout, serverLifetime, resetTimeout, preparedStatementsCacheSize, healthcheckDelay,
+                healthcheckTimeout, serverRoundRobin);
     }
 
     public String serverUsername() {
@@ -44,6 +53,6 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
 
     @Override
     public String toString() {
-        return "pool " + poolName + "/" + user.username();
+        return "pool " + poolName + "/" + user.username() + (address.role() == Role.REPLICA ? " (replicas)" : "");
     }
 }

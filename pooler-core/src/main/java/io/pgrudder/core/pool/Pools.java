@@ -6,6 +6,9 @@ import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.config.UserConfig;
 import io.pgrudder.core.config.DefaultRole;
+import io.pgrudder.core.config.Role;
+import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.routing.RoutingRules;
 import io.pgrudder.core.routing.ClusterLeader;
 import io.pgrudder.core.routing.ClusterReplicas;
 import io.pgrudder.core.routing.FixedReplicas;
@@ -26,6 +29,9 @@ import java.util.function.Function;
 
 /**
  * The pools of one config snapshot, keyed by (database clients use, user). Immutable map.
+ *
+ * <p>Each (database, user) has a pool for the primary and, when reads can go elsewhere, one for
+ * the replicas (see {@link PoolRoutes}).
  *
  * <p>A pool with {@code use_patroni_api} gets one {@link TopologySource} (from the factory the
  * server wiring passes in; core knows no Patroni), shared by its users' pools, which send their
@@ -63,8 +69,16 @@ public final class Pools {
                 TopologySource source = pool.patroni().usePatroniApi() ? topology.apply(pool) : null;
                 for (UserConfig user : pool.users().values()) {
                     PoolSettings settings = PoolSettings.from(config.general(), pool, user);
-                    ServerTarget target = target(pool, settings, source);
-                    pools.put(new PoolKey(pool.name(), user.username()), new Pool(settings, target, connector, serverLoops));
+                    ServerTarget primary = source == null ? new FixedServer(settings.address())
+                            : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
+                    pools.put(PoolKey.of(settings), new Pool(settings, primary, connector, serverLoops));
+                    if (hasReplicas(pool)) {
+                        PoolSettings reads = settings.forReplicas(replicaAddress(pool),
+                                pool.defaultRole() == DefaultRole.REPLICA ? settings.minPoolSize() : 0);
+                        ServerTarget replicas = source == null ? new FixedReplicas(pool.shards().get(0).servers())
+                                : new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag());
+                        pools.put(PoolKey.of(reads), new Pool(reads, replicas, connector, serverLoops));
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -74,14 +88,20 @@ public final class Pools {
         return new Pools(config, Map.copyOf(pools));
     }
 
-    /** Where a pool's connections go: the primary or leader, or for default_role = "replica" the replicas. */
-    private static ServerTarget target(PoolConfig pool, PoolSettings settings, TopologySource source) {
-        boolean reads = pool.defaultRole() == DefaultRole.REPLICA;
-        if (source == null) {
-            return reads ? new FixedReplicas(pool.shards().get(0).servers()) : new FixedServer(settings.address());
-        }
-        return reads ? new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag())
-                : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
+    /**
+     * A pool gets a second, replica pool per user when reads can go anywhere but the primary: it
+     * follows Patroni (whose replicas come and go), or its {@code servers} list a replica.
+     */
+    private static boolean hasReplicas(PoolConfig pool) {
+        return pool.patroni().usePatroniApi()
+                || pool.shards().get(0).servers().stream().anyMatch(s -> s.role() == Role.REPLICA);
+    }
+
+    /** What SHOW and the metrics name a replica pool by: its first listed replica (Patroni: its first server). */
+    private static ServerAddress replicaAddress(PoolConfig pool) {
+        List<ServerAddress> servers = pool.shards().get(0).servers();
+        ServerAddress a = servers.stream().filter(s -> s.role() == Role.REPLICA).findFirst().orElse(servers.get(0));
+        return new ServerAddress(a.host(), a.port(), Role.REPLICA);
     }
 
     /** A snapshot of existing pools (reload keeps the unchanged ones). */
@@ -97,8 +117,20 @@ public final class Pools {
         return config;
     }
 
+    /** The (database, user)'s primary pool. */
     public Optional<Pool> find(String database, String user) {
-        return Optional.ofNullable(pools.get(new PoolKey(database, user)));
+        return Optional.ofNullable(pools.get(new PoolKey(database, user, Role.PRIMARY)));
+    }
+
+    /** The (database, user)'s pools and the rules for choosing between them. */
+    public Optional<PoolRoutes> routes(String database, String user) {
+        Pool primary = pools.get(new PoolKey(database, user, Role.PRIMARY));
+        PoolConfig pool = config.pools().get(database);
+        if (primary == null || pool == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new PoolRoutes(primary, pools.get(new PoolKey(database, user, Role.REPLICA)),
+                RoutingRules.of(pool), pool.shards().size()));
     }
 
     /** The pool's config when clients may connect to {@code database}. */
@@ -119,6 +151,10 @@ public final class Pools {
         }
     }
 
-    public record PoolKey(String database, String user) {
+    /** A pool: its database and user, and whether it is the primary's or the replicas'. */
+    public record PoolKey(String database, String user, Role role) {
+        public static PoolKey of(PoolSettings settings) {
+            return new PoolKey(settings.poolName(), settings.user().username(), settings.address().role());
+        }
     }
 }

@@ -43,6 +43,11 @@ public final class ClusterReplicas implements ServerTarget {
     }
 
     @Override
+    public int spread() {
+        return Math.max(1, source.current().healthyReplicas(maxLagBytes).size());
+    }
+
+    @Override
     public boolean accepts(ServerAddress server) {
         Topology topology = source.current();
         List<Member> replicas = topology.healthyReplicas(maxLagBytes);

@@ -26,6 +26,11 @@ public final class FixedReplicas extends StaticTarget {
     }
 
     @Override
+    public int spread() {
+        return replicas.size();
+    }
+
+    @Override
     public boolean accepts(ServerAddress server) {
         return replicas.stream().anyMatch(r -> ServerTarget.sameServer(r, server));
     }

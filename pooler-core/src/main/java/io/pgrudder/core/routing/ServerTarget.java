@@ -24,6 +24,11 @@ public interface ServerTarget {
         return address().map(a -> sameServer(a, server)).orElse(false);
     }
 
+    /** How many servers new connections are spread over now (at least 1). */
+    default int spread() {
+        return 1;
+    }
+
     /** Connections must be to a primary: the login is fenced and a standby is never used. */
     boolean requirePrimary();
 

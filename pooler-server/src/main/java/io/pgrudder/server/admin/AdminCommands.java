@@ -151,7 +151,7 @@ final class AdminCommands {
                     "terminating connection due to administrator command (KILL " + db + ")"));
         }
         for (Pool old : matched) {
-            old.retire(next.get(new PoolKey(old.settings().poolName(), old.settings().user().username())));
+            old.retire(next.get(PoolKey.of(old.settings())));
             if (kill) {
                 old.close();
             }

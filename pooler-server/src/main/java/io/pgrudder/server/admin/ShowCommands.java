@@ -110,7 +110,7 @@ final class ShowCommands {
                     continue;
                 }
                 Optional<ServerMeter> m = pooler.stats().serverMeter(s);
-                t.row(String.valueOf(s.id()), v.poolName(), v.user(), v.instance(),
+                t.row(String.valueOf(s.id()), v.poolName(), v.user(), v.instance(s),
                         s.parameters().getOrDefault("application_name", ""), state,
                         m.map(ServerMeter::transactionCount).orElse(0L), m.map(ServerMeter::queryCount).orElse(0L),
                         m.map(ServerMeter::bytesSent).orElse(0L), m.map(ServerMeter::bytesReceived).orElse(0L),

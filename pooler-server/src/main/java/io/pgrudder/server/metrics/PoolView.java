@@ -6,6 +6,8 @@ import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.core.pool.Pool;
 import io.pgrudder.core.pool.PoolSettings;
 import io.pgrudder.core.pool.PoolStats;
+import io.pgrudder.core.pool.Pools.PoolKey;
+import io.pgrudder.core.config.Role;
 import io.pgrudder.core.stats.ClientMeter;
 import io.pgrudder.core.stats.PoolCounters;
 import io.pgrudder.core.stats.ServerMeter;
@@ -13,6 +15,7 @@ import io.pgrudder.core.stats.Stats;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -22,28 +25,53 @@ import java.util.concurrent.CompletableFuture;
 public record PoolView(Pool pool, List<ServerConnection> servers, int connecting, boolean paused,
                        List<ClientMeter> clients, PoolCounters counters, Stats stats) {
 
-    /** Views of every current pool; completes on a pool loop, never blocks the caller. */
+    /**
+     * Views of every current (pool, user), its replica pool's connections counted with its primary
+     * pool's (pgcat shows one row per pool and user); completes on a pool loop, never blocks.
+     */
     public static CompletableFuture<List<PoolView>> all(Pooler pooler) {
         Stats stats = pooler.stats();
         List<ClientMeter> clients = List.copyOf(stats.clients());
         List<CompletableFuture<PoolView>> parts = new ArrayList<>();
-        for (Pool pool : pooler.pools().all()) {
+        Map<PoolKey, Pool> pools = pooler.pools().byKey();
+        for (Map.Entry<PoolKey, Pool> e : pools.entrySet()) {
+            if (e.getKey().role() != Role.PRIMARY) {
+                continue;
+            }
+            Pool pool = e.getValue();
             PoolSettings s = pool.settings();
-            CompletableFuture<List<ServerConnection>> servers = new CompletableFuture<>();
-            CompletableFuture<PoolStats> counts = new CompletableFuture<>();
-            CompletableFuture<Boolean> paused = new CompletableFuture<>();
-            pool.servers().addListener(f -> complete(servers, f));
-            pool.stats().addListener(f -> complete(counts, f));
-            pool.isPaused().addListener(f -> complete(paused, f));
+            Pool replicas = pools.get(new PoolKey(e.getKey().database(), e.getKey().user(), Role.REPLICA));
+            CompletableFuture<Part> primaryPart = part(pool);
+            CompletableFuture<Part> replicaPart = replicas == null ? CompletableFuture.completedFuture(Part.NONE) : part(replicas);
             List<ClientMeter> mine = clients.stream()
                     .filter(c -> c.pool().pool().equals(s.poolName()) && c.pool().user().equals(s.user().username()))
                     .toList();
             PoolCounters counters = stats.counters(s.poolName(), s.user().username());
-            parts.add(CompletableFuture.allOf(servers, counts, paused).thenApply(x -> new PoolView(pool,
-                    servers.join(), counts.join().connecting(), paused.join(), mine, counters, stats)));
+            parts.add(primaryPart.thenCombine(replicaPart, (a, b) -> {
+                List<ServerConnection> servers = new ArrayList<>(a.servers());
+                servers.addAll(b.servers());
+                return new PoolView(pool, List.copyOf(servers), a.connecting() + b.connecting(), a.paused(),
+                        mine, counters, stats);
+            }));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApply(x -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** What one pool's loop says about it. */
+    private record Part(List<ServerConnection> servers, int connecting, boolean paused) {
+        static final Part NONE = new Part(List.of(), 0, false);
+    }
+
+    private static CompletableFuture<Part> part(Pool pool) {
+        CompletableFuture<List<ServerConnection>> servers = new CompletableFuture<>();
+        CompletableFuture<PoolStats> counts = new CompletableFuture<>();
+        CompletableFuture<Boolean> paused = new CompletableFuture<>();
+        pool.servers().addListener(f -> complete(servers, f));
+        pool.stats().addListener(f -> complete(counts, f));
+        pool.isPaused().addListener(f -> complete(paused, f));
+        return CompletableFuture.allOf(servers, counts, paused)
+                .thenApply(x -> new Part(servers.join(), counts.join().connecting(), paused.join()));
     }
 
     @SuppressWarnings("unchecked")
@@ -70,6 +98,11 @@ public record PoolView(Pool pool, List<ServerConnection> servers, int connecting
     /** pgcat's address name: {@code <pool>_shard_0_primary}. */
     public String instance() {
         return poolName() + "_shard_0_" + settings().address().role().configName();
+    }
+
+    /** The address name of one server connection: {@code <pool>_shard_0_primary} or {@code _replica}. */
+    public String instance(ServerConnection server) {
+        return poolName() + "_shard_0_" + server.address().role().configName();
     }
 
     public long servers(ServerState state) {
