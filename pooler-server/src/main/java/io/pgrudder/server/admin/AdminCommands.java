@@ -121,13 +121,11 @@ final class AdminCommands {
      * pool's connections and its clients at once.
      */
     private CompletableFuture<ResultTable> reconnect(String db, boolean kill) {
-        // The reloader swaps pools too; one swap at a time.
-        synchronized (pooler) {
-            return reconnectLocked(db, kill);
-        }
+        // Off the event loop, on the thread reloads run on: one swap of the pool set at a time.
+        return control.swapPools(() -> swap(db, kill)).thenCompose(done -> done);
     }
 
-    private CompletableFuture<ResultTable> reconnectLocked(String db, boolean kill) {
+    private CompletableFuture<ResultTable> swap(String db, boolean kill) {
         Pools current = pooler.pools();
         List<Pool> matched = matching(db);
         Pools fresh = pooler.createPools(current.config());

@@ -54,5 +54,11 @@ public final class AdminDatabase implements AdminConsole {
 
         /** Starts the graceful shutdown (as SIGINT). */
         void shutdown(String why);
+
+        /**
+         * Runs a change of the pool set (RECONNECT, KILL) on the thread reloads run on, so swaps
+         * never overlap and no event loop waits for one.
+         */
+        <T> java.util.concurrent.CompletableFuture<T> swapPools(java.util.function.Supplier<T> swap);
     }
 }

@@ -91,6 +91,11 @@ public final class Operations implements AdminDatabase.Control, AutoCloseable {
         });
     }
 
+    @Override
+    public <T> CompletableFuture<T> swapPools(java.util.function.Supplier<T> swap) {
+        return reloader.onReloadThread(swap);
+    }
+
     /** SIGHUP. */
     public void reloadOnSignal() {
         reloader.reload("SIGHUP");

@@ -64,6 +64,11 @@ public final class Reloader implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> reloadNow(why), thread);
     }
 
+    /** Runs another change of the pool set on the reload thread: swaps never overlap. */
+    public <T> CompletableFuture<T> onReloadThread(java.util.function.Supplier<T> swap) {
+        return CompletableFuture.supplyAsync(swap, thread);
+    }
+
     private void reloadIfChanged() {
         String now = fingerprint();
         if (now != null && !now.equals(lastSeen)) {
@@ -71,14 +76,8 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
+    /** On the reload thread, the only one that swaps pools (admin RECONNECT/KILL run there too). */
     private Outcome reloadNow(String why) {
-        // Admin RECONNECT/KILL swap pools too; one swap at a time.
-        synchronized (pooler) {
-            return reloadLocked(why);
-        }
-    }
-
-    private Outcome reloadLocked(String why) {
         lastSeen = fingerprint();
         PoolerConfig next;
         try {
