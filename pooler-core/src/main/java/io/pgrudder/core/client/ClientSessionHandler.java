@@ -26,10 +26,7 @@ import io.pgrudder.protocol.frontend.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.netty.util.concurrent.ScheduledFuture;
-
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -73,10 +70,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private io.pgrudder.core.stats.ClientMeter meter;
     /** What was sent on a just-attached connection, until it answers (see ReplayBuffer). */
     private final ReplayBuffer replay = new ReplayBuffer();
-    /** Armed while requests wait for the server (user statement_timeout, pgcat semantics). */
-    private ScheduledFuture<?> statementTimer;
-    /** Armed while the client sits idle inside a transaction (idle_client_in_transaction_timeout). */
-    private ScheduledFuture<?> idleInTransactionTimer;
+    private SessionTimers timers;
 
     ClientSessionHandler(Pooler pooler, PoolRoutes routes, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
@@ -92,6 +86,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timers = new SessionTimers(ctx.executor());
         int cacheSize = pool.settings().preparedStatementsCacheSize();
         boolean rewrite = transactionMode && cacheSize > 0;
         // One registry for both of the user's pools: a client's statements follow it to either.
@@ -219,7 +214,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         server = null;
         from.listener(null);
         serverPool.release(from, ReleasePlan.CLOSE);
-        statementTimer = cancel(statementTimer);
+        timers.cancelStatement();
         held.addAll(replay.take());
         queue.attached(ReadyForQuery.IDLE);
         requestServer(serverPool);
@@ -298,7 +293,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        idleInTransactionTimer = cancel(idleInTransactionTimer);
+        timers.cancelIdleInTransaction();
         if (Frames.type(frame) == MessageType.TERMINATE) {
             frame.release();
             ctx.close();
@@ -385,7 +380,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             frame.release();
         }
         if (readyForQuery) {
-            statementTimer = cancel(statementTimer);
+            timers.cancelStatement();
             if (server == from && queue.isBetweenRequests()) {
                 if (transactionMode && loggedIn && queue.isIdle()) {
                     releaseServer();
@@ -421,11 +416,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void armStatementTimer() {
         long millis = pool.settings().user().statementTimeout().toMillis();
-        if (millis <= 0 || statementTimer != null || server == null || queue.outstandingRequests() == 0) {
+        if (server == null || queue.outstandingRequests() == 0) {
             return;
         }
-        statementTimer = ctx.executor().schedule(() -> {
-            statementTimer = null;
+        timers.armStatement(millis, () -> {
             ServerConnection s = server;
             if (s == null || queue.outstandingRequests() == 0) {
                 return;
@@ -437,29 +431,18 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             serverPool.release(s, ReleasePlan.CLOSE);
             fail(PgException.fatal(SqlState.QUERY_CANCELED, "pool statement timeout: the server did not answer within "
                     + "statement_timeout (" + millis + " ms)"));
-        }, millis, TimeUnit.MILLISECONDS);
+        });
     }
 
     private void armIdleInTransactionTimer() {
         long millis = pooler.config().general().idleClientInTransactionTimeout().toMillis();
-        if (millis <= 0 || idleInTransactionTimer != null) {
-            return;
-        }
-        idleInTransactionTimer = ctx.executor().schedule(() -> {
-            idleInTransactionTimer = null;
+        timers.armIdleInTransaction(millis, () -> {
             if (server != null && queue.isBetweenRequests() && queue.transactionStatus() != ReadyForQuery.IDLE) {
                 // The server is rolled back and reused when the client's connection closes.
                 fail(PgException.fatal(IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "idle transaction timeout: the client sat "
                         + "idle in a transaction longer than idle_client_in_transaction_timeout (" + millis + " ms)"));
             }
-        }, millis, TimeUnit.MILLISECONDS);
-    }
-
-    private static ScheduledFuture<?> cancel(ScheduledFuture<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        return null;
+        });
     }
 
     @Override
@@ -483,7 +466,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         server = null;
-        statementTimer = cancel(statementTimer);
+        timers.cancelStatement();
         if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
             // No transaction block was open: what ran is lost (its outcome unknown, as on a direct
             // connection), the client's connection is not. Its next transaction gets another server.
@@ -549,8 +532,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         replay.drop();
-        statementTimer = cancel(statementTimer);
-        idleInTransactionTimer = cancel(idleInTransactionTimer);
+        timers.cancelAll();
         if (loggedIn && pooler.config().general().logClientDisconnections()) {
             log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,
                     pool.settings().poolName());
