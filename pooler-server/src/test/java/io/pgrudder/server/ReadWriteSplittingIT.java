@@ -72,6 +72,10 @@ class ReadWriteSplittingIT {
     }
 
     private static PgrudderServer pooler(int port, String poolMode, String routing) throws Exception {
+        return pooler(port, poolMode, routing, "");
+    }
+
+    private static PgrudderServer pooler(int port, String poolMode, String routing, String general) throws Exception {
         String toml = """
                 [general]
                 host = "127.0.0.1"
@@ -79,6 +83,7 @@ class ReadWriteSplittingIT {
                 admin_username = "admin"
                 admin_password = "admin-secret"
                 connect_timeout = 2000
+                %s
 
                 [pools.testdb]
                 pool_mode = "%s"
@@ -92,7 +97,7 @@ class ReadWriteSplittingIT {
                 [pools.testdb.shards.0]
                 database = "testdb"
                 servers = [["%s", %d, "primary"], ["%s", %d, "replica"]]
-                """.formatted(port, poolMode, routing, primary.host(), primary.port(), replica.host(), replica.port());
+                """.formatted(port, general, poolMode, routing, primary.host(), primary.port(), replica.host(), replica.port());
         PoolerConfig config = ConfigLoader.parse(toml, Path.of("rw-pgcat.toml"), Map.of());
         return PgrudderServer.start(config);
     }
@@ -242,6 +247,46 @@ class ReadWriteSplittingIT {
                 s.execute("SET SERVER ROLE TO 'default'");
                 assertEquals("primary", where(s));
             }
+        }
+    }
+
+    @Test
+    void theAdminConsoleShowsOneRowPerPoolAndUserWithTheReplicasConnectionsInIt() throws Exception {
+        int port = PoolerHarness.freePort();
+        int metricsPort = io.pgrudder.server.ops.OpsHarness.freeHttpPort();
+        try (PgrudderServer ignored = pooler(port, "session", "default_role = \"replica\"",
+                "enable_prometheus_exporter = true\nprometheus_exporter_port = " + metricsPort);
+             Connection reader = connect(port);
+             Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgcat?sslmode=disable&preferQueryMode=simple",
+                     "admin", "admin-secret");
+             Statement a = admin.createStatement()) {
+            try (Statement s = reader.createStatement()) {
+                assertEquals("replica", where(s));
+            }
+            int pools = 0;
+            try (ResultSet rs = a.executeQuery("SHOW POOLS")) {
+                while (rs.next()) {
+                    if (rs.getString("database").equals("testdb")) {
+                        pools++;
+                        assertEquals(1, rs.getInt("cl_active"), "the session's client, counted once");
+                        assertEquals(1, rs.getInt("sv_active"), "its server, on the replica");
+                    }
+                }
+            }
+            assertEquals(1, pools, "one row per (pool, user), as pgcat");
+            Set<String> addresses = new HashSet<>();
+            try (ResultSet rs = a.executeQuery("SHOW SERVERS")) {
+                while (rs.next()) {
+                    addresses.add(rs.getString("address_id"));
+                }
+            }
+            assertTrue(addresses.contains("testdb_shard_0_replica"), addresses.toString());
+            java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("pgcat_pools_cl_active{pool=\"testdb\",user=\"md5user\"} 1.0"),
+                    metrics.body());
         }
     }
 
