@@ -54,7 +54,8 @@ public final class Pooler {
                   Function<PoolConfig, TopologySource> topology) {
         this.loops = loops;
         this.clientTls = clientTls;
-        this.connector = new ServerConnector((int) Math.min(Integer.MAX_VALUE, config.general().maxMessageSize()));
+        this.connector = new ServerConnector((int) Math.min(Integer.MAX_VALUE, config.general().maxMessageSize()),
+                io.pgrudder.core.net.TcpSettings.of(config.general()).options());
         this.cancelForwarder = new CancelForwarder(loops);
         new SecureRandom().nextBytes(mockNonceKey);
         this.topologyFactory = topology;

@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.pgrudder.core.net.TcpSettings;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.SslContext;
@@ -50,13 +51,13 @@ public final class PgrudderServer implements AutoCloseable {
         try {
             pooler = new Pooler(config, workers, clientTls(general), PgrudderServer::patroniPoller);
             ClientChannelInitializer initializer = new ClientChannelInitializer(pooler);
-            listener = new ServerBootstrap()
+            ServerBootstrap bootstrap = new ServerBootstrap();
+            TcpSettings.of(general).options().forEach((option, value) -> bootstrap.childOption(unchecked(option), value));
+            listener = bootstrap
                     .group(boss, workers)
                     .channel(Transport.serverSocketChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childHandler(new io.netty.channel.ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -181,5 +182,10 @@ public final class PgrudderServer implements AutoCloseable {
         }
         server.close();
         return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ChannelOption<Object> unchecked(ChannelOption<?> option) {
+        return (ChannelOption<Object>) option;
     }
 }

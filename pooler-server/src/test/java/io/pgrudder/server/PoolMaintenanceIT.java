@@ -25,6 +25,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PoolMaintenanceIT {
 
     @Test
+    void serverConnectionsCarryPgcatsKeepaliveAndUserTimeoutSettings(PostgresServer postgres) throws Exception {
+        try (PoolerHarness harness = PoolerHarness.start(postgres, "session", "", 2,
+                "tcp_keepalives_idle = 7\ntcp_keepalives_interval = 3\ntcp_keepalives_count = 4\ntcp_user_timeout = 4321");
+             Connection c = harness.connect("md5user", "md5pass")) {
+            assertEquals("1", scalar(c, "SELECT 1"));
+            io.pgrudder.core.pool.Pool pool = harness.pooler.pooler().pools().find("testdb", "md5user").orElseThrow();
+            java.util.List<io.pgrudder.core.backend.ServerConnection> servers = pool.servers().get();
+            assertEquals(1, servers.size());
+            io.netty.channel.ChannelConfig config = servers.get(0).channel().config();
+            assertEquals(Boolean.TRUE, config.getOption(io.netty.channel.ChannelOption.SO_KEEPALIVE));
+            if (io.pgrudder.core.net.Transport.isEpoll()) {
+                assertEquals(7, config.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE));
+                assertEquals(3, config.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL));
+                assertEquals(4, config.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT));
+                assertEquals(4321, config.getOption(io.netty.channel.epoll.EpollChannelOption.TCP_USER_TIMEOUT));
+            }
+        }
+    }
+
+    @Test
     void minPoolSizeIsKeptWarmWithoutAnyClient(PostgresServer postgres) throws Exception {
         String since;
         try (Connection direct = postgres.connect("testdb", "postgres", null)) {

@@ -1,5 +1,7 @@
 package io.pgrudder.core.backend;
 
+import java.util.Map;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -17,8 +19,16 @@ import io.pgrudder.protocol.codec.FrameDecoder;
 public final class ServerConnector {
     private final int maxMessageSize;
 
+    private final Map<ChannelOption<?>, Object> socketOptions;
+
     public ServerConnector(int maxMessageSize) {
+        this(maxMessageSize, Map.of(ChannelOption.TCP_NODELAY, true, ChannelOption.SO_KEEPALIVE, true));
+    }
+
+    /** @param socketOptions set on every server connection (TCP_NODELAY, keepalives: {@link io.pgrudder.core.net.TcpSettings}) */
+    public ServerConnector(int maxMessageSize, Map<ChannelOption<?>, Object> socketOptions) {
         this.maxMessageSize = maxMessageSize;
+        this.socketOptions = Map.copyOf(socketOptions);
     }
 
     /**
@@ -30,8 +40,6 @@ public final class ServerConnector {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(Transport.socketChannel())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.AUTO_READ, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, login.connectTimeout().toMillis()))
                 .handler(new ChannelInitializer<Channel>() {
@@ -42,6 +50,7 @@ public final class ServerConnector {
                         ch.pipeline().addLast("login", new ServerLoginHandler(server, login, result));
                     }
                 });
+        socketOptions.forEach((option, value) -> bootstrap.option(unchecked(option), value));
         ChannelFuture connect = bootstrap.connect(login.address().host(), login.address().port());
         connect.addListener(f -> {
             if (!f.isSuccess()) {
@@ -52,5 +61,10 @@ public final class ServerConnector {
             }
         });
         return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ChannelOption<Object> unchecked(ChannelOption<?> option) {
+        return (ChannelOption<Object>) option;
     }
 }

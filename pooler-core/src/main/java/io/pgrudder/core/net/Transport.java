@@ -21,6 +21,10 @@ public final class Transport {
     private Transport() {
     }
 
+    public static boolean isEpoll() {
+        return EPOLL;
+    }
+
     public static String name() {
         return EPOLL ? "epoll" : "nio";
     }

@@ -130,7 +130,8 @@ public final class Reloader implements AutoCloseable {
 
     private void warnAboutRestartOnly(GeneralConfig was, GeneralConfig now) {
         for (String key : List.of("host", "port", "prometheus_exporter_port", "enable_prometheus_exporter", "worker_threads",
-                "tls_certificate", "tls_private_key")) {
+                "tls_certificate", "tls_private_key", "tcp_keepalives_idle", "tcp_keepalives_count",
+                "tcp_keepalives_interval", "tcp_user_timeout")) {
             String a = String.valueOf(value(was, key));
             String b = String.valueOf(value(now, key));
             if (!a.equals(b)) {
@@ -147,6 +148,10 @@ public final class Reloader implements AutoCloseable {
             case "enable_prometheus_exporter" -> g.enablePrometheusExporter();
             case "worker_threads" -> g.workerThreads();
             case "tls_certificate" -> g.tlsCertificate();
+            case "tcp_keepalives_idle" -> g.tcpKeepalivesIdle();
+            case "tcp_keepalives_count" -> g.tcpKeepalivesCount();
+            case "tcp_keepalives_interval" -> g.tcpKeepalivesInterval();
+            case "tcp_user_timeout" -> g.tcpUserTimeout();
             default -> g.tlsPrivateKey();
         };
     }
