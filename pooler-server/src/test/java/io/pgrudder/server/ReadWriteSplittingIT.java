@@ -324,6 +324,40 @@ class ReadWriteSplittingIT {
     }
 
     @Test
+    void aShardedPoolRefusesClientsInsteadOfSendingEveryRowToShardZero() throws Exception {
+        int port = PoolerHarness.freePort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+
+                [pools.testdb]
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+
+                [pools.testdb.shards.1]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, primary.host(), primary.port(), replica.host(), replica.port());
+        PoolerConfig config = ConfigLoader.parse(toml, Path.of("sharded.toml"), Map.of());
+        assertTrue(config.warnings().stream().anyMatch(w -> w.toString().contains("sharding is not supported")),
+                config.warnings().toString());
+        try (PgrudderServer ignored = PgrudderServer.start(config)) {
+            SQLException e = assertThrows(SQLException.class, () -> connect(port).close());
+            assertEquals("0A000", e.getSQLState());
+            assertTrue(e.getMessage().contains("sharded"), e.getMessage());
+        }
+    }
+
+    @Test
     void aPoolWithoutReplicasSendsReplicaReadsToThePrimary() throws Exception {
         int port = PoolerHarness.freePort();
         String toml = """

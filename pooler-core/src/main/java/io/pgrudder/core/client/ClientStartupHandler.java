@@ -117,8 +117,16 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         if (pooler.stats().adminConsole().takeOver(ctx, database, user, parameters)) {
             return;
         }
-        if (pooler.pools().database(database).isEmpty()) {
+        var pool = pooler.pools().database(database);
+        if (pool.isEmpty()) {
             fail(ctx, PgException.fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist"));
+            return;
+        }
+        if (pool.get().shards().size() > 1) {
+            // Sending a sharded pool's queries to one shard would put rows on the wrong shard.
+            fail(ctx, PgException.fatal(SqlState.FEATURE_NOT_SUPPORTED, "database \"" + database + "\" is sharded ("
+                    + pool.get().shards().size() + " shards) and pgrudder does not support sharding; "
+                    + "give each shard its own pool"));
             return;
         }
         parameters.remove("user");

@@ -98,6 +98,7 @@ public final class ConfigLoader {
             }
         }
         root.reportUnknownKeys();
+        Unsupported.check(general, pools, problems);
 
         if (problems.hasErrors()) {
             throw new ConfigException(sourceName, problems.all());

@@ -134,11 +134,18 @@ class FullPgcatConfigTest {
     }
 
     @Test
-    void pluginsAndPgcatsOwnTypoAreWarnings() {
+    void pluginsPgcatsOwnTypoAndUnsupportedFeaturesAreWarnings() {
         assertEquals(List.of(
                 "plugins.intercept: plugins are not supported by pgrudder and are ignored",
                 "pools.sharded_db.plugins.prewarmer: plugins are not supported by pgrudder and are ignored",
                 "pools.sharded_db.plugins.intercept: plugins are not supported by pgrudder and are ignored",
-                "pool is not a pgcat key"), warnings(config));
+                "pool is not a pgcat key",
+                "pools.sharded_db.shards: sharding is not supported by pgrudder: this pool lists 3 shards, so clients "
+                        + "connecting to it are refused (0A000) rather than sent to one shard; give each shard its own pool",
+                "pools.sharded_db.shards.0.mirrors: mirroring is not supported by pgrudder; nothing is sent to the mirrors",
+                "pools.sharded_db: sharding keys (automatic_sharding_key, sharding_key_regex, shard_id_regex) have no "
+                        + "effect: pgrudder serves shard 0 only",
+                "pools.simple_db.load_balancing_mode: pgrudder opens replica connections in turn whatever the mode"),
+                warnings(config));
     }
 }

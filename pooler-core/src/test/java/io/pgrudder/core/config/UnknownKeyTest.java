@@ -78,6 +78,8 @@ class UnknownKeyTest {
     void mirrorTargetOutOfRangeIsAWarning() throws ConfigException {
         PoolerConfig config = parse(TestConfigs.shard("mirrors = [[\"m1\", 5432, 3]]"));
         assertEquals(List.of("pools.db.shards.0.mirrors[0]: mirroring_target_index 3 names no server of this "
-                + "shard; the mirror gets no traffic"), warnings(config));
+                + "shard; the mirror gets no traffic",
+                "pools.db.shards.0.mirrors: mirroring is not supported by pgrudder; nothing is sent to the mirrors"),
+                warnings(config));
     }
 }
