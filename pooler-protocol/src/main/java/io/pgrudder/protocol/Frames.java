@@ -1,9 +1,11 @@
 package io.pgrudder.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * Reading and writing the pieces every message is made of. A frame is a whole message: type byte,
@@ -85,6 +87,21 @@ public final class Frames {
 
     public static void endStartupPacket(ByteBuf out, int start) {
         out.setInt(start, out.writerIndex() - start);
+    }
+
+    /**
+     * One message encoded into a new buffer from {@code alloc}, ready to be written (pass a
+     * message's {@code encode}); the buffer is released if encoding throws.
+     */
+    public static ByteBuf encoded(ByteBufAllocator alloc, Consumer<ByteBuf> message) {
+        ByteBuf out = alloc.buffer();
+        try {
+            message.accept(out);
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.release();
+            throw e;
+        }
     }
 
     /** Writes a whole message that has no body: type byte and length 4. */

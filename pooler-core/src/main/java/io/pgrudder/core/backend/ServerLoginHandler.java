@@ -73,9 +73,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         parameters.put("user", login.username());
         parameters.put("database", login.database());
         parameters.putAll(login.startupParameters());
-        ByteBuf out = ctx.alloc().buffer();
-        new StartupMessage(StartupMessage.PROTOCOL_3_0, parameters).encode(out);
-        ctx.writeAndFlush(out);
+        ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new StartupMessage(StartupMessage.PROTOCOL_3_0, parameters)::encode));
         ctx.fireChannelActive();
     }
 
@@ -123,7 +121,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
                 String hotStandby = server.parameters().get(ServerConnection.IN_HOT_STANDBY);
                 if (hotStandby == null) {
                     checkingRecovery = true;
-                    send(ctx, new Query(RECOVERY_CHECK)::encode);
+                    ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new Query(RECOVERY_CHECK)::encode));
                 } else if ("off".equals(hotStandby)) {
                     succeed(ctx);
                 } else {
@@ -194,21 +192,22 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (request instanceof AuthenticationCleartextPassword) {
-            send(ctx, new PasswordMessage(password())::encode);
+            ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new PasswordMessage(password())::encode));
         } else if (request instanceof AuthenticationMD5Password md5) {
             String password = password();
             String response = password.startsWith("md5") && password.length() == 35
                     ? Md5Password.clientResponseFromHash(password, md5.salt())
                     : Md5Password.clientResponse(login.username(), password, md5.salt());
-            send(ctx, new PasswordMessage(response)::encode);
+            ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new PasswordMessage(response)::encode));
         } else if (request instanceof AuthenticationSASL sasl) {
             if (!sasl.mechanisms().contains(ScramClient.MECHANISM)) {
                 throw unsupported("SASL mechanisms " + sasl.mechanisms());
             }
             scram = new ScramClient(password());
-            send(ctx, new SASLInitialResponse(ScramClient.MECHANISM, scram.clientFirstMessage())::encode);
+            ctx.writeAndFlush(Frames.encoded(ctx.alloc(),
+                    new SASLInitialResponse(ScramClient.MECHANISM, scram.clientFirstMessage())::encode));
         } else if (request instanceof AuthenticationSASLContinue cont && scram != null) {
-            send(ctx, new SASLResponse(scram.handleServerFirst(cont.data()))::encode);
+            ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new SASLResponse(scram.handleServerFirst(cont.data()))::encode));
         } else if (request instanceof AuthenticationSASLFinal fin && scram != null) {
             scram.verifyServerFinal(fin.data());
         } else {
@@ -227,12 +226,6 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
     private PgException unsupported(String what) {
         return PgException.fatal(SqlState.FEATURE_NOT_SUPPORTED,
                 "server " + where() + " requested an authentication method pgrudder does not support: " + what);
-    }
-
-    private void send(ChannelHandlerContext ctx, java.util.function.Consumer<ByteBuf> encoder) {
-        ByteBuf out = ctx.alloc().buffer();
-        encoder.accept(out);
-        ctx.writeAndFlush(out);
     }
 
     @Override

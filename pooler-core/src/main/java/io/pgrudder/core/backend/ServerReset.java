@@ -71,9 +71,7 @@ public final class ServerReset implements ServerListener {
     }
 
     private void send(String sql) {
-        ByteBuf out = server.channel().alloc().buffer();
-        new Query(sql).encode(out);
-        server.write(out);
+        server.write(Frames.encoded(server.channel().alloc(), new Query(sql)::encode));
         awaiting++;
     }
 

@@ -12,6 +12,7 @@ import io.pgrudder.core.backend.ServerLogin;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.pool.Waiters.Waiter;
 import io.pgrudder.core.routing.FixedServer;
 import io.pgrudder.core.routing.ServerTarget;
 import io.pgrudder.protocol.PgException;
@@ -35,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The server connections of one (pool, user). All of its state is confined to one event loop
  * ({@link #loop}); every public method hops there, so there are no locks. Waiting clients are
- * served first in, first out.
+ * served first in, first out ({@link Waiters}).
  *
  * <p>A server connection is opened with the startup parameters of the client that first needs
  * it, so that those parameters are the server session's own defaults ({@code RESET} returns to
@@ -69,7 +70,8 @@ public final class Pool {
     private final Set<ServerConnection> active = new HashSet<>();
     /** Told to close, socket not closed yet: the backend still counts against pool_size. */
     private final Set<ServerConnection> closing = new HashSet<>();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final Waiters waiters;
+    private final WaitersView waitersView = new WaitersView();
     /**
      * What a server reports (ParameterStatus) once a given set of client settings is applied, so a
      * transaction-mode client with settings seen before logs in without waiting for a server.
@@ -81,8 +83,6 @@ public final class Pool {
     private boolean closed;
     /** Pool code is running on the loop right now (see onLoop). */
     private boolean running;
-    private ScheduledFuture<?> sweeper;
-    private static final long SWEEP_MILLIS = 20;
     private ScheduledFuture<?> janitor;
     /** A retryable connection failure happened; no new attempt until {@link #retry} runs. */
     private ScheduledFuture<?> retry;
@@ -106,6 +106,7 @@ public final class Pool {
         this.connector = connector;
         this.serverLoops = serverLoops;
         this.loop = serverLoops.next();
+        this.waiters = new Waiters(settings, target, loop, waitersView);
         loop.execute(() -> janitor = loop.scheduleWithFixedDelay(() -> onLoop(this::maintain), 1, 1, TimeUnit.SECONDS));
         target.onChange(() -> onLoop(this::targetChanged));
     }
@@ -139,10 +140,9 @@ public final class Pool {
                 promise.tryFailure(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closed"));
                 return;
             }
-            Waiter waiter = new Waiter(startupParameters, preferred, promise);
+            Waiter waiter = waiters.newWaiter(startupParameters, preferred, promise);
             if (paused) {
-                waiter.checkAtNanos = waiter.sinceNanos + Long.MAX_VALUE / 2; // no timeout while paused
-                waiters.add(waiter);
+                waiters.addPaused(waiter);
                 return;
             }
             ServerConnection match = takeIdle(startupParameters, preferred);
@@ -151,17 +151,6 @@ public final class Pool {
                 return;
             }
             waiters.add(waiter);
-            long millis = settings.connectTimeout().toMillis();
-            if (!target.waitLimit().isZero()) {
-                millis = Math.min(millis, target.waitLimit().toMillis());
-            }
-            waiter.checkAtNanos = waiter.sinceNanos + TimeUnit.MILLISECONDS.toNanos(millis);
-            ensureSweep();
-            promise.addListener(f -> {
-                if (f.isCancelled()) {
-                    onLoop(() -> waiters.remove(waiter));
-                }
-            });
             grow();
         });
     }
@@ -219,9 +208,7 @@ public final class Pool {
             if (retry != null) {
                 retry.cancel(false);
             }
-            for (Waiter w : new ArrayList<>(waiters)) {
-                fail(w, PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
-            }
+            waiters.failAll(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
             List<ServerConnection> all = new ArrayList<>(idle);
             all.addAll(active);
             all.forEach(this::close);
@@ -244,8 +231,7 @@ public final class Pool {
             if (janitor != null) {
                 janitor.cancel(false);
             }
-            for (Waiter w : new ArrayList<>(waiters)) {
-                waiters.remove(w);
+            for (Waiter w : waiters.takeAll()) {
                 if (next != null) {
                     next.checkout(w.startupParameters, w.preferred, w.promise);
                 } else {
@@ -263,15 +249,7 @@ public final class Pool {
             if (pause) {
                 new ArrayList<>(idle).forEach(this::close);
             } else {
-                // RESUME: whoever waited through the pause gets a fresh connect_timeout from now.
-                long now = System.nanoTime();
-                for (Waiter w : waiters) {
-                    w.sinceNanos = now;
-                    w.checkAtNanos = now + settings.connectTimeout().toNanos();
-                }
-                if (!waiters.isEmpty()) {
-                    ensureSweep();
-                }
+                waiters.resumed();
                 serveWaiters();
             }
         });
@@ -335,7 +313,6 @@ public final class Pool {
             close(server);
             if (!waiter.promise.isDone() && !closed) {
                 waiters.addFirst(waiter);
-                ensureSweep();
                 serveWaiters();
             }
         }));
@@ -404,17 +381,9 @@ public final class Pool {
                 }
                 return;
             }
-            Waiter waiter = nthWaiter(connecting);
+            Waiter waiter = waiters.get(connecting);
             open(to.get(), waiter.startupParameters, waiter.preferred);
         }
-    }
-
-    private Waiter nthWaiter(int n) {
-        Iterator<Waiter> it = waiters.iterator();
-        for (int i = 0; i < n; i++) {
-            it.next();
-        }
-        return it.next();
     }
 
     private void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {
@@ -456,7 +425,7 @@ public final class Pool {
     /**
      * A node changing role refused us (or turned out to be a standby): ask the target to look
      * again, and try again shortly, or at once when the target changes. Waiters keep waiting,
-     * up to the target's wait limit ({@link #expire}).
+     * up to the target's wait limit ({@link Waiters}).
      */
     private void retryLater(ServerAddress address, PgException cause) {
         if (targetTrouble == null) {
@@ -516,12 +485,7 @@ public final class Pool {
             return;
         }
         // The first waiter that asked for these parameters learns why; the others keep waiting.
-        for (Waiter w : waiters) {
-            if (w.startupParameters.equals(startupParameters)) {
-                fail(w, cause);
-                break;
-            }
-        }
+        waiters.failFirstAsking(startupParameters, cause);
         grow();
     }
 
@@ -529,97 +493,8 @@ public final class Pool {
         if (paused) {
             return;
         }
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            if (idle.isEmpty()) {
-                break; // nothing to hand out: walking a thousand waiters per release is the cost to avoid
-            }
-            Waiter waiter = it.next();
-            if (waiter.promise.isDone()) {
-                it.remove();
-                continue;
-            }
-            ServerConnection match = takeIdle(waiter.startupParameters, waiter.preferred);
-            if (match != null) {
-                it.remove();
-                handOut(match, waiter);
-            }
-        }
+        waiters.serve(waitersView);
         grow();
-    }
-
-    /**
-     * A waiter's time is up unless it is waiting for a leader rather than for a free connection:
-     * then its limit is the target's wait limit ({@code leader_wait_timeout}), which may be
-     * longer or shorter than {@code connect_timeout}.
-     */
-    private void expire(Waiter waiter) {
-        boolean waitingForTarget = !target.waitLimit().isZero()
-                && (target.address().isEmpty() || targetTrouble != null);
-        long limit = (waitingForTarget ? target.waitLimit() : settings.connectTimeout()).toNanos();
-        if (waitingForTarget) {
-            waiter.waitedForTarget = true;
-        } else if (waiter.waitedForTarget) {
-            // The leader came back while this waiter waited: it gets connect_timeout more to be served.
-            limit += target.waitLimit().toNanos();
-        }
-        long left = limit - (System.nanoTime() - waiter.sinceNanos);
-        if (left > 0) {
-            waiter.checkAtNanos = System.nanoTime() + left;
-            return;
-        }
-        if (waitingForTarget) {
-            fail(waiter, target.unavailable(targetTrouble));
-        } else if (lastConnectFailure != null) {
-            fail(waiter, lastConnectFailure);
-        } else {
-            fail(waiter, PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
-                    "no server connection for " + settings + " became free within connect_timeout ("
-                            + settings.connectTimeout().toMillis() + " ms); all " + settings.poolSize()
-                            + " connections of pool_size are in use"));
-        }
-        grow();
-    }
-
-    private void fail(Waiter waiter, PgException cause) {
-        waiters.remove(waiter);
-        waiter.promise.tryFailure(cause);
-    }
-
-    /**
-     * One timer per pool, not one per waiter: while anyone waits, every SWEEP_MILLIS the waiters
-     * whose time may be up are looked at (scheduling and cancelling a timer per checkout cost a
-     * quarter of the pooler's CPU at 1,000 waiting clients).
-     */
-    private void ensureSweep() {
-        if (sweeper == null) {
-            sweeper = loop.scheduleWithFixedDelay(() -> onLoop(this::sweep), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void sweep() {
-        long now = System.nanoTime();
-        List<Waiter> due = null;
-        for (Waiter w : waiters) {
-            if (w.checkAtNanos - now <= 0) {
-                if (due == null) {
-                    due = new ArrayList<>();
-                }
-                due.add(w);
-            }
-        }
-        if (due != null) {
-            for (Waiter w : due) {
-                if (!w.promise.isDone()) {
-                    expire(w);
-                } else {
-                    waiters.remove(w);
-                }
-            }
-        }
-        if (waiters.isEmpty() && sweeper != null) {
-            sweeper.cancel(false);
-            sweeper = null;
-        }
     }
 
     /** Connection classes worth retrying: refused, reset, the server starting up or full. */
@@ -714,19 +589,41 @@ public final class Pool {
         }
     }
 
-    private static final class Waiter {
-        final Map<String, String> startupParameters;
-        final EventLoop preferred;
-        final Promise<ServerConnection> promise;
-        long sinceNanos = System.nanoTime();
-        boolean waitedForTarget;
-        /** When the sweep next looks at whether this waiter's time is up. */
-        long checkAtNanos;
+    /** The pool as its {@link Waiters} see it: its loop, why connections are not coming, its idle list. */
+    private final class WaitersView implements Waiters.Owner, Waiters.Idle {
+        @Override
+        public void onLoop(Runnable task) {
+            Pool.this.onLoop(task);
+        }
 
-        Waiter(Map<String, String> startupParameters, EventLoop preferred, Promise<ServerConnection> promise) {
-            this.startupParameters = startupParameters;
-            this.preferred = preferred;
-            this.promise = promise;
+        @Override
+        public PgException targetTrouble() {
+            return targetTrouble;
+        }
+
+        @Override
+        public PgException lastConnectFailure() {
+            return lastConnectFailure;
+        }
+
+        @Override
+        public void gaveUp() {
+            grow();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return idle.isEmpty();
+        }
+
+        @Override
+        public boolean handTo(Waiter waiter) {
+            ServerConnection match = takeIdle(waiter.startupParameters, waiter.preferred);
+            if (match == null) {
+                return false;
+            }
+            handOut(match, waiter);
+            return true;
         }
     }
 }

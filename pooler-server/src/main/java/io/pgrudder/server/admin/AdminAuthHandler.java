@@ -60,11 +60,12 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
             case MD5 -> {
                 salt = Md5Password.newSalt();
                 step = Step.MD5;
-                write(ctx, new AuthenticationMD5Password(salt)::encode, true);
+                ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new AuthenticationMD5Password(salt)::encode));
             }
             case SCRAM_SHA_256 -> {
                 step = Step.SASL_INITIAL;
-                write(ctx, new AuthenticationSASL(List.of(ScramClient.MECHANISM))::encode, true);
+                ctx.writeAndFlush(Frames.encoded(ctx.alloc(),
+                        new AuthenticationSASL(List.of(ScramClient.MECHANISM))::encode));
             }
         }
     }
@@ -116,11 +117,12 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
                 }
                 scram = new ScramServer(user, pooler.scramSecret(user, password), pooler.mockNonceKey());
                 step = Step.SASL_FINAL;
-                write(ctx, new AuthenticationSASLContinue(scram.handleClientFirst(initial.data()))::encode, true);
+                ctx.writeAndFlush(Frames.encoded(ctx.alloc(),
+                        new AuthenticationSASLContinue(scram.handleClientFirst(initial.data()))::encode));
             }
             case SASL_FINAL -> {
                 byte[] serverFinal = scram.handleClientFinal(SASLResponse.decode(body).data());
-                write(ctx, new AuthenticationSASLFinal(serverFinal)::encode, false);
+                ctx.write(Frames.encoded(ctx.alloc(), new AuthenticationSASLFinal(serverFinal)::encode));
                 done(ctx);
             }
             default -> throw PgException.protocolViolation("unexpected password response");
@@ -133,30 +135,20 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
 
     private void done(ChannelHandlerContext ctx) {
         step = Step.DONE;
-        write(ctx, AuthenticationOk.INSTANCE::encode, false);
+        ctx.write(Frames.encoded(ctx.alloc(), AuthenticationOk.INSTANCE::encode));
         // pgcat's admin parameters.
-        write(ctx, new ParameterStatus("application_name", "")::encode, false);
-        write(ctx, new ParameterStatus("client_encoding", "UTF8")::encode, false);
-        write(ctx, new ParameterStatus("server_encoding", "UTF8")::encode, false);
-        write(ctx, new ParameterStatus("server_version", "1.3.0")::encode, false);
-        write(ctx, new ParameterStatus("DateStyle", "ISO, MDY")::encode, false);
-        write(ctx, new ParameterStatus("standard_conforming_strings", "on")::encode, false);
+        ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("application_name", "")::encode));
+        ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("client_encoding", "UTF8")::encode));
+        ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("server_encoding", "UTF8")::encode));
+        ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("server_version", "1.3.0")::encode));
+        ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("DateStyle", "ISO, MDY")::encode));
+        ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("standard_conforming_strings", "on")::encode));
         ThreadLocalRandom r = ThreadLocalRandom.current();
         byte[] secret = new byte[4];
         r.nextBytes(secret);
-        write(ctx, new BackendKeyData(r.nextInt(1, Integer.MAX_VALUE), secret)::encode, false);
-        write(ctx, ReadyForQuery.IDLE_INSTANCE::encode, true);
+        ctx.write(Frames.encoded(ctx.alloc(), new BackendKeyData(r.nextInt(1, Integer.MAX_VALUE), secret)::encode));
+        ctx.writeAndFlush(Frames.encoded(ctx.alloc(), ReadyForQuery.IDLE_INSTANCE::encode));
         ctx.pipeline().replace(this, "admin", new AdminSessionHandler(pooler, control, user, database));
-    }
-
-    private static void write(ChannelHandlerContext ctx, java.util.function.Consumer<ByteBuf> encoder, boolean flush) {
-        ByteBuf out = ctx.alloc().buffer();
-        encoder.accept(out);
-        if (flush) {
-            ctx.writeAndFlush(out);
-        } else {
-            ctx.write(out);
-        }
     }
 
     @Override

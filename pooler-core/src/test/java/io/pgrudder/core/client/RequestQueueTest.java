@@ -1,0 +1,122 @@
+package io.pgrudder.core.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.backend.CommandComplete;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Which CommandComplete tags leave session state that must be cleaned, as the queue reads them
+ * in the frame without decoding every tag.
+ */
+class RequestQueueTest {
+    /** PostgreSQL's own tags, the ones acted on among look-alikes, and a few near misses. */
+    private static final List<String> TAGS = List.of(
+            "SELECT 1", "SELECT 1000", "INSERT 0 1", "UPDATE 3", "DELETE 2", "MERGE 1", "COPY 5",
+            "FETCH 1", "MOVE 1", "BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE",
+            "SET", "RESET", "SET CONSTRAINTS", "SHOW",
+            "DISCARD ALL", "DISCARD PLANS", "DISCARD SEQUENCES", "DISCARD TEMP",
+            "PREPARE", "PREPARE TRANSACTION", "COMMIT PREPARED", "ROLLBACK PREPARED", "DEALLOCATE", "DEALLOCATE ALL",
+            "LISTEN", "UNLISTEN", "NOTIFY",
+            "DECLARE CURSOR", "CLOSE CURSOR", "CLOSE CURSOR ALL",
+            "CREATE TABLE", "CREATE TABLE AS", "CREATE INDEX", "CREATE VIEW", "CREATE ROLE", "DROP TABLE",
+            "ALTER TABLE", "TRUNCATE TABLE", "LOCK TABLE", "VACUUM", "ANALYZE", "CHECKPOINT", "DO", "CALL",
+            "GRANT", "REVOKE", "LOAD", "EXPLAIN", "REFRESH MATERIALIZED VIEW",
+            "set", "SET ", "SE", "SETS", "RESETS", "LISTENS", "DISCARD AL", "DISCARD ALL ", "");
+
+    private static ByteBuf commandComplete(String tag) {
+        ByteBuf frame = Unpooled.buffer();
+        new CommandComplete(tag).encode(frame);
+        return frame;
+    }
+
+    private static boolean actedOnByTheDecodedTag(String tag) {
+        return tag.equals("DISCARD ALL") || Cleanup.forCommandTag(tag) != null;
+    }
+
+    @Test
+    void exactlyTheTagsActedOnAreDecoded() {
+        for (String tag : TAGS) {
+            ByteBuf frame = commandComplete(tag);
+            try {
+                int readerIndex = frame.readerIndex();
+                assertEquals(actedOnByTheDecodedTag(tag), RequestQueue.mayActOn(frame), "tag '" + tag + "'");
+                assertEquals(readerIndex, frame.readerIndex(), "the frame is only peeked at");
+            } finally {
+                frame.release();
+            }
+        }
+    }
+
+    @Test
+    void tagsThatLookLikeOnesActedOnLeaveNothingToClean() {
+        for (String tag : List.of("SET CONSTRAINTS", "SETS", "set", "RESETS", "PREPARE TRANSACTION", "DEALLOCATE",
+                "UNLISTEN", "CLOSE CURSOR", "CREATE TABLE AS", "CREATE INDEX", "SELECT 3")) {
+            assertEquals(EnumSet.noneOf(Cleanup.class), cleanupAfter(tag), "tag '" + tag + "'");
+        }
+    }
+
+    @Test
+    void tagsActedOnAskForTheirCleanup() {
+        assertEquals(EnumSet.of(Cleanup.SETTINGS), cleanupAfter("SET"));
+        assertEquals(EnumSet.of(Cleanup.SETTINGS), cleanupAfter("RESET"));
+        assertEquals(EnumSet.of(Cleanup.PREPARED_STATEMENTS), cleanupAfter("PREPARE"));
+        assertEquals(EnumSet.of(Cleanup.LISTEN), cleanupAfter("LISTEN"));
+        assertEquals(EnumSet.of(Cleanup.CURSORS), cleanupAfter("DECLARE CURSOR"));
+        assertEquals(EnumSet.of(Cleanup.TEMP_TABLES), cleanupAfter("CREATE TABLE"));
+    }
+
+    /** Malformed frames still reach the decoder, which rejects them as it always did. */
+    @Test
+    void aMalformedCommandCompleteIsStillAProtocolViolation() {
+        byte[][] bodies = {
+                "SELECT 1".getBytes(StandardCharsets.US_ASCII),           // no NUL
+                "SELECT 1\0x\0".getBytes(StandardCharsets.US_ASCII),      // bytes after the tag
+                "SET\0\0".getBytes(StandardCharsets.US_ASCII),
+                new byte[0],
+        };
+        for (byte[] body : bodies) {
+            ByteBuf frame = Unpooled.buffer();
+            frame.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + body.length).writeBytes(body);
+            try {
+                RequestQueue queue = new RequestQueue(reply -> { });
+                queue.expect(RequestQueue.Kind.QUERY);
+                assertTrue(RequestQueue.mayActOn(frame));
+                assertThrows(PgException.class, () -> queue.serverMessage(null, null, frame));
+            } finally {
+                frame.release();
+            }
+        }
+        ByteBuf truncated = Unpooled.buffer();
+        truncated.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + 20).writeBytes("SELECT 1\0".getBytes(StandardCharsets.US_ASCII));
+        try {
+            assertTrue(RequestQueue.mayActOn(truncated), "a length past the frame's end");
+        } finally {
+            truncated.release();
+        }
+    }
+
+    /** What a transaction-mode client leaves to clean after a simple Query that completed with this tag. */
+    private static EnumSet<Cleanup> cleanupAfter(String tag) {
+        RequestQueue queue = new RequestQueue(reply -> { });
+        queue.attached((byte) 'I');
+        queue.expect(RequestQueue.Kind.QUERY);
+        ByteBuf frame = commandComplete(tag);
+        try {
+            assertTrue(queue.serverMessage(null, null, frame), "relayed to the client");
+        } finally {
+            frame.release();
+        }
+        return queue.cleanup();
+    }
+}
