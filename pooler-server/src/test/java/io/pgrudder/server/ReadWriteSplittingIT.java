@@ -324,6 +324,67 @@ class ReadWriteSplittingIT {
     }
 
     @Test
+    void aReplicaThatDropsConnectionsIsBannedAndReadsGoToTheOthers() throws Exception {
+        int port = PoolerHarness.freePort();
+        // A "replica" that accepts and hangs up at once, counting how often the pooler tries it.
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (java.net.ServerSocket dead = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread hangUp = new Thread(() -> {
+                while (!dead.isClosed()) {
+                    try (java.net.Socket s = dead.accept()) {
+                        attempts.incrementAndGet();
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            hangUp.setDaemon(true);
+            hangUp.start();
+            String toml = """
+                    [general]
+                    host = "127.0.0.1"
+                    port = %d
+                    admin_username = "admin"
+                    admin_password = "admin-secret"
+                    connect_timeout = 5000
+
+                    [pools.testdb]
+                    pool_mode = "transaction"
+                    default_role = "replica"
+
+                    [pools.testdb.users.0]
+                    username = "md5user"
+                    password = "md5pass"
+                    pool_size = 4
+
+                    [pools.testdb.shards.0]
+                    database = "testdb"
+                    servers = [["%s", %d, "primary"], ["127.0.0.1", %d, "replica"], ["%s", %d, "replica"]]
+                    """.formatted(port, primary.host(), primary.port(), dead.getLocalPort(), replica.host(), replica.port());
+            try (PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("dead.toml"), Map.of()))) {
+                // Four read-only transactions open at once need four server connections.
+                java.util.List<Connection> clients = new java.util.ArrayList<>();
+                try {
+                    for (int i = 0; i < 4; i++) {
+                        Connection c = connect(port);
+                        c.setAutoCommit(false);
+                        c.setReadOnly(true);
+                        clients.add(c);
+                        try (Statement s = c.createStatement()) {
+                            assertEquals("replica", where(s), "client " + i);
+                        }
+                    }
+                } finally {
+                    for (Connection c : clients) {
+                        c.close();
+                    }
+                }
+            }
+            assertEquals(1, attempts.get(), "after its first failure the dropping replica is banned (ban_time)");
+        }
+    }
+
+    @Test
     void aShardedPoolRefusesClientsInsteadOfSendingEveryRowToShardZero() throws Exception {
         int port = PoolerHarness.freePort();
         String toml = """

@@ -395,6 +395,7 @@ public final class Pool {
             if (!f.isSuccess()) {
                 PgException cause = f.cause() instanceof PgException pg ? pg
                         : PgException.fatal(SqlState.CONNECTION_FAILURE, String.valueOf(f.cause()));
+                target.connectFailed(address, cause);
                 if (!closed && target.retryable(cause)) {
                     retryLater(address, cause);
                 } else {

@@ -75,7 +75,7 @@ public final class Pools {
                     if (hasReplicas(pool)) {
                         PoolSettings reads = settings.forReplicas(replicaAddress(pool),
                                 pool.defaultRole() == DefaultRole.REPLICA ? settings.minPoolSize() : 0);
-                        ServerTarget replicas = source == null ? new FixedReplicas(pool.shards().get(0).servers())
+                        ServerTarget replicas = source == null ? new FixedReplicas(pool.shards().get(0).servers(), config.general().banTime())
                                 : new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag());
                         pools.put(PoolKey.of(reads), new Pool(reads, replicas, connector, serverLoops));
                     }

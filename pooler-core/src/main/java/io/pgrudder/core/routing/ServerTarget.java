@@ -45,6 +45,10 @@ public interface ServerTarget {
      */
     boolean retryable(PgException cause);
 
+    /** A connection to {@code server} failed: a target that spreads over several may avoid it for a while. */
+    default void connectFailed(ServerAddress server, PgException cause) {
+    }
+
     /** The target looks wrong (a standby answered, or it refused): find out again now. */
     void suspect();
 
