@@ -3,6 +3,8 @@ package io.pgrudder.core.backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgrudder.protocol.Frames;
@@ -29,6 +31,7 @@ import io.pgrudder.protocol.frontend.SASLInitialResponse;
 import io.pgrudder.protocol.frontend.SASLResponse;
 import io.pgrudder.protocol.frontend.StartupMessage;
 
+import javax.net.ssl.SSLException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +39,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Logs in to PostgreSQL: sends the StartupMessage, answers whatever authentication the server
+ * Logs in to PostgreSQL: sends the StartupMessage (at once, or with TLS on once the
+ * {@link ServerTlsNegotiator} in front has a TLS session or the server's leave to go on in
+ * plaintext), answers whatever authentication the server
  * asks for (trust, cleartext, MD5, SCRAM-SHA-256), collects ParameterStatus and BackendKeyData,
  * and on the first ReadyForQuery replaces itself with the {@link ServerRelayHandler}.
  *
@@ -69,6 +74,33 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         long millis = login.connectTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> fail(ctx, PgException.fatal(SqlState.CONNECTION_FAILURE,
                 "server " + where() + " did not finish the login within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        if (!login.tls().mode().usesTls()) {
+            sendStartup(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** With TLS on, the {@link ServerTlsNegotiator} in front says when the StartupMessage may go. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                server.encrypted(true);
+                sendStartup(ctx);
+            } else {
+                fail(ctx, tlsFailure(handshake.cause()));
+            }
+        } else if (evt == ServerTlsNegotiator.PLAINTEXT) {
+            sendStartup(ctx);
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void sendStartup(ChannelHandlerContext ctx) {
+        if (result.isDone()) {
+            return;
+        }
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("user", login.username());
         parameters.put("database", login.database());
@@ -76,7 +108,26 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         ByteBuf out = ctx.alloc().buffer();
         new StartupMessage(StartupMessage.PROTOCOL_3_0, parameters).encode(out);
         ctx.writeAndFlush(out);
-        ctx.fireChannelActive();
+    }
+
+    /**
+     * A failed TLS handshake as the client will read it: the server, whether it was the
+     * certificate (and the JVM's reason, e.g. no trusted path or no matching name) or the
+     * handshake itself, and the settings that applied. The SSLException stays the cause.
+     */
+    private PgException tlsFailure(Throwable cause) {
+        boolean certificate = false;
+        Throwable root = cause;
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            certificate |= t instanceof java.security.cert.CertificateException;
+            root = t;
+        }
+        String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        String message = certificate
+                ? "could not verify the certificate of server " + where() + " (" + login.tls().describe() + "): " + reason
+                : "TLS handshake with server " + where() + " failed (" + login.tls().describe() + "): " + reason;
+        Throwable ssl = cause instanceof SSLException ? cause : new SSLException(reason, cause);
+        return new PgException(PgException.Severity.FATAL, SqlState.CONNECTION_FAILURE, message, null, null, ssl);
     }
 
     @Override
@@ -245,8 +296,13 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause.getCause() instanceof PgException ? cause.getCause() : cause;
-        fail(ctx, root instanceof PgException pg ? pg : PgException.fatal(SqlState.CONNECTION_FAILURE,
-                "server " + where() + ": " + root.getMessage()));
+        if (root instanceof PgException pg) {
+            fail(ctx, pg);
+        } else if (ServerTls.isTlsFailure(cause)) {
+            fail(ctx, tlsFailure(cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause));
+        } else {
+            fail(ctx, PgException.fatal(SqlState.CONNECTION_FAILURE, "server " + where() + ": " + root.getMessage()));
+        }
     }
 
     private void fail(ChannelHandlerContext ctx, PgException e) {
