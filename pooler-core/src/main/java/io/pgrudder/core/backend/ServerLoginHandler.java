@@ -31,7 +31,6 @@ import io.pgrudder.protocol.frontend.SASLInitialResponse;
 import io.pgrudder.protocol.frontend.SASLResponse;
 import io.pgrudder.protocol.frontend.StartupMessage;
 
-import javax.net.ssl.SSLException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,9 +112,16 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
     /**
      * A failed TLS handshake as the client will read it: the server, whether it was the
      * certificate (and the JVM's reason, e.g. no trusted path or no matching name) or the
-     * handshake itself, and the settings that applied. The SSLException stays the cause.
+     * handshake itself, and the settings that applied. The SSLException stays in the cause chain,
+     * which is how the pool knows not to retry it.
      */
     private PgException tlsFailure(Throwable cause) {
+        if (!ServerTls.isTlsFailure(cause)) {
+            // The connection went away or timed out mid-handshake (a server shutting down, say):
+            // as transient as any other lost connection, so the pool may retry it.
+            return PgException.fatal(SqlState.CONNECTION_FAILURE, "server " + where()
+                    + " closed the connection during the TLS handshake (" + cause + ")");
+        }
         boolean certificate = false;
         Throwable root = cause;
         for (Throwable t = cause; t != null; t = t.getCause()) {
@@ -126,8 +132,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         String message = certificate
                 ? "could not verify the certificate of server " + where() + " (" + login.tls().describe() + "): " + reason
                 : "TLS handshake with server " + where() + " failed (" + login.tls().describe() + "): " + reason;
-        Throwable ssl = cause instanceof SSLException ? cause : new SSLException(reason, cause);
-        return new PgException(PgException.Severity.FATAL, SqlState.CONNECTION_FAILURE, message, null, null, ssl);
+        return new PgException(PgException.Severity.FATAL, SqlState.CONNECTION_FAILURE, message, null, null, cause);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.pgrudder.core.config.GeneralConfig;
 import io.pgrudder.core.config.ServerAddress;
@@ -118,9 +119,16 @@ public final class ServerTls {
         return text;
     }
 
-    /** Was this failure TLS itself (handshake, certificate, refusal): a setup problem that a retry will only repeat. */
+    /**
+     * Was this failure TLS itself (a refused handshake, a certificate, a refusal of TLS): a setup
+     * problem that a retry will only repeat? A handshake that timed out or lost its connection is
+     * not: the server may just be busy or restarting.
+     */
     public static boolean isTlsFailure(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SslHandshakeTimeoutException) {
+                return false;
+            }
             if (t instanceof SSLException) {
                 return true;
             }

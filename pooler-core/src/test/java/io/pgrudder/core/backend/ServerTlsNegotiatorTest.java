@@ -109,6 +109,30 @@ class ServerTlsNegotiatorTest {
     }
 
     @Test
+    void aTlsAlertFromTheServerIsATlsFailureNamingTheServer() {
+        connect(ServerTlsMode.REQUIRE);
+        answer("53");
+        ((ByteBuf) channel.readOutbound()).release(); // ClientHello
+        answer("15030300020228"); // alert: fatal, handshake_failure
+        PgException e = assertInstanceOf(PgException.class, result.cause());
+        assertEquals(SqlState.CONNECTION_FAILURE, e.sqlState());
+        assertTrue(e.getMessage().startsWith("TLS handshake with server 127.0.0.11:5432 failed (server_tls_sslmode"
+                + " \"require\"): "), e.getMessage());
+        assertTrue(ServerTls.isTlsFailure(e), "not retried: the server will refuse again");
+    }
+
+    @Test
+    void aConnectionLostMidHandshakeIsRetryableNotATlsFailure() {
+        connect(ServerTlsMode.VERIFY_FULL);
+        answer("53");
+        channel.close();
+        channel.runPendingTasks();
+        PgException e = assertInstanceOf(PgException.class, result.cause());
+        assertEquals(SqlState.CONNECTION_FAILURE, e.sqlState());
+        assertFalse(ServerTls.isTlsFailure(e), "a server going away mid-handshake may be back in a moment: " + e.getMessage());
+    }
+
+    @Test
     void bytesAfterTheAnswerAreRefused() {
         connect(ServerTlsMode.REQUIRE);
         answer("5316030100");
