@@ -46,11 +46,20 @@ public final class ServerConnection {
     private volatile ServerRelayHandler relay;
     private int processId;
     private byte[] secretKey = new byte[0];
+    /** The TLS settings this connection was opened with. */
+    private final ServerTls tls;
+    /** The login completed a TLS handshake: everything on this connection is encrypted. */
+    private volatile boolean encrypted;
 
     ServerConnection(Channel channel, ServerAddress address, Map<String, String> startupParameters) {
+        this(channel, address, startupParameters, ServerTls.DISABLED);
+    }
+
+    ServerConnection(Channel channel, ServerAddress address, Map<String, String> startupParameters, ServerTls tls) {
         this.channel = channel;
         this.address = address;
         this.startupParameters = startupParameters;
+        this.tls = tls;
         io.pgrudder.core.stats.Stats.serverConnectionOpened(channel);
     }
 
@@ -69,6 +78,20 @@ public final class ServerConnection {
     /** The client startup parameters this connection was opened with (its session defaults). */
     public Map<String, String> startupParameters() {
         return startupParameters;
+    }
+
+    /** The TLS settings this connection was opened with (a cancel for it uses the same). */
+    public ServerTls tls() {
+        return tls;
+    }
+
+    /** True when this connection runs over TLS (the server said 'S' and the handshake passed). */
+    public boolean encrypted() {
+        return encrypted;
+    }
+
+    void encrypted(boolean encrypted) {
+        this.encrypted = encrypted;
     }
 
     public ServerState state() {

@@ -45,7 +45,13 @@ public final class ServerConnector {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ServerConnection server = new ServerConnection(ch, login.address(), login.startupParameters());
+                        ServerConnection server = new ServerConnection(ch, login.address(), login.startupParameters(),
+                                login.tls());
+                        if (login.tls().mode().usesTls()) {
+                            // SSLRequest and its one-byte answer come before any framing; on 'S' this
+                            // becomes the SslHandler, still in front of the frame decoder.
+                            ch.pipeline().addLast("tls-negotiation", new ServerTlsNegotiator(login.tls(), login.address()));
+                        }
                         ch.pipeline().addLast("frames", new FrameDecoder(maxMessageSize));
                         ch.pipeline().addLast("login", new ServerLoginHandler(server, login, result));
                     }

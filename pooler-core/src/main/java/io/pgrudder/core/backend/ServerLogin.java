@@ -4,6 +4,7 @@ import io.pgrudder.core.config.ServerAddress;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What it takes to open one server connection: where, as whom, and the client's startup
@@ -13,17 +14,26 @@ import java.util.Map;
  * @param requirePrimary the connection is for writes: the login fails (57P03) unless the server
  *                       says it is not a standby ({@code in_hot_standby = off}, or
  *                       {@code pg_is_in_recovery()} is false on servers before 14)
+ * @param tls whether and how the connection uses TLS ({@code server_tls} and friends)
  */
 public record ServerLogin(ServerAddress address, String database, String username, String password,
-                          Map<String, String> startupParameters, Duration connectTimeout, boolean requirePrimary) {
+                          Map<String, String> startupParameters, Duration connectTimeout, boolean requirePrimary,
+                          ServerTls tls) {
     public ServerLogin {
         startupParameters = Map.copyOf(startupParameters);
+        Objects.requireNonNull(tls, "tls");
     }
 
-    /** A login that takes the server as it is (no primary check). */
+    /** A plaintext login that takes the server as it is (no primary check). */
     public ServerLogin(ServerAddress address, String database, String username, String password,
                        Map<String, String> startupParameters, Duration connectTimeout) {
-        this(address, database, username, password, startupParameters, connectTimeout, false);
+        this(address, database, username, password, startupParameters, connectTimeout, false, ServerTls.DISABLED);
+    }
+
+    /** A plaintext login. */
+    public ServerLogin(ServerAddress address, String database, String username, String password,
+                       Map<String, String> startupParameters, Duration connectTimeout, boolean requirePrimary) {
+        this(address, database, username, password, startupParameters, connectTimeout, requirePrimary, ServerTls.DISABLED);
     }
 
     @Override

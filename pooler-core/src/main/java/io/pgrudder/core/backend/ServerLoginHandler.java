@@ -3,6 +3,8 @@ package io.pgrudder.core.backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgrudder.protocol.Frames;
@@ -36,7 +38,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Logs in to PostgreSQL: sends the StartupMessage, answers whatever authentication the server
+ * Logs in to PostgreSQL: sends the StartupMessage (at once, or with TLS on once the
+ * {@link ServerTlsNegotiator} in front has a TLS session or the server's leave to go on in
+ * plaintext), answers whatever authentication the server
  * asks for (trust, cleartext, MD5, SCRAM-SHA-256), collects ParameterStatus and BackendKeyData,
  * and on the first ReadyForQuery replaces itself with the {@link ServerRelayHandler}.
  *
@@ -69,12 +73,64 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         long millis = login.connectTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> fail(ctx, PgException.fatal(SqlState.CONNECTION_FAILURE,
                 "server " + where() + " did not finish the login within " + millis + " ms")), millis, TimeUnit.MILLISECONDS);
+        if (!login.tls().mode().usesTls()) {
+            sendStartup(ctx);
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** With TLS on, the {@link ServerTlsNegotiator} in front says when the StartupMessage may go. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                server.encrypted(true);
+                sendStartup(ctx);
+            } else {
+                fail(ctx, tlsFailure(handshake.cause()));
+            }
+        } else if (evt == ServerTlsNegotiator.PLAINTEXT) {
+            sendStartup(ctx);
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void sendStartup(ChannelHandlerContext ctx) {
+        if (result.isDone()) {
+            return;
+        }
         Map<String, String> parameters = new LinkedHashMap<>();
         parameters.put("user", login.username());
         parameters.put("database", login.database());
         parameters.putAll(login.startupParameters());
         ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new StartupMessage(StartupMessage.PROTOCOL_3_0, parameters)::encode));
-        ctx.fireChannelActive();
+    }
+
+    /**
+     * A failed TLS handshake as the client will read it: the server, whether it was the
+     * certificate (and the JVM's reason, e.g. no trusted path or no matching name) or the
+     * handshake itself, and the settings that applied. The SSLException stays in the cause chain,
+     * which is how the pool knows not to retry it.
+     */
+    private PgException tlsFailure(Throwable cause) {
+        if (!ServerTls.isTlsFailure(cause)) {
+            // The connection went away or timed out mid-handshake (a server shutting down, say):
+            // as transient as any other lost connection, so the pool may retry it.
+            return PgException.fatal(SqlState.CONNECTION_FAILURE, "server " + where()
+                    + " closed the connection during the TLS handshake (" + cause + ")");
+        }
+        boolean certificate = false;
+        Throwable root = cause;
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            certificate |= t instanceof java.security.cert.CertificateException;
+            root = t;
+        }
+        String reason = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+        String message = certificate
+                ? "could not verify the certificate of server " + where() + " (" + login.tls().describe() + "): " + reason
+                : "TLS handshake with server " + where() + " failed (" + login.tls().describe() + "): " + reason;
+        return new PgException(PgException.Severity.FATAL, SqlState.CONNECTION_FAILURE, message, null, null, cause);
     }
 
     @Override
@@ -238,8 +294,13 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause.getCause() instanceof PgException ? cause.getCause() : cause;
-        fail(ctx, root instanceof PgException pg ? pg : PgException.fatal(SqlState.CONNECTION_FAILURE,
-                "server " + where() + ": " + root.getMessage()));
+        if (root instanceof PgException pg) {
+            fail(ctx, pg);
+        } else if (ServerTls.isTlsFailure(cause)) {
+            fail(ctx, tlsFailure(cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause));
+        } else {
+            fail(ctx, PgException.fatal(SqlState.CONNECTION_FAILURE, "server " + where() + ": " + root.getMessage()));
+        }
     }
 
     private void fail(ChannelHandlerContext ctx, PgException e) {

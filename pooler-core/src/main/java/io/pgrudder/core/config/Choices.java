@@ -43,6 +43,15 @@ final class Choices {
             .value("https", "https")
             .build();
 
+    /** PgBouncer's server_tls_sslmode values, without "allow" (plaintext first, TLS only if refused). */
+    static final Choice<ServerTlsMode> SERVER_TLS_SSLMODE = Choice.<ServerTlsMode>builder()
+            .value("disable", ServerTlsMode.DISABLE)
+            .value("prefer", ServerTlsMode.PREFER)
+            .value("require", ServerTlsMode.REQUIRE)
+            .value("verify-ca", ServerTlsMode.VERIFY_CA)
+            .value("verify-full", ServerTlsMode.VERIFY_FULL)
+            .build();
+
     private Choices() {
     }
 }

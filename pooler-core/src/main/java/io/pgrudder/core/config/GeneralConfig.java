@@ -12,13 +12,20 @@ import java.util.Set;
  * <p>Units follow pgcat: times are milliseconds in the file except {@code ban_time},
  * {@code dns_max_ttl}, {@code tcp_keepalives_idle} and {@code tcp_keepalives_interval}
  * (seconds); here they are all {@link Duration}s. Nullable: {@code tlsCertificate},
- * {@code tlsPrivateKey}, {@code authQuery}, {@code authQueryUser}, {@code authQueryPassword}.
+ * {@code tlsPrivateKey}, {@code serverTlsCaFile}, {@code authQuery}, {@code authQueryUser},
+ * {@code authQueryPassword}.
  * {@code idleClientInTransactionTimeout} zero = disabled.
  *
  * @param enablePrometheusExporter pgcat starts the exporter only when this is explicitly true
  * @param prometheusExporterPort pgcat reads it as an i16, so at most 32767
  * @param maxMessageSize largest protocol message accepted from a client or server, in bytes
  * @param shutdownGracePeriod how long a drain waits before idle clients are cut
+ * @param serverTls pgcat's key as written; what pgrudder does is {@code serverTlsSslmode}
+ * @param verifyServerCertificate pgcat's key as written; see {@code serverTlsSslmode}
+ * @param serverTlsSslmode ours: how connections to PostgreSQL use TLS, from {@code server_tls_sslmode}
+ *                         or else from pgcat's {@code server_tls} and {@code verify_server_certificate}
+ * @param serverTlsCaFile ours: PEM file of the CAs trusted for server certificates instead of the
+ *                        JVM's default trust store (the system's CAs), or null
  */
 public record GeneralConfig(
         String host,
@@ -48,6 +55,8 @@ public record GeneralConfig(
         String tlsPrivateKey,
         boolean serverTls,
         boolean verifyServerCertificate,
+        ServerTlsMode serverTlsSslmode,
+        String serverTlsCaFile,
         String adminUsername,
         String adminPassword,
         AuthType adminAuthType,
@@ -86,6 +95,7 @@ public record GeneralConfig(
         Objects.requireNonNull(adminUsername, "adminUsername");
         Objects.requireNonNull(adminPassword, "adminPassword");
         Objects.requireNonNull(adminAuthType, "adminAuthType");
+        Objects.requireNonNull(serverTlsSslmode, "serverTlsSslmode");
         Objects.requireNonNull(patroni, "patroni");
     }
 

@@ -1,5 +1,9 @@
 package io.pgrudder.core.config;
 
+import io.pgrudder.core.net.PemCertificates;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
@@ -17,6 +21,10 @@ final class GeneralReader {
         if (g.has("tls_certificate") && !g.has("tls_private_key")) {
             problems.error(g.path("tls_private_key"), "required when tls_certificate is set");
         }
+        boolean serverTls = g.bool("server_tls", false);
+        boolean verifyServerCertificate = g.bool("verify_server_certificate", false);
+        ServerTlsMode serverTlsSslmode = serverTlsMode(g, serverTls, verifyServerCertificate);
+        String serverTlsCaFile = serverTlsCaFile(g, serverTlsSslmode);
         String authQuery = g.string("auth_query");
         String authQueryUser = g.string("auth_query_user");
         String authQueryPassword = g.secret("auth_query_password");
@@ -53,8 +61,10 @@ final class GeneralReader {
                 Optional.ofNullable(g.duration("autoreload", ChronoUnit.MILLIS, 1)),
                 tlsCertificate,
                 tlsPrivateKey,
-                g.bool("server_tls", false),
-                g.bool("verify_server_certificate", false),
+                serverTls,
+                verifyServerCertificate,
+                serverTlsSslmode,
+                serverTlsCaFile,
                 adminUsername != null ? adminUsername : "",
                 adminPassword != null ? adminPassword : "",
                 g.choice("admin_auth_type", Choices.AUTH_TYPE, AuthType.MD5),
@@ -67,5 +77,50 @@ final class GeneralReader {
                 PatroniReader.read(g, PatroniSettings.DEFAULTS));
         g.reportUnknownKeys();
         return config;
+    }
+
+    /**
+     * {@code server_tls_sslmode} when set, else pgcat's two keys. Either way nothing downgrades
+     * silently: a verification asked for without TLS is a warning, and a mode chosen over the
+     * pgcat keys says what it overrides.
+     */
+    private static ServerTlsMode serverTlsMode(TomlSection g, boolean serverTls, boolean verify) {
+        ServerTlsMode fromPgcat = ServerTlsMode.of(serverTls, verify);
+        ServerTlsMode chosen = g.choice("server_tls_sslmode", Choices.SERVER_TLS_SSLMODE);
+        if (chosen == null) {
+            if (verify && !serverTls) {
+                g.problems().warning(g.path("verify_server_certificate"), "has no effect without server_tls = true"
+                        + " (as in pgcat): connections to PostgreSQL are not encrypted; set server_tls = true"
+                        + " (or server_tls_sslmode = \"verify-full\") to encrypt and verify them");
+            }
+            return fromPgcat;
+        }
+        if ((g.has("server_tls") || g.has("verify_server_certificate")) && chosen != fromPgcat) {
+            g.problems().warning(g.path("server_tls_sslmode"), "\"" + chosen.configName() + "\" wins over server_tls = "
+                    + serverTls + " / verify_server_certificate = " + verify + " (which mean \""
+                    + fromPgcat.configName() + "\")");
+        }
+        return chosen;
+    }
+
+    /** {@code server_tls_ca_file}: read now, so a missing or broken file fails the load, not the first connection. */
+    private static String serverTlsCaFile(TomlSection g, ServerTlsMode mode) {
+        String caFile = g.string("server_tls_ca_file");
+        if (caFile == null) {
+            return null;
+        }
+        if (!mode.verifiesCertificate()) {
+            g.problems().warning(g.path("server_tls_ca_file"), "is only used to verify server certificates,"
+                    + " which server_tls_sslmode \"" + mode.configName() + "\" does not do (set"
+                    + " verify_server_certificate = true or server_tls_sslmode = \"verify-ca\"/\"verify-full\")");
+            return caFile;
+        }
+        try {
+            PemCertificates.read(Path.of(caFile));
+        } catch (IOException | RuntimeException e) {
+            g.problems().error(g.path("server_tls_ca_file"), "cannot read CA certificates from " + caFile + ": "
+                    + e.getMessage());
+        }
+        return caFile;
     }
 }

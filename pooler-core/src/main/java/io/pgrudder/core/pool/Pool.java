@@ -11,6 +11,7 @@ import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.backend.ServerLogin;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
+import io.pgrudder.core.backend.ServerTls;
 import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.core.pool.Waiters.Waiter;
 import io.pgrudder.core.routing.FixedServer;
@@ -389,14 +390,15 @@ public final class Pool {
     private void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {
         connecting++;
         ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
-                settings.serverPassword(), startupParameters, settings.connectTimeout(), target.requirePrimary());
+                settings.serverPassword(), startupParameters, settings.connectTimeout(), target.requirePrimary(),
+                settings.serverTls());
         connector.connect(on, login).addListener((Future<ServerConnection> f) -> onLoop(() -> {
             connecting--;
             if (!f.isSuccess()) {
                 PgException cause = f.cause() instanceof PgException pg ? pg
                         : PgException.fatal(SqlState.CONNECTION_FAILURE, String.valueOf(f.cause()));
                 target.connectFailed(address, cause);
-                if (!closed && target.retryable(cause)) {
+                if (!closed && target.retryable(cause) && !ServerTls.isTlsFailure(cause)) {
                     retryLater(address, cause);
                 } else {
                     connectFailed(startupParameters, cause);
@@ -500,6 +502,9 @@ public final class Pool {
 
     /** Connection classes worth retrying: refused, reset, the server starting up or full. */
     private static boolean isTransient(PgException cause) {
+        if (ServerTls.isTlsFailure(cause)) {
+            return false; // a certificate or a refusal of TLS does not change within connect_timeout
+        }
         String state = cause.sqlState();
         return state.startsWith("08") && !state.equals(SqlState.PROTOCOL_VIOLATION)
                 || state.equals(SqlState.CANNOT_CONNECT_NOW) || state.equals(SqlState.TOO_MANY_CONNECTIONS)

@@ -1,5 +1,6 @@
 package io.pgrudder.core.pool;
 
+import io.pgrudder.core.backend.ServerTls;
 import io.pgrudder.core.config.GeneralConfig;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolMode;
@@ -18,9 +19,15 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
                            PoolMode poolMode, int poolSize, int minPoolSize, Duration connectTimeout,
                            Duration idleTimeout, Duration serverLifetime, Duration resetTimeout,
                            int preparedStatementsCacheSize, Duration healthcheckDelay, Duration healthcheckTimeout,
-                           boolean serverRoundRobin) {
+                           boolean serverRoundRobin, ServerTls serverTls) {
 
+    /** Settings with their own {@link ServerTls} (which reads the CA file): for tests and one-off pools. */
     public static PoolSettings from(GeneralConfig general, PoolConfig pool, UserConfig user) {
+        return from(general, pool, user, ServerTls.from(general));
+    }
+
+    /** @param serverTls made once per config snapshot from its {@code [general]} */
+    public static PoolSettings from(GeneralConfig general, PoolConfig pool, UserConfig user, ServerTls serverTls) {
         ShardConfig shard = pool.shards().get(0);
         ServerAddress listed = shard.servers().stream()
                 .filter(s -> s.role() == Role.PRIMARY)
@@ -33,14 +40,14 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
                 pool.connectTimeoutFor(user, general), pool.idleTimeoutFor(user, general),
                 pool.serverLifetimeFor(user, general), general.healthcheckTimeout().plus(general.connectTimeout()),
                 pool.preparedStatementsCacheSize(), general.healthcheckDelay(), general.healthcheckTimeout(),
-                general.serverRoundRobin());
+                general.serverRoundRobin(), serverTls);
     }
 
     /** The same settings for the pool that serves reads from replicas; {@code address} names it. */
     public PoolSettings forReplicas(ServerAddress address, int minPoolSize) {
         return new PoolSettings(poolName, user, address, database, poolMode, poolSize, minPoolSize, connectTimeout,
                 idleTimeout, serverLifetime, resetTimeout, preparedStatementsCacheSize, healthcheckDelay,
-                healthcheckTimeout, serverRoundRobin);
+                healthcheckTimeout, serverRoundRobin, serverTls);
     }
 
     public String serverUsername() {

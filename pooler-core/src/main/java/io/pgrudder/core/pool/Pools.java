@@ -2,6 +2,7 @@ package io.pgrudder.core.pool;
 
 import io.netty.channel.EventLoopGroup;
 import io.pgrudder.core.backend.ServerConnector;
+import io.pgrudder.core.backend.ServerTls;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.config.UserConfig;
@@ -64,11 +65,12 @@ public final class Pools {
     public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops,
                                Function<PoolConfig, TopologySource> topology) {
         Map<PoolKey, Pool> pools = new LinkedHashMap<>();
+        ServerTls serverTls = ServerTls.from(config.general());
         try {
             for (PoolConfig pool : config.pools().values()) {
                 TopologySource source = pool.patroni().usePatroniApi() ? topology.apply(pool) : null;
                 for (UserConfig user : pool.users().values()) {
-                    PoolSettings settings = PoolSettings.from(config.general(), pool, user);
+                    PoolSettings settings = PoolSettings.from(config.general(), pool, user, serverTls);
                     ServerTarget primary = source == null ? new FixedServer(settings.address())
                             : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
                     pools.put(PoolKey.of(settings), new Pool(settings, primary, connector, serverLoops));

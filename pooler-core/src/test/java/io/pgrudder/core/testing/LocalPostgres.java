@@ -92,13 +92,17 @@ final class LocalPostgres implements PostgresInstance {
                             "-E", "UTF8", "--locale=C", "--no-sync"),
                     baseDir, Duration.ofMinutes(2)).orThrow();
             String initdbConf = Files.readString(dataDir.resolve("postgresql.conf"), StandardCharsets.UTF_8);
-            Files.writeString(dataDir.resolve("pg_hba.conf"), hbaConf(), StandardCharsets.UTF_8);
+            if (options.isHostsslOnly() && options.sslCertFile().isEmpty()) {
+                throw new IllegalArgumentException("hostsslOnly() needs ssl(cert, key)");
+            }
+            Files.writeString(dataDir.resolve("pg_hba.conf"), hbaConf(options.isHostsslOnly()), StandardCharsets.UTF_8);
+            Map<String, String> sslSettings = sslSettings(options, baseDir);
 
             Path logFile = baseDir.resolve("postgresql.log");
             for (int attempt = 1; ; attempt++) {
                 int port = freePort();
                 Files.writeString(dataDir.resolve("postgresql.conf"),
-                        initdbConf + settingsBlock(options, port, baseDir), StandardCharsets.UTF_8);
+                        initdbConf + settingsBlock(options, sslSettings, port, baseDir), StandardCharsets.UTF_8);
                 OsCommand.Result started = OsCommand.run(List.of(binDir.resolve("pg_ctl").toString(),
                                 "-D", dataDir.toString(), "-w", "-t", "60", "-l", logFile.toString(), "start"),
                         baseDir, Duration.ofSeconds(90));
@@ -197,7 +201,32 @@ final class LocalPostgres implements PostgresInstance {
         }
     }
 
-    private static String settingsBlock(PostgresServer.Options options, int port, Path socketDir) {
+    /**
+     * Copies the certificate and key of {@link PostgresServer.Options#ssl} next to the data
+     * directory, key mode 0600, both handed to the postgres OS user when root (PostgreSQL refuses
+     * a key that others may read or that it does not own), and returns the settings that use them.
+     */
+    private static Map<String, String> sslSettings(PostgresServer.Options options, Path baseDir) throws IOException {
+        if (options.sslCertFile().isEmpty()) {
+            return Map.of();
+        }
+        Path cert = baseDir.resolve("server.crt");
+        Path key = baseDir.resolve("server.key");
+        Files.copy(options.sslCertFile().get(), cert);
+        Files.copy(options.sslKeyFile().orElseThrow(), key);
+        Files.setPosixFilePermissions(cert, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        OsCommand.handOver(cert);
+        OsCommand.handOver(key);
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("ssl", "on");
+        settings.put("ssl_cert_file", cert.toString());
+        settings.put("ssl_key_file", key.toString());
+        return settings;
+    }
+
+    private static String settingsBlock(PostgresServer.Options options, Map<String, String> sslSettings, int port,
+                                        Path socketDir) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("listen_addresses", HOST);
         settings.put("port", Integer.toString(port));
@@ -207,6 +236,7 @@ final class LocalPostgres implements PostgresInstance {
         settings.put("full_page_writes", "off");
         settings.put("max_connections", "200");
         settings.put("log_min_messages", "warning");
+        settings.putAll(sslSettings);
         settings.putAll(options.settings());
         StringBuilder block = new StringBuilder("\n# --- pgrudder test fixture ---\n");
         settings.forEach((name, value) ->
@@ -214,13 +244,15 @@ final class LocalPostgres implements PostgresInstance {
         return block.toString();
     }
 
-    private static String hbaConf() {
+    /** @param hostsslOnly TCP clients must use TLS: {@code hostssl} lines instead of {@code host} */
+    private static String hbaConf(boolean hostsslOnly) {
+        String host = hostsslOnly ? "hostssl" : "host";
         return String.join("\n",
                 "# pgrudder test fixture: one user per authentication method",
                 "local all all trust",
-                "host all " + PostgresServer.MD5_USER + " 127.0.0.1/32 md5",
-                "host all " + PostgresServer.SCRAM_USER + " 127.0.0.1/32 scram-sha-256",
-                "host all all 127.0.0.1/32 trust",
+                host + " all " + PostgresServer.MD5_USER + " 127.0.0.1/32 md5",
+                host + " all " + PostgresServer.SCRAM_USER + " 127.0.0.1/32 scram-sha-256",
+                host + " all all 127.0.0.1/32 trust",
                 "");
     }
 

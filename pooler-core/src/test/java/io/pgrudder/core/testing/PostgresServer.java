@@ -174,6 +174,12 @@ public final class PostgresServer implements AutoCloseable {
 
     private static boolean useDocker(Options options) {
         Kind kind = options.kind;
+        if (options.needsLocal()) {
+            if (kind == Kind.DOCKER) {
+                throw new IllegalStateException("ssl()/hostsslOnly() need a local PostgreSQL, not a container");
+            }
+            return false;
+        }
         if (kind == Kind.AUTO) {
             String env = System.getenv("PGRUDDER_TEST_POSTGRES");
             if ("local".equalsIgnoreCase(env)) {
@@ -212,6 +218,9 @@ public final class PostgresServer implements AutoCloseable {
         private String version;
         private Path binDir;
         private Kind kind = Kind.AUTO;
+        private Path sslCertFile;
+        private Path sslKeyFile;
+        private boolean hostsslOnly;
 
         private Options() {
         }
@@ -247,8 +256,45 @@ public final class PostgresServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Turns on TLS ({@code ssl = on}) with this PEM certificate and key. The server gets its own
+         * copies (the key mode 0600 and, when root, owned by the postgres OS user, as PostgreSQL
+         * demands). Local servers only.
+         */
+        public Options ssl(Path certFile, Path keyFile) {
+            this.sslCertFile = Objects.requireNonNull(certFile, "certFile");
+            this.sslKeyFile = Objects.requireNonNull(keyFile, "keyFile");
+            return this;
+        }
+
+        /**
+         * pg_hba.conf lets TCP clients in only over TLS ({@code hostssl} lines instead of
+         * {@code host}); the same users and methods otherwise. Needs {@link #ssl}.
+         */
+        public Options hostsslOnly() {
+            this.hostsslOnly = true;
+            return this;
+        }
+
         Map<String, String> settings() {
             return Collections.unmodifiableMap(settings);
+        }
+
+        Optional<Path> sslCertFile() {
+            return Optional.ofNullable(sslCertFile);
+        }
+
+        Optional<Path> sslKeyFile() {
+            return Optional.ofNullable(sslKeyFile);
+        }
+
+        boolean isHostsslOnly() {
+            return hostsslOnly;
+        }
+
+        /** Certificate files must be copied into the server's own directory: a container cannot do that here. */
+        boolean needsLocal() {
+            return sslCertFile != null || hostsslOnly;
         }
 
         Optional<String> version() {
