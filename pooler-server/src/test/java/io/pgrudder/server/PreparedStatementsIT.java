@@ -145,6 +145,45 @@ class PreparedStatementsIT {
         assertInstanceOf(ReadyForQuery.class, c.read());
     }
 
+    /** Sends a simple query; returns its CommandComplete tag or "ERROR sqlstate", and the transaction status after it. */
+    private static String simple(WireClient c, String sql) throws Exception {
+        c.send(new Query(sql)::encode);
+        String outcome = null;
+        while (true) {
+            BackendMessage m = c.read();
+            if (m instanceof CommandComplete done && outcome == null) {
+                outcome = done.tag();
+            } else if (m instanceof ErrorResponse e) {
+                outcome = "ERROR " + e.sqlState();
+            } else if (m instanceof ReadyForQuery ready) {
+                return outcome + " " + (char) ready.transactionStatus();
+            }
+        }
+    }
+
+    @Test
+    void anUnknownStatementInsideATransactionBlockAbortsItAsOnADirectConnection() throws Exception {
+        try (WireClient c = login()) {
+            assertEquals("BEGIN T", simple(c, "BEGIN"));
+            c.send(out -> {
+                new Bind("", "never_prepared", new short[0], List.of(), new short[0]).encode(out);
+                new Execute("", 0).encode(out);
+                Sync.INSTANCE.encode(out);
+            });
+            assertEquals("26000", assertInstanceOf(ErrorResponse.class, c.read()).sqlState());
+            assertEquals('E', (char) assertInstanceOf(ReadyForQuery.class, c.read()).transactionStatus(),
+                    "the transaction is failed, as the server would have it");
+            assertEquals("ROLLBACK I", simple(c, "COMMIT"), "so its COMMIT rolls back");
+
+            assertEquals("BEGIN T", simple(c, "BEGIN"));
+            assertEquals("ERROR 26000 E", simple(c, "DEALLOCATE never_prepared"));
+            assertEquals("ROLLBACK I", simple(c, "COMMIT"));
+
+            assertEquals("ERROR 26000 I", simple(c, "DEALLOCATE never_prepared"), "outside a transaction too");
+            assertEquals("ERROR 26000", run(c, "pgrudder_1"), "the pooler's own names are never sent as a client's");
+        }
+    }
+
     @Test
     void sameNameDifferentTextOnTwoClientsNeverClash() throws Exception {
         try (WireClient a = login(); WireClient b = login()) {

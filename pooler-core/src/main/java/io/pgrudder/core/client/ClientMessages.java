@@ -207,6 +207,13 @@ final class ClientMessages {
         }
         if (registry != null && startsWithDeallocate(frame)) {
             String sql = Query.decode(Frames.body(frame)).sql();
+            String unknown = unknownDeallocated(sql);
+            if (unknown != null && !unknown.startsWith(StatementRegistry.SERVER_NAME_PREFIX)) {
+                // As with an unknown Bind: the server fails it, aborting an open transaction block.
+                noteAdvisoryLock(frame);
+                forward(frame, to, Kind.QUERY);
+                return;
+            }
             if (DEALLOCATE.matcher(sql).matches()) {
                 frame.release();
                 deallocate(sql);
@@ -215,6 +222,33 @@ final class ClientMessages {
         }
         noteAdvisoryLock(frame);
         forward(frame, to, Kind.QUERY);
+    }
+
+    /** The name a DEALLOCATE names when the client has no such statement, else null. */
+    private String unknownDeallocated(String sql) {
+        Matcher m = DEALLOCATE.matcher(sql);
+        if (!m.matches() || m.group(1).equalsIgnoreCase("all")) {
+            return null;
+        }
+        String target = m.group(1);
+        String name = target.startsWith("\"") ? target.substring(1, target.length() - 1).replace("\"\"", "\"")
+                : target.toLowerCase(Locale.ROOT);
+        return statements.containsKey(name) ? null : name;
+    }
+
+    /**
+     * A Bind or Describe of a statement the client never prepared, on a server it holds: sent as
+     * it is, so the server fails it with its own 26000 and, inside a transaction block, aborts the
+     * transaction exactly as a direct connection would (a COMMIT then rolls back). A name in the
+     * pooler's own namespace might exist on that server, so that one is failed here.
+     */
+    private void unknownStatement(ByteBuf frame, ServerConnection to, String name, Kind kind) {
+        if (name.startsWith(StatementRegistry.SERVER_NAME_PREFIX)) {
+            frame.release();
+            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
+            return;
+        }
+        forward(frame, to, kind);
     }
 
     /** DEALLOCATE name / DEALLOCATE ALL on the client's own names, answered as PostgreSQL would. */
@@ -276,8 +310,7 @@ final class ClientMessages {
         }
         Statement statement = statements.get(name);
         if (statement == null) {
-            frame.release();
-            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
+            unknownStatement(frame, to, name, Kind.BIND);
             return;
         }
         ensurePrepared(to, statement);
@@ -300,12 +333,12 @@ final class ClientMessages {
             forward(frame, to, Kind.DESCRIBE);
             return;
         }
-        frame.release();
         Statement statement = statements.get(describe.name());
         if (statement == null) {
-            failUntilSync("26000", "prepared statement \"" + describe.name() + "\" does not exist");
+            unknownStatement(frame, to, describe.name(), Kind.DESCRIBE);
             return;
         }
+        frame.release();
         ensurePrepared(to, statement);
         writeAndExpect(to, new Describe(Describe.STATEMENT, statement.serverName())::encode, Kind.DESCRIBE, null);
     }

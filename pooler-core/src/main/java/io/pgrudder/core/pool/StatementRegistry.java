@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * re-prepare what they lack).
  */
 public final class StatementRegistry {
+    /** The names the pooler gives statements on the servers; clients' names are never sent as such. */
+    public static final String SERVER_NAME_PREFIX = "pgrudder_";
     private static final int MAX_ENTRIES = 100_000;
 
     /** A statement as the servers know it. */
@@ -58,7 +60,7 @@ public final class StatementRegistry {
             accepted.clear();
         }
         return statements.computeIfAbsent(new Key(query, parameterTypes.clone()),
-                k -> new Statement("pgrudder_" + counter.incrementAndGet(), k.query, k.parameterTypes));
+                k -> new Statement(SERVER_NAME_PREFIX + counter.incrementAndGet(), k.query, k.parameterTypes));
     }
 
     /** The statement for this text and types if one was registered, or null. */
