@@ -4,6 +4,7 @@ import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.protocol.PgException;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,6 +23,16 @@ public interface ServerTarget {
     /** True while a connection to {@code server} may be handed out and reused. */
     default boolean accepts(ServerAddress server) {
         return address().map(a -> sameServer(a, server)).orElse(false);
+    }
+
+    /**
+     * The servers new connections are spread over right now, when there are several (the healthy
+     * replicas of a cluster); empty for a single server. A pool moves idle connections off a
+     * server holding more than its share when one of these holds less, so that a replica that is
+     * healthy again gets its part of the load.
+     */
+    default List<ServerAddress> spreadOver() {
+        return List.of();
     }
 
     /** Connections must be to a primary: the login is fenced and a standby is never used. */
