@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 
 import io.pgrudder.core.topology.PollResult;
@@ -134,6 +135,21 @@ final class PatroniHttpClient {
                 outcome.complete(HttpOutcome.ok(response.content().toString(StandardCharsets.UTF_8)));
             }
             ctx.close();
+        }
+
+        /**
+         * The server's TLS close_notify ends the answer as a TCP close would. Patroni's HTTPS API
+         * ({@code RestApiServer.shutdown_request}) sends close_notify after the body and then
+         * waits in {@code SSLSocket.unwrap()} for ours before it closes the socket, so an HTTP/1.0
+         * body without Content-Length, which ends only at the close, would never end. Closing
+         * answers its close_notify and lets the HTTP decoder finish the body.
+         */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof SslCloseCompletionEvent) {
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override

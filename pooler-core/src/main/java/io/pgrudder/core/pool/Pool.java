@@ -93,6 +93,8 @@ public final class Pool {
     private PgException lastConnectFailure;
     /** Admin PAUSE: checkouts queue (without a timeout) until RESUME. */
     private boolean paused;
+    /** The target's {@link ServerTarget#spreadOver()} at the last change (confined to the loop). */
+    private List<ServerAddress> spreadBefore = List.of();
     /** Set by {@link #retire}: checkouts and the successor's connections go there. */
     private volatile Pool successor;
 
@@ -462,7 +464,53 @@ public final class Pool {
                 close(server);
             }
         }
+        rebalance();
         serveWaiters();
+    }
+
+    /**
+     * When a server joins the ones the target spreads connections over (a replica healthy again
+     * after a noloadbalance tag or lag) and one of them holds fewer than its share of this pool's
+     * connections, closes idle connections to servers holding more than their share; new
+     * connections then go round the servers again. Busy connections are left alone. Only on a
+     * join: topology snapshots come with every lag change, and round robin need not even out.
+     */
+    private void rebalance() {
+        List<ServerAddress> spread = target.spreadOver();
+        boolean joined = spread.stream().anyMatch(a -> spreadBefore.stream().noneMatch(
+                b -> ServerTarget.sameServer(a, b)));
+        spreadBefore = spread;
+        if (!joined || spread.size() < 2) {
+            return;
+        }
+        Map<String, Integer> held = new java.util.HashMap<>();
+        spread.forEach(a -> held.put(a.host() + ":" + a.port(), 0));
+        int total = 0;
+        for (ServerConnection server : idle) {
+            total += held.computeIfPresent(key(server.address()), (k, n) -> n + 1) == null ? 0 : 1;
+        }
+        for (ServerConnection server : active) {
+            total += held.computeIfPresent(key(server.address()), (k, n) -> n + 1) == null ? 0 : 1;
+        }
+        int least = total / spread.size();
+        int most = (total + spread.size() - 1) / spread.size();
+        if (held.values().stream().noneMatch(n -> n < least)) {
+            return;
+        }
+        for (ServerConnection server : new ArrayList<>(idle)) {
+            String key = key(server.address());
+            Integer n = held.get(key);
+            if (n != null && n > most) {
+                log.info("{}: closing idle {}: {} of {} connections on one of {} servers", settings, server, n, total,
+                        spread.size());
+                held.put(key, n - 1);
+                close(server);
+            }
+        }
+    }
+
+    private static String key(ServerAddress address) {
+        return address.host() + ":" + address.port();
     }
 
     /**

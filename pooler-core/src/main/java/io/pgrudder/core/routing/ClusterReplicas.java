@@ -58,6 +58,11 @@ public final class ClusterReplicas implements ServerTarget {
     }
 
     @Override
+    public List<ServerAddress> spreadOver() {
+        return source.current().healthyReplicas(maxLagBytes).stream().map(ClusterReplicas::address).toList();
+    }
+
+    @Override
     public boolean requirePrimary() {
         return false;
     }

@@ -4,6 +4,7 @@ import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.protocol.PgException;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +28,16 @@ public interface ServerTarget {
     /** How many servers new connections are spread over now (at least 1). */
     default int spread() {
         return 1;
+    }
+
+    /**
+     * The servers new connections are spread over right now, when there are several (the healthy
+     * replicas of a cluster); empty for a single server. A pool moves idle connections off a
+     * server holding more than its share when one of these holds less, so that a replica that is
+     * healthy again gets its part of the load.
+     */
+    default List<ServerAddress> spreadOver() {
+        return List.of();
     }
 
     /** Connections must be to a primary: the login is fenced and a standby is never used. */

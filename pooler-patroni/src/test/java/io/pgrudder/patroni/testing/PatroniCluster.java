@@ -38,6 +38,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *
  * <p>Timing is short for tests: ttl 10 s, loop_wait 1 s, retry_timeout 4 s
  * (loop_wait + 2 × retry_timeout ≤ ttl, as Patroni's docs require).
+ *
+ * <p>{@link #startWithHttpsApi()} serves the REST API over HTTPS with a certificate from a CA
+ * made for this run ({@link ApiCertificates}); Patroni's own calls between nodes and
+ * {@code patronictl} verify it against that CA ({@code ctl.cacert}).
  */
 public final class PatroniCluster implements AutoCloseable {
 
@@ -49,6 +53,7 @@ public final class PatroniCluster implements AutoCloseable {
     public static final String SUPERUSER_PASSWORD = "postgres";
     public static final String APP_USER = "app";
     public static final String APP_PASSWORD = "app";
+    private static final String REPLICATION_USER = "replicator";
 
     private static final Logger log = LoggerFactory.getLogger(PatroniCluster.class);
     private static final List<String> NODES = List.of("node1", "node2", "node3");
@@ -59,25 +64,53 @@ public final class PatroniCluster implements AutoCloseable {
     private final Path binDir;
     private final Map<String, Process> patroni = new LinkedHashMap<>();
     private final List<Long> postmasters = new ArrayList<>();
+    /** For etcd's plain-HTTP health check only; the REST API is read by {@link #api}. */
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final javax.net.ssl.SSLSocketFactory sslSocketFactory;
+    /** Null when the REST API is plain HTTP. */
+    private final ApiCertificates certificates;
+    /** Each node's Patroni tags beyond the defaults, as last set by {@link #setTags}. */
+    private final Map<String, Map<String, Object>> tags = new LinkedHashMap<>();
     private Process etcd;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private PatroniCluster(Path baseDir, Path binDir) {
+    private PatroniCluster(Path baseDir, Path binDir, ApiCertificates certificates) {
         this.baseDir = baseDir;
         this.binDir = binDir;
+        this.certificates = certificates;
+        this.sslSocketFactory = certificates == null ? null : certificates.clientContext().getSocketFactory();
         this.shutdownHook = new Thread(this::closeQuietly, "patroni-cluster-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Starts etcd and three nodes; returns once node1 leads and both replicas stream. */
     public static PatroniCluster start() {
+        return start(false);
+    }
+
+    /** As {@link #start()}, with the REST API on HTTPS (see {@link #certificates()}). */
+    public static PatroniCluster startWithHttpsApi() {
+        return start(true);
+    }
+
+    private static PatroniCluster start(boolean https) {
         requireTools();
         requireFreeAddresses();
         Path binDir = postgresBinDir();
         Path baseDir = createBaseDir();
-        PatroniCluster cluster = new PatroniCluster(baseDir, binDir);
+        ApiCertificates certificates = null;
+        if (https) {
+            Path tls = baseDir.resolve("tls");
+            mkdirPrivate(tls);
+            try {
+                certificates = ApiCertificates.create(tls, NODES.stream().map(PatroniCluster::host).toList());
+            } catch (RuntimeException e) {
+                deleteTree(baseDir);
+                throw e;
+            }
+        }
+        PatroniCluster cluster = new PatroniCluster(baseDir, binDir, certificates);
         try {
             cluster.startEtcd();
             cluster.startNode("node1");
@@ -106,6 +139,16 @@ public final class PatroniCluster implements AutoCloseable {
         return baseDir;
     }
 
+    /** "https" for a cluster from {@link #startWithHttpsApi()}, else "http". */
+    public String apiProtocol() {
+        return certificates == null ? "http" : "https";
+    }
+
+    /** The API's certificates; empty when the API is plain HTTP. */
+    public Optional<ApiCertificates> certificates() {
+        return Optional.ofNullable(certificates);
+    }
+
     /** JDBC URL of one node's PostgreSQL. */
     public static String jdbcUrl(String node, String database) {
         return "jdbc:postgresql://" + host(node) + ":" + PG_PORT + "/" + database;
@@ -113,18 +156,35 @@ public final class PatroniCluster implements AutoCloseable {
 
     // ---------------------------------------------------------------- queries
 
-    /** GET {@code path} on one node's REST API; empty when it does not answer 200 with JSON. */
+    /**
+     * GET {@code path} on one node's REST API; empty when it does not answer 200 with JSON.
+     * HttpURLConnection rather than java.net.http: Patroni answers HTTP/1.0 without a length and
+     * ends the body by closing, and over TLS java.net.http's send() can then wait forever (its
+     * timeout covers only the headers); a read timeout bounds every read here.
+     */
     public Optional<JsonNode> api(String node, String path) {
+        java.net.HttpURLConnection c = null;
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create("http://" + host(node) + ":" + API_PORT + path))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? Optional.of(JSON.readTree(response.body())) : Optional.empty();
+            c = (java.net.HttpURLConnection) URI.create(apiProtocol() + "://" + host(node) + ":" + API_PORT + path)
+                    .toURL().openConnection();
+            if (c instanceof javax.net.ssl.HttpsURLConnection https) {
+                https.setSSLSocketFactory(sslSocketFactory);
+            }
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000);
+            c.setUseCaches(false);
+            if (c.getResponseCode() != 200) {
+                return Optional.empty();
+            }
+            try (java.io.InputStream in = c.getInputStream()) {
+                return Optional.of(JSON.readTree(in));
+            }
         } catch (IOException e) {
             return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
         }
     }
 
@@ -235,6 +295,136 @@ public final class PatroniCluster implements AutoCloseable {
     /** Thaws a node frozen by {@link #stopApi(String)} (SIGCONT). */
     public void startApi(String node) {
         OsProcesses.signal(patroniProcess(node).pid(), "CONT");
+    }
+
+    /**
+     * Replaces {@code node}'s Patroni tags (the {@code tags:} of its YAML) with {@code newTags}
+     * on top of the defaults ({@code nofailover: false}, {@code noloadbalance: false}), reloads
+     * its configuration with SIGHUP, and returns once its own /patroni and the DCS view in its
+     * /cluster both show them. Values must be strings or {@code true}: Patroni drops the special
+     * tags ({@code noloadbalance} …) when false, so an empty map clears them.
+     */
+    public void setTags(String node, Map<String, Object> newTags) {
+        requireNode(node);
+        newTags.values().forEach(v -> {
+            if (!(v instanceof String) && !Boolean.TRUE.equals(v)) {
+                throw new IllegalArgumentException("tag values must be strings or true, not " + v);
+            }
+        });
+        tags.put(node, new LinkedHashMap<>(newTags));
+        writeConfig(node);
+        OsProcesses.signal(patroniProcess(node).pid(), "HUP");
+        JsonNode expected = JSON.valueToTree(newTags);
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (true) {
+            JsonNode own = api(node, "/patroni").map(p -> p.path("tags")).orElse(null);
+            JsonNode inDcs = api(node, "/cluster").flatMap(c -> {
+                for (JsonNode m : c.path("members")) {
+                    if (node.equals(m.path("name").asText())) {
+                        return Optional.of(m.path("tags"));
+                    }
+                }
+                return Optional.empty();
+            }).orElse(null);
+            if (own != null && inDcs != null && sameTags(expected, own) && sameTags(expected, inDcs)) {
+                log.info("{} tags now {}", node, newTags);
+                return;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException(node + "'s tags are not " + newTags + " within 30 s: /patroni "
+                        + own + ", /cluster " + inDcs);
+            }
+            OsProcesses.sleep(100);
+        }
+    }
+
+    /**
+     * Stops {@code replica} from receiving WAL until the returned hold is closed, so that its
+     * position (what Patroni reports for a replica is the larger of its received and replayed
+     * LSN) stays put while the leader moves on, and Patroni's /cluster shows a growing
+     * {@code lag} for it. Deterministic: the replication role is made NOLOGIN on the leader
+     * first, then this replica's walsender there is terminated; its walreceiver cannot log in
+     * again (it retries every {@code wal_retrieve_retry_interval} and fails authentication) and
+     * the other replica's already open stream is not affected. Pausing replay alone would not
+     * do: the received position keeps growing. Returns once the leader has had no walsender for
+     * {@code replica} for a second. Closing the hold gives the role LOGIN again; the replica
+     * reconnects within about 5 s and catches up.
+     */
+    public ReplicationHold holdReplication(String replica) {
+        String leader = awaitLeader(Duration.ofSeconds(30));
+        if (leader.equals(requireNode(replica))) {
+            throw new IllegalArgumentException(replica + " is the leader");
+        }
+        ReplicationHold hold = new ReplicationHold(leader, replica);
+        try {
+            superuserSql(leader, "ALTER ROLE " + REPLICATION_USER + " NOLOGIN");
+            Instant deadline = Instant.now().plusSeconds(30);
+            int quietChecks = 0;
+            while (quietChecks < 2) {
+                int terminated = superuserInt(leader, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication"
+                        + " WHERE application_name = '" + replica + "'");
+                quietChecks = terminated == 0 ? quietChecks + 1 : 0;
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException(replica + " kept streaming from " + leader);
+                }
+                OsProcesses.sleep(500);
+            }
+            log.info("{} no longer receives WAL from {}", replica, leader);
+            return hold;
+        } catch (RuntimeException e) {
+            hold.close();
+            throw e;
+        }
+    }
+
+    /** Lets the replica of {@link #holdReplication} stream again. */
+    public final class ReplicationHold implements AutoCloseable {
+        private final String leader;
+        private final String replica;
+        private boolean closed;
+
+        private ReplicationHold(String leader, String replica) {
+            this.leader = leader;
+            this.replica = replica;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            superuserSql(leader, "ALTER ROLE " + REPLICATION_USER + " LOGIN");
+            log.info("{} may stream from {} again", replica, leader);
+        }
+    }
+
+    private void superuserSql(String node, String sql) {
+        try (java.sql.Connection c = superuser(node); java.sql.Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(sql + " on " + node + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int superuserInt(String node, String sql) {
+        try (java.sql.Connection c = superuser(node); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(sql + " on " + node + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static java.sql.Connection superuser(String node) throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(jdbcUrl(node, "postgres") + "?sslmode=disable&connectTimeout=5",
+                SUPERUSER, SUPERUSER_PASSWORD);
+    }
+
+    /** A missing tags object is no tags. */
+    private static boolean sameTags(JsonNode expected, JsonNode actual) {
+        return actual.isMissingNode() || actual.isNull() ? expected.isEmpty() : expected.equals(actual);
     }
 
     /** Stops a node's Patroni by PID (SIGTERM; Patroni stops its PostgreSQL too). */
@@ -357,15 +547,20 @@ public final class PatroniCluster implements AutoCloseable {
     private void startNode(String node) {
         Path dir = nodeDir(node);
         mkdirPrivate(dir);
+        Path config = writeConfig(node);
+        patroni.put(node, OsProcesses.startDaemon(List.of("patroni", config.toString()), dir,
+                baseDir.resolve(node + ".log"), env()));
+    }
+
+    private Path writeConfig(String node) {
         Path config = config(node);
         try {
-            Files.writeString(config, nodeConfig(node, dir), StandardCharsets.UTF_8);
+            Files.writeString(config, nodeConfig(node, nodeDir(node)), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         handOver(config);
-        patroni.put(node, OsProcesses.startDaemon(List.of("patroni", config.toString()), dir,
-                baseDir.resolve(node + ".log"), env()));
+        return config;
     }
 
     private Path nodeDir(String node) {
@@ -382,6 +577,15 @@ public final class PatroniCluster implements AutoCloseable {
 
     private String nodeConfig(String node, Path dir) {
         String host = host(node);
+        Map<String, Object> nodeTags = new LinkedHashMap<>();
+        nodeTags.put("nofailover", false);
+        nodeTags.put("noloadbalance", false);
+        nodeTags.putAll(tags.getOrDefault(node, Map.of()));
+        List<String> tls = certificates == null ? List.of() : List.of(
+                "  certfile: " + certificates.certificate(),
+                "  keyfile: " + certificates.key(),
+                "ctl:",
+                "  cacert: " + certificates.ca());
         return String.join("\n",
                 "scope: " + SCOPE,
                 "namespace: /pgrudder-test/",
@@ -391,6 +595,7 @@ public final class PatroniCluster implements AutoCloseable {
                 "restapi:",
                 "  listen: " + host + ":" + API_PORT,
                 "  connect_address: " + host + ":" + API_PORT,
+                String.join("\n", tls),
                 "etcd3:",
                 "  hosts: " + ETCD_HOST + ":2379",
                 "bootstrap:",
@@ -430,7 +635,7 @@ public final class PatroniCluster implements AutoCloseable {
                 "      username: " + SUPERUSER,
                 "      password: " + SUPERUSER_PASSWORD,
                 "    replication:",
-                "      username: replicator",
+                "      username: " + REPLICATION_USER,
                 "      password: replicator",
                 "    rewind:",
                 "      username: rewinder",
@@ -440,12 +645,16 @@ public final class PatroniCluster implements AutoCloseable {
                 "    password_encryption: scram-sha-256",
                 "  pg_hba:",
                 "    - local all all trust",
-                "    - host replication replicator 127.0.0.0/8 scram-sha-256",
+                "    - host replication " + REPLICATION_USER + " 127.0.0.0/8 scram-sha-256",
                 "    - host all all 127.0.0.0/8 scram-sha-256",
                 "tags:",
-                "  nofailover: false",
-                "  noloadbalance: false",
+                nodeTags.entrySet().stream().map(e -> "  " + e.getKey() + ": " + yamlScalar(e.getValue()))
+                        .collect(java.util.stream.Collectors.joining("\n")),
                 "");
+    }
+
+    private static String yamlScalar(Object value) {
+        return value instanceof String s ? "'" + s.replace("'", "''") + "'" : String.valueOf(value);
     }
 
     private String logTails() {
@@ -533,7 +742,7 @@ public final class PatroniCluster implements AutoCloseable {
         }
     }
 
-    private static void handOver(Path path) {
+    static void handOver(Path path) {
         if (!OsProcesses.ROOT) {
             return;
         }

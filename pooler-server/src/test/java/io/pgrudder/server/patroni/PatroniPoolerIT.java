@@ -40,8 +40,15 @@ import io.pgrudder.server.PgrudderServer;
 /**
  * pgrudder in transaction mode in front of a real three-node Patroni cluster, with four clients
  * writing continuously (one INSERT per transaction, 10 ms apart). The tests run in order on one
- * cluster: a frozen REST API, a planned switchover, a leader kill, and the killed leader coming
- * back as a replica.
+ * cluster: a frozen REST API, a planned switchover, a leader kill, the killed leader coming back
+ * as a replica, then reads from a {@code default_role = "replica"} pool: spread over the healthy
+ * replicas, kept off a replica tagged {@code noloadbalance} and off one lagging more than
+ * {@code max_replica_lag}, and back on each once it is healthy again.
+ *
+ * <p>The cluster's REST API is HTTPS with a CA made for this run, and pgrudder polls it with
+ * {@code patroni_api_protocol = "https"} and {@code patroni_api_ca}: every test here goes through
+ * that path ({@code PatroniPollerIT} covers plain HTTP). A second pgrudder trusting another CA
+ * must find no leader.
  *
  * <p>Errors are split honestly: an "in flight" error is the server going away under a statement
  * it already had (see {@link WriteLoad.Failure}); every other error is one a client between
@@ -55,6 +62,8 @@ class PatroniPoolerIT {
     private static final int CLIENTS = 4;
     private static final Duration PAUSE = Duration.ofMillis(10);
     private static final Duration GENEROUS = Duration.ofSeconds(60);
+    /** max_replica_lag of the reads pool. */
+    private static final long MAX_REPLICA_LAG = 1L << 20;
     private static final Logger log = LoggerFactory.getLogger(PatroniPoolerIT.class);
 
     private static PatroniCluster cluster;
@@ -69,7 +78,7 @@ class PatroniPoolerIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = PatroniCluster.start();
+        cluster = PatroniCluster.startWithHttpsApi();
         String leader = cluster.awaitLeader(GENEROUS);
         try (Connection su = direct(leader, "postgres", PatroniCluster.SUPERUSER, PatroniCluster.SUPERUSER_PASSWORD);
              Statement st = su.createStatement()) {
@@ -94,7 +103,12 @@ class PatroniPoolerIT {
                 connect_timeout = 3000
                 use_patroni_api = true
                 patroni_api_port = %d
+                patroni_api_protocol = "https"
+                patroni_api_ca = "%s"
                 patroni_poll_interval = 250
+                # Each poll is a TLS handshake with Patroni's Python server; under Netty's paranoid
+                # leak detection on a loaded 2-core CI box 500 ms is too tight to be steady.
+                patroni_api_timeout = 2000
                 leader_wait_timeout = 45000
                 enable_prometheus_exporter = true
                 prometheus_exporter_port = %d
@@ -115,6 +129,7 @@ class PatroniPoolerIT {
                 [pools.reads]
                 pool_mode = "transaction"
                 default_role = "replica"
+                max_replica_lag = %d
 
                 [pools.reads.users.0]
                 username = "%s"
@@ -124,8 +139,9 @@ class PatroniPoolerIT {
                 [pools.reads.shards.0]
                 database = "%s"
                 servers = [%s]
-                """.formatted(port, PatroniCluster.API_PORT, metricsPort, DATABASE, DATABASE, APP_USER, APP_PASSWORD,
-                DATABASE, DATABASE, servers, APP_USER, APP_PASSWORD, DATABASE, servers);
+                """.formatted(port, PatroniCluster.API_PORT, cluster.certificates().orElseThrow().ca(), metricsPort, DATABASE,
+                DATABASE, APP_USER, APP_PASSWORD, DATABASE, DATABASE, servers, MAX_REPLICA_LAG, APP_USER, APP_PASSWORD,
+                DATABASE, servers);
         pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("patroni-it.toml"), Map.of()));
     }
 
@@ -263,46 +279,72 @@ class PatroniPoolerIT {
             awaitTrue(node + " is a running replica", () -> cluster.api(node, "/patroni")
                     .map(p -> p.path("role").asText().equals("replica") && p.path("state").asText().equals("running"))
                     .orElse(false), Duration.ofSeconds(90));
+            awaitReadsMember(node + " is a healthy replica to pgrudder", node, m -> m.healthyReplica(MAX_REPLICA_LAG));
         }
-        WriteLoad.sleep(1000); // let the poller see both replicas healthy
-        Set<String> servers = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
-        try {
-            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
-            for (int t = 0; t < 6; t++) {
-                done.add(threads.submit(() -> {
-                    java.util.Properties p = new java.util.Properties();
-                    p.setProperty("user", APP_USER);
-                    p.setProperty("password", APP_PASSWORD);
-                    p.setProperty("sslmode", "disable");
-                    p.setProperty("prepareThreshold", "0");
-                    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/reads", p);
-                         Statement st = c.createStatement()) {
-                        for (int i = 0; i < 10; i++) {
-                            try (ResultSet rs = st.executeQuery(
-                                    "SELECT host(inet_server_addr()), pg_is_in_recovery(), pg_sleep(0.05)")) {
-                                rs.next();
-                                assertTrue(rs.getBoolean(2), "a read ran on a primary");
-                                servers.add(rs.getString(1));
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (java.util.concurrent.Future<?> f : done) {
-                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-        assertFalse(servers.contains(PatroniCluster.host(leader)), "a read went to the leader: " + servers);
-        assertEquals(Set.copyOf(otherThan(leader).stream().map(PatroniCluster::host).toList()), Set.copyOf(servers),
-                "reads spread over both replicas");
+        Map<String, Integer> servers = readThroughPooler();
+        assertFalse(servers.containsKey(PatroniCluster.host(leader)), "a read went to the leader: " + servers);
+        assertEquals(hosts(otherThan(leader)), servers.keySet(), "reads spread over both replicas: " + servers);
     }
 
     @Test
     @Order(6)
+    void aReplicaTaggedNoloadbalanceGetsNoReadsUntilTheTagIsRemoved() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        String tagged = otherThan(leader).get(0);
+        String other = otherThan(leader).get(1);
+        cluster.setTags(tagged, Map.of("noloadbalance", true));
+        try {
+            awaitReadsMember("pgrudder sees " + tagged + " tagged noloadbalance", tagged,
+                    m -> m.tags().contains("noloadbalance"));
+            Map<String, Integer> servers = readThroughPooler();
+            assertEquals(Set.of(PatroniCluster.host(other)), servers.keySet(),
+                    "every read goes to " + other + ", none to " + tagged + " (noloadbalance): " + servers);
+        } finally {
+            cluster.setTags(tagged, Map.of());
+        }
+        awaitReadsMember("pgrudder sees " + tagged + " without tags", tagged, m -> m.healthyReplica(MAX_REPLICA_LAG));
+        Map<String, Integer> servers = readThroughPooler();
+        assertEquals(hosts(List.of(tagged, other)), servers.keySet(),
+                "with the tag removed reads spread over both replicas again: " + servers);
+    }
+
+    @Test
+    @Order(7)
+    void aReplicaLaggingMoreThanMaxReplicaLagGetsNoReadsUntilItCatchesUp() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        String lagging = otherThan(leader).get(1);
+        String other = otherThan(leader).get(0);
+        try (PatroniCluster.ReplicationHold hold = cluster.holdReplication(lagging)) {
+            // About 20 MB of WAL on the leader that the held replica cannot receive.
+            try (Connection c = direct(leader, DATABASE, APP_USER, APP_PASSWORD); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE ballast AS SELECT g AS id, md5(g::text) AS filler"
+                        + " FROM generate_series(1, 200000) g");
+            }
+            awaitTrue(lagging + " lags more than max_replica_lag in Patroni's /cluster",
+                    () -> patroniLag(leader, lagging) > MAX_REPLICA_LAG, GENEROUS);
+            awaitReadsMember("pgrudder sees " + lagging + " lag more than " + MAX_REPLICA_LAG + " bytes", lagging,
+                    m -> m.lag().isPresent() && m.lag().get() > MAX_REPLICA_LAG);
+            // The burst can make the streaming replica look behind for a poll or two as well (the
+            // leader's and its positions reach the DCS at different moments); with no healthy
+            // replica at all reads would go to the leader.
+            awaitReadsMember("pgrudder sees " + other + " healthy", other, m -> m.healthyReplica(MAX_REPLICA_LAG));
+            Map<String, Integer> servers = readThroughPooler();
+            assertEquals(Set.of(PatroniCluster.host(other)), servers.keySet(),
+                    "every read goes to " + other + ", none to the lagging " + lagging + ": " + servers);
+            assertTrue(patroniLag(leader, lagging) > MAX_REPLICA_LAG, lagging + " still lagged during the reads");
+        } finally {
+            try (Connection c = direct(leader, DATABASE, APP_USER, APP_PASSWORD); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS ballast");
+            }
+        }
+        awaitReadsMember("pgrudder sees " + lagging + " caught up", lagging, m -> m.healthyReplica(MAX_REPLICA_LAG));
+        Map<String, Integer> servers = readThroughPooler();
+        assertEquals(hosts(List.of(lagging, other)), servers.keySet(),
+                "once caught up reads spread over both replicas again: " + servers);
+    }
+
+    @Test
+    @Order(8)
     void showTopologyNamesEveryMemberAndTheLeader() throws Exception {
         String leader = cluster.awaitLeader(GENEROUS);
         WriteLoad.sleep(1000);
@@ -340,7 +382,182 @@ class PatroniPoolerIT {
         assertTrue(body.contains("pgrudder_patroni_no_leader_seconds{pool=\"" + DATABASE + "\"}"), body);
     }
 
+    @Test
+    @Order(9)
+    void aPatroniApiCertificateFromAnotherCaIsNotTrusted() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        Path wrongCa = cluster.certificates().orElseThrow().untrustedCa();
+        int otherPort = freePort();
+        String servers = PatroniCluster.nodes().stream()
+                .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
+                        + (n.equals(leader) ? "primary" : "replica") + "\"]")
+                .collect(Collectors.joining(", "));
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                prometheus_exporter_port = %d
+                use_patroni_api = true
+                patroni_api_port = %d
+                patroni_api_protocol = "https"
+                patroni_api_ca = "%s"
+                patroni_poll_interval = 250
+                leader_wait_timeout = 3000
+
+                [pools.%s]
+                pool_mode = "transaction"
+
+                [pools.%s.users.0]
+                username = "%s"
+                password = "%s"
+                pool_size = 2
+
+                [pools.%s.shards.0]
+                database = "%s"
+                servers = [%s]
+                """.formatted(otherPort, io.pgrudder.server.ops.OpsHarness.freeHttpPort(), PatroniCluster.API_PORT,
+                wrongCa, DATABASE, DATABASE, APP_USER, APP_PASSWORD, DATABASE, DATABASE, servers);
+        ch.qos.logback.classic.Logger pollerLog = (ch.qos.logback.classic.Logger) LoggerFactory
+                .getLogger(io.pgrudder.patroni.PatroniPoller.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        pollerLog.addAppender(logged);
+        try (PgrudderServer distrusting = PgrudderServer.start(
+                ConfigLoader.parse(toml, Path.of("patroni-wrong-ca.toml"), Map.of()))) {
+            awaitTrue("every member's poll fails", () -> topology(otherPort).size() == 3
+                    && topology(otherPort).stream().noneMatch(m -> m.lastPoll().startsWith("OK")), GENEROUS);
+            for (TopologyRow m : topology(otherPort)) {
+                assertTrue(m.lastPoll().contains("certificat") || m.lastPoll().contains("PKIX"),
+                        "the poll of " + m.member() + " names the certificate problem: " + m.lastPoll());
+                assertEquals("", m.leader(), "no leader through an untrusted API: " + m);
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", APP_USER);
+            p.setProperty("password", APP_PASSWORD);
+            p.setProperty("sslmode", "disable");
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + otherPort + "/" + DATABASE, p);
+                 Statement st = c.createStatement()) {
+                st.executeQuery("SELECT 1").close();
+                throw new AssertionError("a query ran although no leader can be known");
+            } catch (SQLException e) {
+                assertEquals("57P03", e.getSQLState(), "no leader within leader_wait_timeout: " + e);
+            }
+        } finally {
+            pollerLog.detachAppender(logged);
+            logged.stop();
+        }
+        List<String> lines = logged.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(l -> l.contains("cluster " + PatroniCluster.SCOPE) || l.contains("cluster " + DATABASE))
+                .toList();
+        for (String node : PatroniCluster.nodes()) {
+            String host = PatroniCluster.host(node);
+            assertTrue(lines.stream().anyMatch(l -> l.contains(host) && (l.contains("certificat") || l.contains("PKIX"))),
+                    "a log line says why " + host + "'s API is not trusted: " + lines);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("leader (none) -> (none)")), "no leader logged: " + lines);
+        assertEquals(leader, cluster.awaitLeader(GENEROUS), "the cluster itself did not change");
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    /** One row of SHOW TOPOLOGY. */
+    record TopologyRow(String pool, String member, String role, String state, java.util.Optional<Long> lag,
+            Set<String> tags, String lastPoll, String leader) {
+        boolean healthyReplica(long maxLag) {
+            return List.of("replica", "sync_standby").contains(role) && List.of("running", "streaming").contains(state)
+                    && !tags.contains("noloadbalance") && lag.isPresent() && lag.get() <= maxLag;
+        }
+    }
+
+    private static List<TopologyRow> topology(int poolerPort) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", "admin-secret");
+        p.setProperty("sslmode", "disable");
+        p.setProperty("preferQueryMode", "simple");
+        List<TopologyRow> rows = new java.util.ArrayList<>();
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + poolerPort + "/pgcat", p);
+             Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SHOW TOPOLOGY")) {
+            while (rs.next()) {
+                String lag = rs.getString("lag_bytes");
+                String tags = rs.getString("tags");
+                rows.add(new TopologyRow(rs.getString("pool"), rs.getString("member"), rs.getString("role"),
+                        rs.getString("state"), lag.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Long.parseLong(lag)),
+                        tags.isEmpty() ? Set.of() : Set.of(tags.split(",")), rs.getString("last_poll"),
+                        rs.getString("leader")));
+            }
+        } catch (SQLException e) {
+            throw new AssertionError("SHOW TOPOLOGY failed: " + e, e);
+        }
+        return rows;
+    }
+
+    /** Waits until the reads pool's view of {@code node} (SHOW TOPOLOGY) satisfies {@code condition}. */
+    private static void awaitReadsMember(String what, String node, java.util.function.Predicate<TopologyRow> condition) {
+        awaitTrue(what, () -> topology(port).stream()
+                .anyMatch(r -> r.pool().equals("reads") && r.member().equals(node) && condition.test(r)), GENEROUS);
+    }
+
+    /** The {@code lag} of {@code member} in {@code asked}'s /cluster, -1 when unknown. */
+    private static long patroniLag(String asked, String member) {
+        return cluster.api(asked, "/cluster").map(c -> {
+            for (com.fasterxml.jackson.databind.JsonNode m : c.path("members")) {
+                if (m.path("name").asText().equals(member) && m.path("lag").isIntegralNumber()) {
+                    return m.path("lag").asLong();
+                }
+            }
+            return -1L;
+        }).orElse(-1L);
+    }
+
+    /**
+     * Six clients reading through the reads pool at once (ten statements each, each holding its
+     * server connection 50 ms, more clients than its pool_size of 4); every read must run on a
+     * server in recovery. Returns how many reads ran on each server address.
+     */
+    private static Map<String, Integer> readThroughPooler() throws Exception {
+        Map<String, Integer> servers = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                done.add(threads.submit(() -> {
+                    java.util.Properties p = new java.util.Properties();
+                    p.setProperty("user", APP_USER);
+                    p.setProperty("password", APP_PASSWORD);
+                    p.setProperty("sslmode", "disable");
+                    p.setProperty("prepareThreshold", "0");
+                    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/reads", p);
+                         Statement st = c.createStatement()) {
+                        for (int i = 0; i < 10; i++) {
+                            try (ResultSet rs = st.executeQuery(
+                                    "SELECT host(inet_server_addr()), pg_is_in_recovery(), pg_sleep(0.05)")) {
+                                rs.next();
+                                assertTrue(rs.getBoolean(2), "a read ran on a primary: " + rs.getString(1));
+                                servers.merge(rs.getString(1), 1, Integer::sum);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        log.info("reads through pgrudder by server: {}", servers);
+        return servers;
+    }
+
+    private static Set<String> hosts(List<String> nodes) {
+        return nodes.stream().map(PatroniCluster::host).collect(Collectors.toSet());
+    }
+
 
     private static List<String> otherThan(String node) {
         return PatroniCluster.nodes().stream().filter(n -> !n.equals(node)).toList();
