@@ -287,6 +287,40 @@ class PatroniPoolerIT {
     }
 
     @Test
+    @Order(5)
+    void writesAndLockingReadsThroughTheReadsPoolGoToTheLeader() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", APP_USER);
+        p.setProperty("password", APP_PASSWORD);
+        p.setProperty("sslmode", "disable");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/reads", p);
+             Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS routed (id serial PRIMARY KEY, host text)");
+            for (int i = 0; i < 5; i++) {
+                // Each would fail on a replica (read-only): it went to the leader.
+                st.execute("INSERT INTO routed (host) VALUES (host(inet_server_addr()))");
+                try (ResultSet rs = st.executeQuery("SELECT host(inet_server_addr()) FROM routed LIMIT 1 FOR UPDATE")) {
+                    assertTrue(rs.next());
+                    assertEquals(PatroniCluster.host(leader), rs.getString(1), "a locking read on the leader");
+                }
+                try (ResultSet rs = st.executeQuery("SELECT host(inet_server_addr()), pg_is_in_recovery()")) {
+                    assertTrue(rs.next());
+                    assertTrue(rs.getBoolean(2), "a plain read on a replica, not " + rs.getString(1));
+                }
+            }
+            c.setAutoCommit(false); // BEGIN: the transaction runs on the leader, which has every row
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM routed WHERE host <> '" + PatroniCluster.host(leader) + "'")) {
+                assertTrue(rs.next());
+                assertEquals(0, rs.getLong(1), "every row was written by the leader");
+            }
+            c.commit();
+            c.setAutoCommit(true);
+            st.execute("DROP TABLE routed");
+        }
+    }
+
+    @Test
     @Order(6)
     void aReplicaTaggedNoloadbalanceGetsNoReadsUntilTheTagIsRemoved() throws Exception {
         String leader = cluster.awaitLeader(GENEROUS);
