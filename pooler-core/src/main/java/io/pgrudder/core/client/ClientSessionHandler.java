@@ -300,7 +300,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         switch (state) {
-            case ACTIVE -> forward(server, frame);
+            case ACTIVE -> {
+                // Until the just-attached server answers, what follows the first frames is kept
+                // too: a replay must resend the whole request (Parse alone would wait for a Sync).
+                replay.add(frame);
+                forward(server, frame);
+            }
             case IDLE -> {
                 if (messages.answerWithoutServer(frame)) {
                     ctx.flush();

@@ -44,6 +44,21 @@ final class ReplayBuffer {
         }
     }
 
+    /**
+     * A frame sent on the same connection after the first ones, before its first reply: kept
+     * with them, or, when it may not be sent twice, the replay is given up.
+     */
+    void add(ByteBuf frame) {
+        if (copies == null) {
+            return;
+        }
+        if (replayable(frame)) {
+            copies.add(frame.retainedDuplicate());
+        } else {
+            drop();
+        }
+    }
+
     boolean isArmed() {
         return copies != null;
     }

@@ -67,7 +67,28 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
-        ByteBuf out = ctx.alloc().buffer();
+        ctx.writeAndFlush(replyBuffer(ctx.alloc(), results, e));
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * The reply to one command, ending with ReadyForQuery. A reply that cannot be built becomes an
+     * error reply: never a leaked buffer and a console that waits forever.
+     */
+    static ByteBuf replyBuffer(io.netty.buffer.ByteBufAllocator alloc, List<ResultTable> results, Throwable e) {
+        ByteBuf out = alloc.buffer();
+        try {
+            encodeReply(out, results, e);
+        } catch (RuntimeException | LinkageError failure) {
+            log.warn("admin: building the reply failed: {}", failure.toString());
+            out.clear();
+            ErrorResponse.from(PgException.error(SqlState.INTERNAL_ERROR, "admin command failed: " + failure)).encode(out);
+        }
+        ReadyForQuery.IDLE_INSTANCE.encode(out);
+        return out;
+    }
+
+    private static void encodeReply(ByteBuf out, List<ResultTable> results, Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause != null) {
             PgException pg = cause instanceof PgException p ? p
@@ -78,9 +99,6 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             results.forEach(r -> r.encode(out));
         }
-        ReadyForQuery.IDLE_INSTANCE.encode(out);
-        ctx.writeAndFlush(out);
-        ctx.channel().config().setAutoRead(true);
     }
 
     @Override

@@ -1,0 +1,108 @@
+package io.pgrudder.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP relay between pgrudder and PostgreSQL that a test can make lose a request: after
+ * {@link #cutConnectionsOpenNow()}, the next bytes pgrudder sends on any connection that was open
+ * at that moment are dropped and that connection is closed both ways, as when a backend dies
+ * before reading a request. Connections opened later relay normally.
+ */
+final class CuttingProxy implements AutoCloseable {
+    private final ServerSocket listener;
+    private final String targetHost;
+    private final int targetPort;
+    private final Set<Pair> open = ConcurrentHashMap.newKeySet();
+    private final Set<Pair> doomed = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger cut = new AtomicInteger();
+
+    private record Pair(Socket fromPooler, Socket toServer) {
+        void close() {
+            try {
+                fromPooler.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            try {
+                toServer.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    CuttingProxy(String targetHost, int targetPort) throws IOException {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(this::accept, "cutting-proxy");
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    int port() {
+        return listener.getLocalPort();
+    }
+
+    /** How many connections were cut. */
+    int cut() {
+        return cut.get();
+    }
+
+    void cutConnectionsOpenNow() {
+        doomed.addAll(open);
+    }
+
+    private void accept() {
+        while (!listener.isClosed()) {
+            try {
+                Socket pooler = listener.accept();
+                Socket server = new Socket(targetHost, targetPort);
+                Pair pair = new Pair(pooler, server);
+                open.add(pair);
+                relay(pair, pooler.getInputStream(), server.getOutputStream(), true);
+                relay(pair, server.getInputStream(), pooler.getOutputStream(), false);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void relay(Pair pair, InputStream in, OutputStream out, boolean toServer) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[16384];
+            try {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (toServer && doomed.remove(pair)) {
+                        cut.incrementAndGet();
+                        break;
+                    }
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            } catch (IOException ignored) {
+                // the other side closed
+            } finally {
+                open.remove(pair);
+                pair.close();
+            }
+        }, "cutting-proxy-relay");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+        open.forEach(Pair::close);
+    }
+}
