@@ -6,6 +6,7 @@ import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.client.CancelForwarder;
 import io.pgrudder.core.client.CancelRegistry;
 import io.pgrudder.core.config.PoolConfig;
+import io.pgrudder.core.config.PatroniSettings;
 import io.pgrudder.core.config.PoolerConfig;
 import io.pgrudder.core.pool.Pools;
 import io.pgrudder.core.topology.TopologySource;
@@ -38,7 +39,7 @@ public final class Pooler {
     /** SCRAM secrets of users with plaintext passwords in the config, derived once (PBKDF2 is slow). */
     private final Map<String, Optional<ScramSecret>> scramSecrets = new ConcurrentHashMap<>();
     private final Function<PoolConfig, TopologySource> topologyFactory;
-    /** One topology source per cluster (pool name, servers, Patroni settings), kept across reloads. */
+    /** One topology source per cluster (servers and Patroni settings), kept across reloads. */
     private final Map<String, TopologySource> topologies = new ConcurrentHashMap<>();
     private final Map<String, io.pgrudder.core.topology.TopologyCounters> topologyCounters = new ConcurrentHashMap<>();
 
@@ -106,8 +107,20 @@ public final class Pooler {
         return out;
     }
 
+    /**
+     * Pools that list the same servers with the same Patroni API settings follow one cluster through
+     * one poller (the roles written in servers and the database do not matter): two pools on one
+     * cluster must not double the load on Patroni's REST API.
+     */
     private static String topologyKey(PoolConfig pool) {
-        return pool.name() + "|" + pool.shards() + "|" + pool.patroni();
+        StringBuilder key = new StringBuilder();
+        for (io.pgrudder.core.config.ServerAddress s : pool.shards().get(0).servers()) {
+            key.append(s.host()).append(':').append(s.port()).append(',');
+        }
+        PatroniSettings p = pool.patroni();
+        // What the poller does; leader_wait_timeout and max_replica_lag are each pool's own business.
+        return key.append('|').append(p.apiPort()).append('|').append(p.apiProtocol()).append('|').append(p.apiCa())
+                .append('|').append(p.pollInterval()).append('|').append(p.apiTimeout()).toString();
     }
 
     /**

@@ -440,6 +440,7 @@ public final class Pool {
             log.debug("{}: retrying {}: {}", settings, address.host() + ":" + address.port(), cause.getMessage());
         }
         targetTrouble = cause;
+        waiters.targetUnavailable();
         target.suspect();
         if (retry == null) {
             retry = loop.schedule(() -> onLoop(() -> {
@@ -457,6 +458,9 @@ public final class Pool {
         if (retry != null) {
             retry.cancel(false);
             retry = null;
+        }
+        if (!target.waitLimit().isZero() && target.address().isEmpty()) {
+            waiters.targetUnavailable(); // no leader now: whoever waits, waits for one
         }
         for (ServerConnection server : new ArrayList<>(idle)) {
             if (!usable(server)) {

@@ -89,6 +89,9 @@ final class Waiters {
      */
     void add(Waiter waiter) {
         queue.add(waiter);
+        if (!target.waitLimit().isZero() && (target.address().isEmpty() || owner.targetTrouble() != null)) {
+            waiter.waitedForTarget = true;
+        }
         long millis = settings.connectTimeout().toMillis();
         if (!target.waitLimit().isZero()) {
             millis = Math.min(millis, target.waitLimit().toMillis());
@@ -100,6 +103,17 @@ final class Waiters {
                 owner.onLoop(() -> queue.remove(waiter));
             }
         });
+    }
+
+    /**
+     * The target is unusable now (no leader, or it refuses while changing role): everyone queued
+     * is waiting for it, not for a free connection, even if it is back before their time is
+     * looked at — a switchover shorter than connect_timeout must not end in 53300.
+     */
+    void targetUnavailable() {
+        for (Waiter w : queue) {
+            w.waitedForTarget = true;
+        }
     }
 
     /** Admin PAUSE: queues a waiter at the back with no time limit until {@link #resumed}. */

@@ -210,6 +210,41 @@ class WaitersTest {
     }
 
     @Test
+    void aLeaderGoneAndBackWithinConnectTimeoutStillCountsAsWaitingForIt() {
+        // The switchover in PatroniPoolerIT: a client queues, the leader goes away and is back
+        // before the waiter's first look at connect_timeout. It waited for the leader, not for a
+        // free connection, so it gets connect_timeout more instead of a 53300.
+        target.waitLimit = Duration.ofSeconds(5);
+        Waiter w = queued(A);
+        advanceMillis(200);
+        target.address = Optional.empty();
+        waiters.targetUnavailable();
+        advanceMillis(600);
+        target.address = Optional.of(FakeTarget.LEADER);
+        advanceMillis(300); // 1.1 s: past connect_timeout, with a leader again
+        assertFalse(w.promise.isDone(), "not a 53300 for a wait that was for the leader");
+    }
+
+    @Test
+    void aWaiterQueuedWhileTheLeaderRefusesWaitsForIt() {
+        target.waitLimit = Duration.ofSeconds(5);
+        owner.targetTrouble = PgException.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is shutting down");
+        Waiter w = queued(A);
+        advanceMillis(500);
+        owner.targetTrouble = null; // the new leader accepts before the first look
+        advanceMillis(600);
+        assertFalse(w.promise.isDone());
+    }
+
+    @Test
+    void withoutALeaderChangeConnectTimeoutStillApplies() {
+        target.waitLimit = Duration.ofSeconds(5);
+        Waiter w = queued(A);
+        advanceMillis(1020);
+        assertEquals(SqlState.TOO_MANY_CONNECTIONS, sqlState(w));
+    }
+
+    @Test
     void aPausedWaiterHasNoLimitUntilResumeGivesItAFreshConnectTimeout() {
         Waiter w = waiter(A);
         waiters.addPaused(w);
