@@ -370,8 +370,7 @@ public final class Pool {
         if (retry != null || closed) {
             return;
         }
-        Optional<ServerAddress> to = target.address();
-        if (to.isEmpty()) {
+        if (!target.known()) {
             // No leader known: waiters wait; targetChanged() calls back here when one appears.
             return;
         }
@@ -385,6 +384,11 @@ public final class Pool {
                 return;
             }
             Waiter waiter = waiters.get(connecting);
+            // Asked per connection: a target that spreads (replicas) gives each the next server in turn.
+            Optional<ServerAddress> to = target.address();
+            if (to.isEmpty()) {
+                return;
+            }
             open(to.get(), waiter.startupParameters, waiter.preferred);
         }
     }
@@ -459,7 +463,7 @@ public final class Pool {
             retry.cancel(false);
             retry = null;
         }
-        if (!target.waitLimit().isZero() && target.address().isEmpty()) {
+        if (!target.waitLimit().isZero() && !target.known()) {
             waiters.targetUnavailable(); // no leader now: whoever waits, waits for one
         }
         for (ServerConnection server : new ArrayList<>(idle)) {
@@ -580,11 +584,14 @@ public final class Pool {
     }
 
     private void warm() {
-        Optional<ServerAddress> to = target.address();
-        if (closed || to.isEmpty() || retry != null || lastConnectFailure != null) {
+        if (closed || size() >= settings.minPoolSize() || retry != null || lastConnectFailure != null) {
             return;
         }
         while (size() < settings.minPoolSize()) {
+            Optional<ServerAddress> to = target.address();
+            if (to.isEmpty()) {
+                return;
+            }
             open(to.get(), Map.of(), loop);
         }
     }

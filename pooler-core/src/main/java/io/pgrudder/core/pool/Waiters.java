@@ -89,7 +89,7 @@ final class Waiters {
      */
     void add(Waiter waiter) {
         queue.add(waiter);
-        if (!target.waitLimit().isZero() && (target.address().isEmpty() || owner.targetTrouble() != null)) {
+        if (!target.waitLimit().isZero() && (!target.known() || owner.targetTrouble() != null)) {
             waiter.waitedForTarget = true;
         }
         long millis = settings.connectTimeout().toMillis();
@@ -238,7 +238,7 @@ final class Waiters {
     private void expire(Waiter waiter) {
         PgException targetTrouble = owner.targetTrouble();
         boolean waitingForTarget = !target.waitLimit().isZero()
-                && (target.address().isEmpty() || targetTrouble != null);
+                && (!target.known() || targetTrouble != null);
         long limit = (waitingForTarget ? target.waitLimit() : settings.connectTimeout()).toNanos();
         if (waitingForTarget) {
             waiter.waitedForTarget = true;

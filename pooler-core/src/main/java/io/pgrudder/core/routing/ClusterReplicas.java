@@ -43,6 +43,12 @@ public final class ClusterReplicas implements ServerTarget {
     }
 
     @Override
+    public boolean known() {
+        Topology topology = source.current();
+        return !topology.healthyReplicas(maxLagBytes).isEmpty() || topology.leader().isPresent();
+    }
+
+    @Override
     public int spread() {
         return Math.max(1, source.current().healthyReplicas(maxLagBytes).size());
     }

@@ -47,6 +47,11 @@ public final class FixedReplicas extends StaticTarget {
     }
 
     @Override
+    public boolean known() {
+        return true;
+    }
+
+    @Override
     public int spread() {
         return unbanned().size();
     }

@@ -20,6 +20,14 @@ public interface ServerTarget {
     /** The server to connect to now, or empty while none is known (waiters then wait). */
     Optional<ServerAddress> address();
 
+    /**
+     * Whether there is a server to connect to now. Unlike {@link #address()}, which may take the
+     * next server in turn, asking this has no effect on where connections go.
+     */
+    default boolean known() {
+        return address().isPresent();
+    }
+
     /** True while a connection to {@code server} may be handed out and reused. */
     default boolean accepts(ServerAddress server) {
         return address().map(a -> sameServer(a, server)).orElse(false);
