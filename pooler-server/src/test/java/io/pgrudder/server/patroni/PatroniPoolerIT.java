@@ -348,6 +348,9 @@ class PatroniPoolerIT {
         String leader = cluster.awaitLeader(GENEROUS);
         String lagging = otherThan(leader).get(1);
         String other = otherThan(leader).get(0);
+        // The hold makes the replication role NOLOGIN: a replica that is still reconnecting (the
+        // former leader of the earlier tests, rewound) would be held back too. Start once both stream.
+        awaitTrue("both replicas stream from " + leader, () -> streamingReplicas(leader) == 2, GENEROUS);
         try (PatroniCluster.ReplicationHold hold = cluster.holdReplication(lagging)) {
             // About 20 MB of WAL on the leader that the held replica cannot receive.
             try (Connection c = direct(leader, DATABASE, APP_USER, APP_PASSWORD); Statement st = c.createStatement()) {
@@ -606,6 +609,18 @@ class PatroniPoolerIT {
             }
         }
         return ids;
+    }
+
+    /** How many standbys stream from {@code leader} (pg_stat_replication, as the superuser). */
+    private static int streamingReplicas(String leader) {
+        try (Connection c = direct(leader, "postgres", PatroniCluster.SUPERUSER, PatroniCluster.SUPERUSER_PASSWORD);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException e) {
+            return -1;
+        }
     }
 
     private static Connection direct(String node, String database, String user, String password) throws SQLException {
