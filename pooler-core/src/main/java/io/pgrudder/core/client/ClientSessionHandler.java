@@ -119,12 +119,17 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private void requestServer(Pool from) {
         state = ClientState.WAITING;
         meter.waiting();
-        ctx.channel().config().setAutoRead(false);
         serverPool = from;
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
         // Transaction mode shares connections between clients, so they are opened with no client settings.
         from.checkout(transactionMode ? Map.of() : startupParameters, ctx.channel().eventLoop(), checkout);
+        if (state == ClientState.WAITING) {
+            // Not served on the spot (the pool's share on this loop usually serves at once, and then
+            // reading never stops): stop reading until a server is attached. Each change of auto-read
+            // is an epoll_ctl system call, so it is not done for checkouts that do not wait.
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     /** The pool for a transaction that starts with {@code first} (transaction mode), by its text. */
