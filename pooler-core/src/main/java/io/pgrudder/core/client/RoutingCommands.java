@@ -249,13 +249,27 @@ final class RoutingCommands {
                 return false;
             }
         }
-        for (int i = from; i < body.writerIndex(); i++) {
-            byte b = body.getByte(i);
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return b == 's' || b == 'S';
-            }
+        int end = body.writerIndex();
+        int i = from;
+        while (i < end && isSpace(body.getByte(i))) {
+            i++;
         }
-        return false;
+        // SET or SHOW and a space (CANDIDATE's "(set|show)\s+"): a SELECT is not decoded.
+        if (end - i < 4 || (body.getByte(i) | 0x20) != 's') {
+            return false;
+        }
+        int second = body.getByte(i + 1) | 0x20;
+        int third = body.getByte(i + 2) | 0x20;
+        if (second == 'e' && third == 't') {
+            return isSpace(body.getByte(i + 3));
+        }
+        return second == 'h' && third == 'o' && end - i >= 5 && (body.getByte(i + 3) | 0x20) == 'w'
+                && isSpace(body.getByte(i + 4));
+    }
+
+    /** Java regex's {@code \s}. */
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == 0x0B;
     }
 
     private static List<Consumer<ByteBuf>> invalid(String what, String value, String accepted) {
