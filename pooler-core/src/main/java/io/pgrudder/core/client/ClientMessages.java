@@ -2,8 +2,7 @@ package io.pgrudder.core.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
+import io.netty.util.ByteProcessor;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.client.RequestQueue.Kind;
 import io.pgrudder.core.pool.StatementRegistry;
@@ -406,14 +405,37 @@ final class ClientMessages {
         to.write(out);
     }
 
-    private static final ByteBuf ADVISORY_LOCK = Unpooled.unreleasableBuffer(
-            Unpooled.wrappedBuffer("advisory_lock".getBytes(StandardCharsets.US_ASCII)));
+    private final AdvisoryLockScan advisoryLockScan = new AdvisoryLockScan();
     private static final byte[] DEALLOCATE_WORD = "deallocate".getBytes(StandardCharsets.US_ASCII);
 
     /** Session-level advisory locks (pg_advisory_lock…, not pg_advisory_xact_lock…) outlive the transaction. */
     private void noteAdvisoryLock(ByteBuf frame) {
-        if (transactionMode && ByteBufUtil.indexOf(ADVISORY_LOCK, frame) >= 0) {
+        if (transactionMode && advisoryLockScan.foundIn(frame)) {
             queue.cleanupNeeded(Cleanup.ADVISORY_LOCKS);
+        }
+    }
+
+    /**
+     * Looks for {@code advisory_lock} in a frame with one {@code forEachByte} pass: a byte-by-byte
+     * {@code getByte} (what {@code ByteBufUtil.indexOf} does) checks bounds and the reference count
+     * on every byte, which made this scan of every Query and Parse a hot spot.
+     */
+    private static final class AdvisoryLockScan implements ByteProcessor {
+        private static final byte[] NEEDLE = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
+        private int matched;
+
+        boolean foundIn(ByteBuf frame) {
+            matched = 0;
+            return frame.forEachByte(this) >= 0;
+        }
+
+        @Override
+        public boolean process(byte b) {
+            // NEEDLE's first byte occurs nowhere else in it, so a mismatch restarts at this byte.
+            if (b == NEEDLE[matched] || b == NEEDLE[matched = 0]) {
+                matched++;
+            }
+            return matched < NEEDLE.length;
         }
     }
 
