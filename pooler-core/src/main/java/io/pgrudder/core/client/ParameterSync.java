@@ -4,7 +4,6 @@ import io.pgrudder.core.backend.ServerConnection;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -65,7 +64,7 @@ final class ParameterSync {
 
     private static String reported(ServerConnection server, String lowerName) {
         for (Map.Entry<String, String> p : server.parameters().entrySet()) {
-            if (p.getKey().toLowerCase(Locale.ROOT).equals(lowerName)) {
+            if (p.getKey().equalsIgnoreCase(lowerName)) { // ASCII names; no lower-cased copy per look-up
                 return p.getValue();
             }
         }
