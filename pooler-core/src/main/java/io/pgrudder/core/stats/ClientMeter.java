@@ -25,6 +25,9 @@ public final class ClientMeter {
     /** SHOW CLIENTS' state column. */
     public enum State { IDLE, WAITING, ACTIVE }
 
+    /** A long COPY or a large result still shows in the byte counters while it runs. */
+    private static final long COUNT_AT_LEAST_EVERY_BYTES = 1 << 20;
+
     private final long id = IDS.incrementAndGet();
     private final Stats stats;
     private final Channel channel;
@@ -42,6 +45,13 @@ public final class ClientMeter {
     private volatile long errors;
     private volatile long idleSinceNanos = connectedNanos;
     private ServerMeter server;
+    /**
+     * Bytes relayed and not yet added to the pool's and the server's counters: they are added once
+     * per request (at ReadyForQuery), not per message, as each add is an atomic write to a counter
+     * other threads share.
+     */
+    private long sentPending;
+    private long receivedPending;
     private boolean extendedOpen;
     private boolean inTransaction;
     private long transactionStartNanos;
@@ -72,17 +82,16 @@ public final class ClientMeter {
 
     /** The client gave its server connection back (transaction mode, between transactions). */
     public void released() {
+        countBytes();
         server = null;
         state = State.IDLE;
     }
 
     /** A frame about to go from the client to its server. */
     public void toServer(ByteBuf frame) {
-        int bytes = frame.readableBytes();
-        pool.sent.add(bytes);
-        ServerMeter s = server;
-        if (s != null) {
-            s.bytesSent.add(bytes);
+        sentPending += frame.readableBytes();
+        if (sentPending >= COUNT_AT_LEAST_EVERY_BYTES) {
+            countBytes(); // COPY FROM STDIN: nothing comes back until the end
         }
         byte type = Frames.type(frame);
         if (type == MessageType.QUERY || type == MessageType.SYNC || type == MessageType.FUNCTION_CALL) {
@@ -105,13 +114,12 @@ public final class ClientMeter {
 
     /** A frame from the server that goes on to the client. */
     public void toClient(ByteBuf frame) {
-        int bytes = frame.readableBytes();
-        pool.received.add(bytes);
+        receivedPending += frame.readableBytes();
         ServerMeter s = server;
-        if (s != null) {
-            s.bytesReceived.add(bytes);
-        }
         byte type = Frames.type(frame);
+        if (type == MessageType.READY_FOR_QUERY || receivedPending + sentPending >= COUNT_AT_LEAST_EVERY_BYTES) {
+            countBytes();
+        }
         if (type == MessageType.READY_FOR_QUERY) {
             readyForQuery(frame.getByte(frame.readerIndex() + 5), s);
         } else if (type == MessageType.ERROR_RESPONSE) {
@@ -157,7 +165,27 @@ public final class ClientMeter {
 
     /** The client is gone. */
     public void closed() {
+        countBytes();
         stats.unregister(this);
+    }
+
+    /** Adds the bytes relayed since the last time to the pool's and the server's counters. */
+    private void countBytes() {
+        ServerMeter s = server;
+        if (sentPending != 0) {
+            pool.sent.add(sentPending);
+            if (s != null) {
+                s.bytesSent.add(sentPending);
+            }
+            sentPending = 0;
+        }
+        if (receivedPending != 0) {
+            pool.received.add(receivedPending);
+            if (s != null) {
+                s.bytesReceived.add(receivedPending);
+            }
+            receivedPending = 0;
+        }
     }
 
     // ---- read from anywhere --------------------------------------------------------------------
