@@ -69,6 +69,11 @@ final class ClientParameters {
         return s == null ? null : s.value();
     }
 
+    /** The same settings, spelled the same way, as {@code other}'s. */
+    boolean sameSettings(ClientParameters other) {
+        return settings.equals(other.settings);
+    }
+
     Map<String, Setting> all() {
         return Collections.unmodifiableMap(settings);
     }
