@@ -25,7 +25,9 @@ final class ReplayBuffer {
     /** FATAL admin shutdown / crash shutdown / cannot connect now: the backend is going away. */
     private static final Set<String> GOING_AWAY = Set.of("57P01", "57P02", "57P03");
 
-    private List<ByteBuf> copies;
+    /** Reused from one transaction to the next (a new list per transaction showed in profiles); null until first kept. */
+    private ArrayList<ByteBuf> copies;
+    private boolean armed;
     private int replays;
 
     /** Keeps retained duplicates of {@code frames} when all of them may be sent twice. */
@@ -38,10 +40,13 @@ final class ReplayBuffer {
                 return;
             }
         }
-        copies = new ArrayList<>(frames.size());
+        if (copies == null) {
+            copies = new ArrayList<>(Math.max(4, frames.size()));
+        }
         for (ByteBuf f : frames) {
             copies.add(f.retainedDuplicate());
         }
+        armed = true;
     }
 
     /**
@@ -60,7 +65,7 @@ final class ReplayBuffer {
     }
 
     boolean isArmed() {
-        return copies != null;
+        return armed;
     }
 
     /** True when this server message says the backend is going away before it answered. */
@@ -84,16 +89,20 @@ final class ReplayBuffer {
 
     /** The copies, to be sent again; the buffer is empty afterwards. */
     List<ByteBuf> take() {
-        List<ByteBuf> out = copies;
-        copies = null;
+        List<ByteBuf> out = new ArrayList<>(copies);
+        copies.clear();
+        armed = false;
         replays++;
         return out;
     }
 
     void drop() {
-        if (copies != null) {
-            copies.forEach(ByteBuf::release);
-            copies = null;
+        if (armed) {
+            for (int i = 0, n = copies.size(); i < n; i++) {
+                copies.get(i).release();
+            }
+            copies.clear();
+            armed = false;
         }
         replays = 0;
     }
