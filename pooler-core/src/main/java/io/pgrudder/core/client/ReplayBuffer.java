@@ -54,7 +54,7 @@ final class ReplayBuffer {
      * with them, or, when it may not be sent twice, the replay is given up.
      */
     void add(ByteBuf frame) {
-        if (copies == null) {
+        if (!armed) {
             return;
         }
         if (replayable(frame)) {
