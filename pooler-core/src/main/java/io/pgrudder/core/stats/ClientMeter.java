@@ -85,6 +85,9 @@ public final class ClientMeter {
         countBytes();
         server = null;
         state = State.IDLE;
+        // Idle from now: a login that waited for a server is not "idle since it connected", which
+        // a drain would take for a client to close before its first query.
+        idleSinceNanos = System.nanoTime();
     }
 
     /** A frame about to go from the client to its server. */

@@ -269,6 +269,32 @@ public final class PatroniCluster implements AutoCloseable {
         log.info("switchover {} -> {} requested", leader, candidate);
     }
 
+    /**
+     * {@code patronictl reinit}: the replica's data directory is rebuilt from the leader. For a
+     * former leader that was killed right after writing on its own timeline and could not be
+     * rewound, so that it streams again.
+     */
+    public void reinit(String replica) {
+        requireNode(replica);
+        OsProcesses.Result result = OsProcesses.run(List.of("patronictl", "-c", config(replica).toString(),
+                        "reinit", SCOPE, replica, "--force", "--wait"),
+                baseDir, env(), Duration.ofSeconds(120));
+        if (!result.ok()) {
+            throw new IllegalStateException("patronictl reinit " + replica + " failed (exit " + result.exitCode()
+                    + "):\n" + result.output());
+        }
+        log.info("{} reinitialized from the leader", replica);
+    }
+
+    /** How many standbys stream from {@code leader} right now (pg_stat_replication); -1 when it cannot be asked. */
+    public int streamingReplicas(String leader) {
+        try {
+            return superuserInt(leader, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'");
+        } catch (IllegalStateException e) {
+            return -1;
+        }
+    }
+
     /** kill -9 of the current leader's Patroni and its postmaster; returns the old leader's name. */
     public String killLeader() {
         String leader = awaitLeader(Duration.ofSeconds(30));
