@@ -76,6 +76,18 @@ class ReadWriteSplittingIT {
     }
 
     private static PgrudderServer pooler(int port, String poolMode, String routing, String general) throws Exception {
+        return PgrudderServer.start(config(port, general, "pool_mode = \"" + poolMode + "\"\n" + routing, 3,
+                servers(primary, "primary") + ", " + servers(replica, "replica")));
+    }
+
+    /** One pool, testdb, with md5user, over {@code servers} (the inside of pgcat's servers array). */
+    private static PoolerConfig config(int port, String general, String pool, int poolSize, String servers,
+                                       String... moreShards) throws Exception {
+        StringBuilder shards = new StringBuilder();
+        for (int i = 0; i < moreShards.length; i++) {
+            shards.append("\n[pools.testdb.shards.").append(i + 1).append("]\ndatabase = \"testdb\"\nservers = [")
+                    .append(moreShards[i]).append("]\n");
+        }
         String toml = """
                 [general]
                 host = "127.0.0.1"
@@ -86,20 +98,22 @@ class ReadWriteSplittingIT {
                 %s
 
                 [pools.testdb]
-                pool_mode = "%s"
                 %s
 
                 [pools.testdb.users.0]
                 username = "md5user"
                 password = "md5pass"
-                pool_size = 3
+                pool_size = %d
 
                 [pools.testdb.shards.0]
                 database = "testdb"
-                servers = [["%s", %d, "primary"], ["%s", %d, "replica"]]
-                """.formatted(port, general, poolMode, routing, primary.host(), primary.port(), replica.host(), replica.port());
-        PoolerConfig config = ConfigLoader.parse(toml, Path.of("rw-pgcat.toml"), Map.of());
-        return PgrudderServer.start(config);
+                servers = [%s]
+                %s""".formatted(port, general, pool, poolSize, servers, shards);
+        return ConfigLoader.parse(toml, Path.of("rw-pgcat.toml"), Map.of());
+    }
+
+    private static String servers(PostgresServer pg, String role) {
+        return "[\"" + pg.host() + "\", " + pg.port() + ", \"" + role + "\"]";
     }
 
     private static Connection connect(int port, String... extra) throws SQLException {
@@ -340,28 +354,10 @@ class ReadWriteSplittingIT {
             });
             hangUp.setDaemon(true);
             hangUp.start();
-            String toml = """
-                    [general]
-                    host = "127.0.0.1"
-                    port = %d
-                    admin_username = "admin"
-                    admin_password = "admin-secret"
-                    connect_timeout = 5000
-
-                    [pools.testdb]
-                    pool_mode = "transaction"
-                    default_role = "replica"
-
-                    [pools.testdb.users.0]
-                    username = "md5user"
-                    password = "md5pass"
-                    pool_size = 4
-
-                    [pools.testdb.shards.0]
-                    database = "testdb"
-                    servers = [["%s", %d, "primary"], ["127.0.0.1", %d, "replica"], ["%s", %d, "replica"]]
-                    """.formatted(port, primary.host(), primary.port(), dead.getLocalPort(), replica.host(), replica.port());
-            try (PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("dead.toml"), Map.of()))) {
+            PoolerConfig config = config(port, "", "pool_mode = \"transaction\"\ndefault_role = \"replica\"", 4,
+                    servers(primary, "primary") + ", [\"127.0.0.1\", " + dead.getLocalPort() + ", \"replica\"], "
+                            + servers(replica, "replica"));
+            try (PgrudderServer ignored = PgrudderServer.start(config)) {
                 // Four read-only transactions open at once need four server connections.
                 java.util.List<Connection> clients = new java.util.ArrayList<>();
                 try {
@@ -387,28 +383,7 @@ class ReadWriteSplittingIT {
     @Test
     void aShardedPoolRefusesClientsInsteadOfSendingEveryRowToShardZero() throws Exception {
         int port = PoolerHarness.freePort();
-        String toml = """
-                [general]
-                host = "127.0.0.1"
-                port = %d
-                admin_username = "admin"
-                admin_password = "admin-secret"
-
-                [pools.testdb]
-                [pools.testdb.users.0]
-                username = "md5user"
-                password = "md5pass"
-                pool_size = 2
-
-                [pools.testdb.shards.0]
-                database = "testdb"
-                servers = [["%s", %d, "primary"]]
-
-                [pools.testdb.shards.1]
-                database = "testdb"
-                servers = [["%s", %d, "primary"]]
-                """.formatted(port, primary.host(), primary.port(), replica.host(), replica.port());
-        PoolerConfig config = ConfigLoader.parse(toml, Path.of("sharded.toml"), Map.of());
+        PoolerConfig config = config(port, "", "", 2, servers(primary, "primary"), servers(replica, "primary"));
         assertTrue(config.warnings().stream().anyMatch(w -> w.toString().contains("sharding is not supported")),
                 config.warnings().toString());
         try (PgrudderServer ignored = PgrudderServer.start(config)) {
@@ -421,28 +396,9 @@ class ReadWriteSplittingIT {
     @Test
     void aPoolWithoutReplicasSendsReplicaReadsToThePrimary() throws Exception {
         int port = PoolerHarness.freePort();
-        String toml = """
-                [general]
-                host = "127.0.0.1"
-                port = %d
-                admin_username = "admin"
-                admin_password = "admin-secret"
-
-                [pools.testdb]
-                pool_mode = "transaction"
-                query_parser_enabled = true
-                query_parser_read_write_splitting = true
-
-                [pools.testdb.users.0]
-                username = "md5user"
-                password = "md5pass"
-                pool_size = 2
-
-                [pools.testdb.shards.0]
-                database = "testdb"
-                servers = [["%s", %d, "primary"]]
-                """.formatted(port, primary.host(), primary.port());
-        try (PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("p.toml"), Map.of()));
+        PoolerConfig config = config(port, "", "pool_mode = \"transaction\"\nquery_parser_enabled = true\n"
+                + "query_parser_read_write_splitting = true", 2, servers(primary, "primary"));
+        try (PgrudderServer ignored = PgrudderServer.start(config);
              Connection c = connect(port);
              Statement s = c.createStatement()) {
             assertEquals("primary", where(s));
