@@ -229,10 +229,14 @@ final class ClientMessages {
         if (!m.matches() || m.group(1).equalsIgnoreCase("all")) {
             return null;
         }
-        String target = m.group(1);
-        String name = target.startsWith("\"") ? target.substring(1, target.length() - 1).replace("\"\"", "\"")
-                : target.toLowerCase(Locale.ROOT);
+        String name = statementName(m.group(1));
         return statements.containsKey(name) ? null : name;
+    }
+
+    /** A name as DEALLOCATE writes it: "Quoted" as is, unquoted folded to lower case. */
+    private static String statementName(String written) {
+        return written.startsWith("\"") ? written.substring(1, written.length() - 1).replace("\"\"", "\"")
+                : written.toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -259,8 +263,7 @@ final class ClientMessages {
             statements.clear();
             queue.synthetic(out -> new CommandComplete("DEALLOCATE ALL").encode(out), null);
         } else {
-            String name = target.startsWith("\"") ? target.substring(1, target.length() - 1).replace("\"\"", "\"")
-                    : target.toLowerCase(Locale.ROOT);
+            String name = statementName(target);
             if (statements.remove(name) == null) {
                 queue.synthetic(error("26000", "prepared statement \"" + name + "\" does not exist"), null);
             } else {

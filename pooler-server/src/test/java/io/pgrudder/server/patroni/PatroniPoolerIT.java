@@ -90,10 +90,7 @@ class PatroniPoolerIT {
         }
         port = freePort();
         metricsPort = io.pgrudder.server.ops.OpsHarness.freeHttpPort();
-        String servers = PatroniCluster.nodes().stream()
-                .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
-                        + (n.equals(leader) ? "primary" : "replica") + "\"]")
-                .collect(Collectors.joining(", "));
+        String servers = serversToml(leader);
         String toml = """
                 [general]
                 host = "127.0.0.1"
@@ -436,10 +433,7 @@ class PatroniPoolerIT {
         String leader = cluster.awaitLeader(GENEROUS);
         Path wrongCa = cluster.certificates().orElseThrow().untrustedCa();
         int otherPort = freePort();
-        String servers = PatroniCluster.nodes().stream()
-                .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
-                        + (n.equals(leader) ? "primary" : "replica") + "\"]")
-                .collect(Collectors.joining(", "));
+        String servers = serversToml(leader);
         String toml = """
                 [general]
                 host = "127.0.0.1"
@@ -620,6 +614,14 @@ class PatroniPoolerIT {
             }
         }
         return ids;
+    }
+
+    /** pgcat's servers array for the three nodes, the leader written as the primary. */
+    private static String serversToml(String leader) {
+        return PatroniCluster.nodes().stream()
+                .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
+                        + (n.equals(leader) ? "primary" : "replica") + "\"]")
+                .collect(Collectors.joining(", "));
     }
 
     private static Connection direct(String node, String database, String user, String password) throws SQLException {
