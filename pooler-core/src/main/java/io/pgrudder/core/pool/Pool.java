@@ -94,7 +94,7 @@ public final class Pool {
     /** Admin PAUSE: checkouts queue (without a timeout) until RESUME. */
     private boolean paused;
     /** The target's {@link ServerTarget#spreadOver()} at the last change (confined to the loop). */
-    private List<ServerAddress> spreadBefore = List.of();
+    private final SpreadBalance balance = new SpreadBalance();
     /** Set by {@link #retire}: checkouts and the successor's connections go there. */
     private volatile Pool successor;
 
@@ -485,40 +485,11 @@ public final class Pool {
      */
     private void rebalance() {
         List<ServerAddress> spread = target.spreadOver();
-        boolean joined = spread.stream().anyMatch(a -> spreadBefore.stream().noneMatch(
-                b -> ServerTarget.sameServer(a, b)));
-        spreadBefore = spread;
-        if (!joined || spread.size() < 2) {
-            return;
+        for (ServerConnection server : balance.toClose(spread, idle, active, ServerConnection::address)) {
+            log.info("{}: closing idle {}: more than its server's share of connections over {} servers", settings,
+                    server, spread.size());
+            close(server);
         }
-        Map<String, Integer> held = new java.util.HashMap<>();
-        spread.forEach(a -> held.put(a.host() + ":" + a.port(), 0));
-        int total = 0;
-        for (ServerConnection server : idle) {
-            total += held.computeIfPresent(key(server.address()), (k, n) -> n + 1) == null ? 0 : 1;
-        }
-        for (ServerConnection server : active) {
-            total += held.computeIfPresent(key(server.address()), (k, n) -> n + 1) == null ? 0 : 1;
-        }
-        int least = total / spread.size();
-        int most = (total + spread.size() - 1) / spread.size();
-        if (held.values().stream().noneMatch(n -> n < least)) {
-            return;
-        }
-        for (ServerConnection server : new ArrayList<>(idle)) {
-            String key = key(server.address());
-            Integer n = held.get(key);
-            if (n != null && n > most) {
-                log.info("{}: closing idle {}: {} of {} connections on one of {} servers", settings, server, n, total,
-                        spread.size());
-                held.put(key, n - 1);
-                close(server);
-            }
-        }
-    }
-
-    private static String key(ServerAddress address) {
-        return address.host() + ":" + address.port();
     }
 
     /**
