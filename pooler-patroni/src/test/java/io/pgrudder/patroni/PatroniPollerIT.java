@@ -82,7 +82,7 @@ class PatroniPollerIT {
                 x -> leaderName(x).equals(Optional.of("node1")) && x.healthyReplicas(MAX_LAG).size() == 2);
         assertEquals(PatroniCluster.SCOPE, t.clusterName());
         Member leader = t.leader().orElseThrow();
-        assertEquals("127.0.0.11", leader.host());
+        assertEquals(PatroniCluster.host("node1"), leader.host());
         assertEquals(PatroniCluster.PG_PORT, leader.port());
         assertTrue(t.timeline() >= 1);
         assertFalse(t.paused());

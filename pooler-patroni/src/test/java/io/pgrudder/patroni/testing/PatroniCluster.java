@@ -32,8 +32,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * A real three-node Patroni cluster on loopback, from the Debian packages {@code patroni} and
  * {@code etcd-server} (installed by {@code .ci/run}; this class installs nothing):
- * etcd on 127.0.0.10:2379, and node1..node3 on 127.0.0.11..13, each with PostgreSQL on port
- * 5432 and the REST API on port 8008. Everything lives in one temp dir; every process it starts
+ * etcd on port 2379 of the first address of a {@link LoopbackBlock} (127.0.0.10 unless
+ * {@code PGRUDDER_LOOPBACK_BLOCK} says otherwise), and node1..node3 on the next three, each with
+ * PostgreSQL on port 5432 and the REST API on port 8008; every port is bound on the block's own
+ * addresses only, so runs in different blocks can run side by side. Everything lives in one temp dir; every process it starts
  * it stops by PID ({@link #close()}, with a JVM shutdown hook as a safety net).
  *
  * <p>Timing is short for tests: ttl 10 s, loop_wait 1 s, retry_timeout 4 s
@@ -46,7 +48,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class PatroniCluster implements AutoCloseable {
 
     public static final String SCOPE = "demo";
-    public static final String ETCD_HOST = "127.0.0.10";
+    /** The addresses of this JVM's cluster, from {@code PGRUDDER_LOOPBACK_BLOCK}. */
+    public static final LoopbackBlock BLOCK = LoopbackBlock.fromEnvironment();
+    public static final String ETCD_HOST = BLOCK.etcd();
     public static final int PG_PORT = 5432;
     public static final int API_PORT = 8008;
     public static final String SUPERUSER = "postgres";
@@ -128,7 +132,7 @@ public final class PatroniCluster implements AutoCloseable {
     }
 
     public static String host(String node) {
-        return "127.0.0." + (10 + NODES.indexOf(requireNode(node)) + 1);
+        return BLOCK.node(NODES.indexOf(requireNode(node)));
     }
 
     public static List<String> nodes() {
@@ -725,7 +729,9 @@ public final class PatroniCluster implements AutoCloseable {
                 probe.bind(address);
             } catch (IOException e) {
                 throw new IllegalStateException(address.getHostString() + ":" + address.getPort()
-                        + " is busy: is a Patroni cluster from a previous run still up? Stop it (by PID) and retry", e);
+                        + " is busy: is a Patroni cluster from a previous run, or another checkout's, still up in"
+                        + " block " + BLOCK + "? Stop it (by PID), or give this run its own block with "
+                        + LoopbackBlock.VARIABLE + " (e.g. 127.0.1)", e);
             }
         }
     }
