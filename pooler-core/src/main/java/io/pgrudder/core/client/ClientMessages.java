@@ -82,7 +82,8 @@ final class ClientMessages {
                 skipUntilSync = false;
                 answeredLocally = false;
                 queue.extendedOpen(false);
-                forward(frame, to, Kind.SYNC);
+                queue.expectSync();
+                to.write(frame);
             }
             case MessageType.PARSE -> parse(frame, to);
             case MessageType.BIND -> bind(frame, to);
@@ -96,7 +97,11 @@ final class ClientMessages {
                 queue.extendedOpen(true);
                 to.write(frame);
             }
-            default -> to.write(frame); // CopyData, CopyDone, CopyFail
+            case MessageType.COPY_DONE, MessageType.COPY_FAIL -> {
+                queue.copyEnded();
+                to.write(frame);
+            }
+            default -> to.write(frame); // CopyData
         }
     }
 

@@ -52,7 +52,12 @@ final class RequestQueue {
         /** A Parse or Close the pooler sent for its statement cache: the reply is swallowed. */
         SWALLOWED,
         /** A reply the pooler gives itself when this entry's turn comes. */
-        SYNTHETIC
+        SYNTHETIC,
+        /**
+         * The client's CopyDone or CopyFail, sent before the server said CopyInResponse: no reply of
+         * its own; it marks where the Syncs the server ignores during COPY FROM STDIN end.
+         */
+        COPY_END
     }
 
     /** Called with true when the pooler's own query finished without error. */
@@ -77,6 +82,12 @@ final class RequestQueue {
     private boolean extendedOpen;
     private boolean fatal;
     private boolean internalFailed;
+    /**
+     * The server is in COPY FROM STDIN and the client has not ended it yet: the server ignores the
+     * client's Syncs (and Flushes) until CopyDone or CopyFail (postgres copyfromparse.c), so they
+     * get no ReadyForQuery.
+     */
+    private boolean copyIn;
     private byte transactionStatus = ReadyForQuery.IDLE;
 
     /** {@code toClient} writes a message the pooler makes itself to the client (not flushed). */
@@ -93,6 +104,7 @@ final class RequestQueue {
         expected.clear();
         cleanup.clear();
         extendedOpen = false;
+        copyIn = false;
         fatal = false;
         internalFailed = false;
         transactionStatus = status;
@@ -122,6 +134,22 @@ final class RequestQueue {
         emitSynthetic();
     }
 
+    /** The client sent Sync: it is owed a ReadyForQuery unless the server is in COPY FROM STDIN. */
+    void expectSync() {
+        if (!copyIn) {
+            expect(Kind.SYNC);
+        }
+    }
+
+    /** The client sent CopyDone or CopyFail. */
+    void copyEnded() {
+        if (copyIn) {
+            copyIn = false;
+        } else if (!expected.isEmpty()) {
+            expected.add(Expect.of(Kind.COPY_END));
+        }
+    }
+
     void extendedOpen(boolean open) {
         extendedOpen = open;
     }
@@ -141,6 +169,7 @@ final class RequestQueue {
         byte type = Frames.type(frame);
         switch (type) {
             case MessageType.READY_FOR_QUERY -> {
+                copyIn = false;
                 transactionStatus = ReadyForQuery.decode(Frames.body(frame)).transactionStatus();
                 server.transactionStatus(transactionStatus);
                 if (head != null) {
@@ -183,6 +212,7 @@ final class RequestQueue {
         }
         boolean relay = true;
         switch (type) {
+            case MessageType.COPY_IN_RESPONSE -> copyInStarted();
             case MessageType.PARSE_COMPLETE, MessageType.CLOSE_COMPLETE -> {
                 if (head.kind() == Kind.SWALLOWED) {
                     relay = false;
@@ -232,6 +262,10 @@ final class RequestQueue {
         if (head.kind() == Kind.QUERY || head.kind() == Kind.FUNCTION_CALL) {
             return true; // its ReadyForQuery follows
         }
+        if (copyIn) {
+            // A failed COPY FROM STDIN in the extended protocol: the server waits for the client's Sync.
+            extendedOpen = true;
+        }
         // Extended protocol: this message failed and the server skips everything up to Sync.
         while (!expected.isEmpty() && expected.peek().kind() != Kind.SYNC) {
             Expect skipped = expected.poll();
@@ -240,6 +274,30 @@ final class RequestQueue {
             }
         }
         return true;
+    }
+
+    /**
+     * The server entered COPY FROM STDIN: the Syncs the client sent after the message that started
+     * it and before its CopyDone/CopyFail were read by the COPY and ignored (libpq's PQexecParams
+     * sends Parse/Bind/Describe/Execute/Sync, then CopyData/CopyDone/Sync, and gets one
+     * ReadyForQuery). Those already queued are dropped; later ones are not queued.
+     */
+    private void copyInStarted() {
+        var it = expected.iterator();
+        if (it.hasNext()) {
+            it.next(); // the Query or Execute running the COPY
+        }
+        while (it.hasNext()) {
+            Kind kind = it.next().kind();
+            if (kind == Kind.COPY_END) {
+                it.remove();
+                return;
+            }
+            if (kind == Kind.SYNC) {
+                it.remove();
+            }
+        }
+        copyIn = true;
     }
 
     private void commandCompleted(ServerConnection server, String tag) {
@@ -300,8 +358,12 @@ final class RequestQueue {
     }
 
     private void emitSynthetic() {
-        while (!expected.isEmpty() && expected.peek().kind() == Kind.SYNTHETIC) {
-            toClient.accept(expected.poll().synthetic());
+        while (!expected.isEmpty() && (expected.peek().kind() == Kind.SYNTHETIC
+                || expected.peek().kind() == Kind.COPY_END)) {
+            Expect e = expected.poll();
+            if (e.kind() == Kind.SYNTHETIC) {
+                toClient.accept(e.synthetic());
+            }
         }
     }
 
@@ -312,7 +374,7 @@ final class RequestQueue {
 
     /** Every request answered (a transaction may be open): the server's state is known. */
     boolean isBetweenRequests() {
-        return expected.isEmpty() && !extendedOpen && !fatal;
+        return expected.isEmpty() && !extendedOpen && !copyIn && !fatal;
     }
 
     /** Requests still owed a ReadyForQuery (Query, Sync, FunctionCall, the pooler's own query). */

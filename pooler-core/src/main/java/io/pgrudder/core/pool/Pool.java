@@ -163,6 +163,10 @@ public final class Pool {
      * is cleaned as the plan says (ROLLBACK first when a transaction is open) and reused.
      */
     public void release(ServerConnection server, ReleasePlan plan) {
+        // The last owner may have stopped reading it while its own client could not take more
+        // (transaction mode lets go at ReadyForQuery without restoring it): the reset, the janitor
+        // and the next owner all need the server read, so every way back into the pool restores it.
+        server.setAutoRead(true);
         onLoop(() -> {
             if (successor != null && !active.contains(server)) {
                 successor.release(server, plan);

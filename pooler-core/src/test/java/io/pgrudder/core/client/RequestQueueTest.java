@@ -5,6 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.pgrudder.protocol.MessageType;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.backend.CommandComplete;
+import io.pgrudder.core.backend.ServerConnection;
+import io.pgrudder.core.backend.TestServerConnections;
+import io.pgrudder.core.client.RequestQueue.Kind;
+import io.pgrudder.protocol.backend.ErrorResponse;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -12,6 +16,7 @@ import java.util.EnumSet;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,5 +123,135 @@ class RequestQueueTest {
             frame.release();
         }
         return queue.cleanup();
+    }
+
+    // ---- COPY and the skip-to-Sync rule: the queue counts exactly what the server answers -------
+
+    private static ByteBuf msg(byte type, String body) {
+        ByteBuf frame = Unpooled.buffer();
+        byte[] b = body.getBytes(StandardCharsets.US_ASCII);
+        frame.writeByte(type).writeInt(4 + b.length).writeBytes(b);
+        return frame;
+    }
+
+    private static ByteBuf readyForQuery() {
+        return msg(MessageType.READY_FOR_QUERY, "I");
+    }
+
+    private static ByteBuf error() {
+        ByteBuf frame = Unpooled.buffer();
+        ErrorResponse.from(PgException.error("22P02", "invalid input syntax for type bigint: \"\"")).encode(frame);
+        return frame;
+    }
+
+    private static void server(RequestQueue queue, ServerConnection server, ByteBuf... frames) {
+        for (ByteBuf f : frames) {
+            try {
+                assertTrue(queue.serverMessage(server, null, f), "relayed");
+            } finally {
+                f.release();
+            }
+        }
+    }
+
+    private static RequestQueue extended(Kind... kinds) {
+        RequestQueue queue = new RequestQueue(reply -> { });
+        queue.attached((byte) 'I');
+        for (Kind k : kinds) {
+            if (k == Kind.SYNC) {
+                queue.extendedOpen(false);
+                queue.expectSync();
+            } else {
+                queue.extendedOpen(true);
+                queue.expect(k);
+            }
+        }
+        return queue;
+    }
+
+    /** libpq's PQexecParams of COPY FROM STDIN: P/B/D/E/S, then (after CopyInResponse) d/c/S: one ReadyForQuery. */
+    @Test
+    void extendedCopyFromStdinAsLibpqSendsItIsAnsweredByOneReadyForQuery() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = extended(Kind.PARSE, Kind.BIND, Kind.DESCRIBE, Kind.EXECUTE, Kind.SYNC);
+        server(queue, server, msg(MessageType.PARSE_COMPLETE, ""), msg(MessageType.BIND_COMPLETE, ""),
+                msg(MessageType.NO_DATA, ""), msg(MessageType.COPY_IN_RESPONSE, "\0\0\0"));
+        queue.copyEnded();
+        queue.extendedOpen(false);
+        queue.expectSync();
+        assertFalse(queue.isIdle());
+        server(queue, server, commandComplete("COPY 1"));
+        assertFalse(queue.isIdle(), "the ReadyForQuery is still owed");
+        server(queue, server, readyForQuery());
+        assertTrue(queue.isIdle(), "one ReadyForQuery answers it all");
+        assertEquals(0, queue.outstandingRequests());
+    }
+
+    /** The same, pipelined: CopyData/CopyDone/Sync sent before the CopyInResponse came back. */
+    @Test
+    void pipelinedExtendedCopyFromStdinIsAnsweredByOneReadyForQuery() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = extended(Kind.PARSE, Kind.BIND, Kind.DESCRIBE, Kind.EXECUTE, Kind.SYNC);
+        queue.copyEnded();
+        queue.expectSync();
+        server(queue, server, msg(MessageType.PARSE_COMPLETE, ""), msg(MessageType.BIND_COMPLETE, ""),
+                msg(MessageType.NO_DATA, ""), msg(MessageType.COPY_IN_RESPONSE, "\0\0\0"),
+                commandComplete("COPY 1"), readyForQuery());
+        assertTrue(queue.isIdle());
+    }
+
+    /** CopyFail in the extended protocol: ErrorResponse, then the ReadyForQuery for the Sync after CopyFail. */
+    @Test
+    void extendedCopyFailIsAnsweredByTheSyncAfterIt() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = extended(Kind.PARSE, Kind.BIND, Kind.EXECUTE, Kind.SYNC);
+        server(queue, server, msg(MessageType.PARSE_COMPLETE, ""), msg(MessageType.BIND_COMPLETE, ""),
+                msg(MessageType.COPY_IN_RESPONSE, "\0\0\0"));
+        queue.copyEnded();
+        queue.extendedOpen(false);
+        queue.expectSync();
+        server(queue, server, error());
+        assertFalse(queue.isIdle());
+        server(queue, server, readyForQuery());
+        assertTrue(queue.isIdle());
+    }
+
+    /** Simple-protocol COPY FROM STDIN ended by CopyFail: ErrorResponse and ReadyForQuery answer the Query. */
+    @Test
+    void simpleCopyFailIsAnsweredByTheQuerysReadyForQuery() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = extended(Kind.QUERY);
+        queue.extendedOpen(false);
+        server(queue, server, msg(MessageType.COPY_IN_RESPONSE, "\0\0\0"));
+        queue.copyEnded();
+        server(queue, server, error(), readyForQuery());
+        assertTrue(queue.isIdle());
+    }
+
+    /** COPY TO STDOUT, extended: CopyOutResponse, CopyData, CopyDone, CommandComplete, ReadyForQuery. */
+    @Test
+    void extendedCopyToStdout() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = extended(Kind.PARSE, Kind.BIND, Kind.DESCRIBE, Kind.EXECUTE, Kind.SYNC);
+        server(queue, server, msg(MessageType.PARSE_COMPLETE, ""), msg(MessageType.BIND_COMPLETE, ""),
+                msg(MessageType.NO_DATA, ""), msg(MessageType.COPY_OUT_RESPONSE, "\0\0\0"),
+                msg(MessageType.COPY_DATA, "1\n"), msg(MessageType.COPY_DONE, ""), commandComplete("COPY 1"));
+        assertFalse(queue.isIdle());
+        server(queue, server, readyForQuery());
+        assertTrue(queue.isIdle());
+    }
+
+    /** A batch with one Sync whose third Bind fails: the entries after it up to the Sync get no answer. */
+    @Test
+    void anErrorInAPipelinedBatchSkipsEveryKindOfEntryToTheSync() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = extended(Kind.PARSE, Kind.DESCRIBE, Kind.BIND, Kind.EXECUTE, Kind.BIND, Kind.EXECUTE,
+                Kind.BIND, Kind.DESCRIBE, Kind.EXECUTE, Kind.CLOSE, Kind.BIND, Kind.EXECUTE, Kind.SYNC);
+        server(queue, server, msg(MessageType.PARSE_COMPLETE, ""), msg(MessageType.PARAMETER_DESCRIPTION, "\0\0"),
+                msg(MessageType.NO_DATA, ""), msg(MessageType.BIND_COMPLETE, ""), commandComplete("INSERT 0 1"),
+                msg(MessageType.BIND_COMPLETE, ""), commandComplete("INSERT 0 1"), error());
+        assertEquals(1, queue.outstandingRequests(), "only the Sync is still owed");
+        server(queue, server, readyForQuery());
+        assertTrue(queue.isIdle());
     }
 }
