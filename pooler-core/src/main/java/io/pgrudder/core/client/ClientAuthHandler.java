@@ -169,6 +169,7 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         send(ctx, AuthenticationOk.INSTANCE::encode);
+        LoginTimeout.loggedIn(ctx.channel());
         FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
         if (frames != null) {
             frames.maxMessageSize(pooler.maxMessageSize());
