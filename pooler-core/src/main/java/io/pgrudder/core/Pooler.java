@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslContext;
 import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.client.CancelForwarder;
 import io.pgrudder.core.client.CancelRegistry;
+import io.pgrudder.core.client.ClientConnections;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PatroniSettings;
 import io.pgrudder.core.config.PoolerConfig;
@@ -31,6 +32,7 @@ public final class Pooler {
     private final EventLoopGroup loops;
     private final ServerConnector connector;
     private final CancelRegistry cancels = new CancelRegistry();
+    private final ClientConnections clientConnections = new ClientConnections();
     private final CancelForwarder cancelForwarder;
     private final SslContext clientTls;
     private final byte[] mockNonceKey = new byte[32];
@@ -159,6 +161,11 @@ public final class Pooler {
 
     public CancelRegistry cancels() {
         return cancels;
+    }
+
+    /** Client connections open now, for max_client_conn. */
+    public ClientConnections clientConnections() {
+        return clientConnections;
     }
 
     public CancelForwarder cancelForwarder() {

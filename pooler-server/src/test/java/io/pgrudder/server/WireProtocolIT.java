@@ -76,7 +76,7 @@ class WireProtocolIT {
     void protocol32ClientIsNegotiatedDownTo30AndWorks() throws Exception {
         try (WireClient c = login(StartupMessage.PROTOCOL_3_2, Map.of("_pq_.future_option", "on"))) {
             NegotiateProtocolVersion negotiated = assertInstanceOf(NegotiateProtocolVersion.class, c.read());
-            assertEquals(0, negotiated.newestMinorVersion());
+            assertEquals(0x00030000, negotiated.newestVersion()); // 3.0 as a whole version, as PostgreSQL sends it
             assertEquals(List.of("_pq_.future_option"), negotiated.unrecognizedOptions());
             answerMd5(c, c.read());
             List<BackendMessage> startup = new ArrayList<>();
@@ -187,6 +187,64 @@ class WireProtocolIT {
             assertTrue(c.closedByServer());
         }
         assertPoolStillServes();
+    }
+
+    @Test
+    void beforeAuthenticationOkAFrameOver64KiBIsRejectedWithoutReadingItsBody() throws Exception {
+        try (WireClient c = login(StartupMessage.PROTOCOL_3_0, Map.of())) {
+            assertInstanceOf(AuthenticationMD5Password.class, c.read());
+            // A 'p' claiming 100 000 bytes: under max_message_size (1 MiB) but over PostgreSQL's
+            // 64 KiB for auth messages. Only its header is sent; the error must not wait for the body.
+            c.sendRaw(new byte[]{'p', 0, 1, (byte) 0x86, (byte) 0xa0});
+            ErrorResponse error = assertInstanceOf(ErrorResponse.class, c.read());
+            assertEquals("08P01", error.sqlState());
+            assertTrue(error.message().contains("65536"), error.message());
+            assertTrue(c.closedByServer());
+        }
+        assertPoolStillServes();
+    }
+
+    @Test
+    void afterLoginMaxMessageSizeAppliesAgain() throws Exception {
+        try (WireClient c = login(StartupMessage.PROTOCOL_3_0, Map.of())) {
+            answerMd5(c, c.read());
+            c.readUntil(ReadyForQuery.class);
+            String big = "SELECT length('" + "x".repeat(100_000) + "')";
+            c.send(new Query(big)::encode);
+            DataRow row = c.readUntil(DataRow.class);
+            assertEquals("100000", new String(row.values().get(0), StandardCharsets.UTF_8));
+            c.readUntil(ReadyForQuery.class);
+        }
+    }
+
+    @Test
+    void bytesThatCameWithTheStartupMessageAreKeptForTheNextPhase() throws Exception {
+        // A driver's connect() then end(): StartupMessage, PasswordMessage... here StartupMessage and
+        // Terminate in one write. The Terminate must be read as a Terminate, not as a startup packet.
+        try (WireClient c = new WireClient(harness.port)) {
+            c.send(out -> {
+                new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "md5user", "database", "testdb")).encode(out);
+                io.pgrudder.protocol.frontend.Terminate.INSTANCE.encode(out);
+            });
+            assertInstanceOf(AuthenticationMD5Password.class, c.read());
+            assertTrue(c.closedByServer());
+        }
+    }
+
+    @Test
+    void plaintextBytesAfterAnSslRequestAreRefused() throws Exception {
+        // CVE-2021-23222: what came in the clear behind the SSLRequest must never be read as if it
+        // came after the answer (over TLS, or not). PostgreSQL fails the connection with 08P01.
+        try (WireClient c = new WireClient(harness.port)) {
+            c.send(out -> {
+                SSLRequest.INSTANCE.encode(out);
+                new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "md5user", "database", "testdb")).encode(out);
+            });
+            ErrorResponse error = assertInstanceOf(ErrorResponse.class, c.read());
+            assertEquals("08P01", error.sqlState());
+            assertTrue(error.message().contains("received unencrypted data after SSL request"), error.message());
+            assertTrue(c.closedByServer());
+        }
     }
 
     private void assertPoolStillServes() throws Exception {

@@ -2,6 +2,7 @@ package io.pgrudder.core.client;
 
 import java.security.SecureRandom;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -12,12 +13,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CancelRegistry {
     /** What a cancel is forwarded to. */
     public interface Cancellable {
-        void cancel();
+        /**
+         * Forwards the cancel (from any thread); calls {@code finished} exactly once, when the
+         * forwarded cancel is over or when there was nothing to cancel.
+         */
+        void cancel(Runnable finished);
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<CancelKey, Cancellable> sessions = new ConcurrentHashMap<>();
+    /** Keys with a cancel being forwarded: one at a time per key, each opens a server connection. */
+    private final Set<CancelKey> inFlight = ConcurrentHashMap.newKeySet();
 
     /** A key with a process id of our own (positive, like a real pid), unique among live keys. */
     public CancelKey register(Cancellable session) {
@@ -43,13 +50,29 @@ public final class CancelRegistry {
         sessions.remove(key, session);
     }
 
-    /** Forwards the cancel when the key is ours; an unknown key is ignored, as PostgreSQL does. */
+    /**
+     * Forwards the cancel when the key is ours; an unknown key is ignored, as PostgreSQL does. A
+     * cancel for a key whose previous cancel is still being forwarded is dropped too: a client (or
+     * anyone who learnt the key) repeating CancelRequests must not open a server connection each.
+     *
+     * @return whether the cancel was forwarded
+     */
     public boolean cancel(CancelKey key) {
         Cancellable session = sessions.get(key);
-        if (session == null) {
+        if (session == null || !inFlight.add(key)) {
             return false;
         }
-        session.cancel();
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            session.cancel(() -> {
+                if (once.compareAndSet(false, true)) {
+                    inFlight.remove(key);
+                }
+            });
+        } catch (RuntimeException e) {
+            inFlight.remove(key);
+            throw e;
+        }
         return true;
     }
 

@@ -20,6 +20,7 @@ import io.pgrudder.protocol.backend.AuthenticationOk;
 import io.pgrudder.protocol.backend.AuthenticationSASL;
 import io.pgrudder.protocol.backend.AuthenticationSASLContinue;
 import io.pgrudder.protocol.backend.AuthenticationSASLFinal;
+import io.pgrudder.protocol.codec.FrameDecoder;
 import io.pgrudder.protocol.frontend.PasswordMessage;
 import io.pgrudder.protocol.frontend.SASLInitialResponse;
 import io.pgrudder.protocol.frontend.SASLResponse;
@@ -168,6 +169,11 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         send(ctx, AuthenticationOk.INSTANCE::encode);
+        LoginTimeout.loggedIn(ctx.channel());
+        FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
+        if (frames != null) {
+            frames.maxMessageSize(pooler.maxMessageSize());
+        }
         ClientSessionHandler session = new ClientSessionHandler(pooler, pool, username, parameters);
         ctx.pipeline().replace(this, "session", session);
     }

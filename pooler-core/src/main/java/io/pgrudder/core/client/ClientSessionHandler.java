@@ -507,16 +507,25 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     /** A CancelRequest with our key arrived on another connection (any thread). */
     @Override
-    public void cancel() {
-        ctx.executor().execute(() -> {
-            ServerConnection s = server;
-            if (state == ClientState.ACTIVE && s != null) {
-                s.cancelInFlight(pooler.cancelForwarder().cancel(s));
-            } else if (state == ClientState.WAITING && loggedIn) {
-                cancelWait();
-            }
-            // IDLE: nothing runs for this client, so nothing to cancel (a late cancel is dropped).
-        });
+    public void cancel(Runnable finished) {
+        try {
+            ctx.executor().execute(() -> {
+                ServerConnection s = server;
+                if (state == ClientState.ACTIVE && s != null) {
+                    Future<Void> forwarded = pooler.cancelForwarder().cancel(s);
+                    s.cancelInFlight(forwarded);
+                    forwarded.addListener(f -> finished.run());
+                    return;
+                }
+                if (state == ClientState.WAITING && loggedIn) {
+                    cancelWait();
+                }
+                // IDLE: nothing runs for this client, so nothing to cancel (a late cancel is dropped).
+                finished.run();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            finished.run(); // the event loop is shutting down: nothing will be cancelled
+        }
     }
 
     /** Cancelled while waiting for a server: the queued requests end with 57014, as if they ran. */

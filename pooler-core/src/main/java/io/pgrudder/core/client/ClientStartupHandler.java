@@ -95,7 +95,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         if (minor > 0 || !unsupportedOptions.isEmpty()) {
             // We speak 3.0 to every server, so that is what we offer the client (it may ask for 3.2).
             ByteBuf out = ctx.alloc().buffer();
-            new NegotiateProtocolVersion(0, unsupportedOptions).encode(out);
+            new NegotiateProtocolVersion(StartupMessage.PROTOCOL_3_0, unsupportedOptions).encode(out);
             ctx.write(out);
         }
         String user = parameters.get("user");
@@ -132,7 +132,10 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         parameters.remove("user");
         parameters.remove("database");
         ClientAuthHandler auth = new ClientAuthHandler(pooler, database, user, Map.copyOf(parameters));
-        ctx.pipeline().addAfter(ctx.name(), "frames", new FrameDecoder(pooler.maxMessageSize()));
+        // Until AuthenticationOk only password/SASL messages may come: PostgreSQL's 64 KiB limit, not
+        // max_message_size (ClientAuthHandler raises it once the client is authenticated).
+        ctx.pipeline().addAfter(ctx.name(), "frames",
+                new FrameDecoder(Math.min(FrameDecoder.MAX_LOGIN_MESSAGE_SIZE, pooler.maxMessageSize())));
         ctx.pipeline().addAfter("frames", "auth", auth);
         ctx.pipeline().remove(this);
     }

@@ -20,6 +20,10 @@ import java.util.Set;
  * @param prometheusExporterPort pgcat reads it as an i16, so at most 32767
  * @param maxMessageSize largest protocol message accepted from a client or server, in bytes
  * @param shutdownGracePeriod how long a drain waits before idle clients are cut
+ * @param clientLoginTimeout ours (PgBouncer's name, PostgreSQL's authentication_timeout): a client
+ *                           not authenticated this long after it connected is closed; zero = no limit
+ * @param maxClientConn ours (PgBouncer's name): client connections open at once, admin console
+ *                      included; one more gets 53300 and is closed
  * @param serverTls pgcat's key as written; what pgrudder does is {@code serverTlsSslmode}
  * @param verifyServerCertificate pgcat's key as written; see {@code serverTlsSslmode}
  * @param serverTlsSslmode ours: how connections to PostgreSQL use TLS, from {@code server_tls_sslmode}
@@ -66,6 +70,8 @@ public record GeneralConfig(
         String authQueryPassword,
         int maxMessageSize,
         Duration shutdownGracePeriod,
+        Duration clientLoginTimeout,
+        int maxClientConn,
         PatroniSettings patroni) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -86,6 +92,13 @@ public record GeneralConfig(
     public static final int DEFAULT_WORKER_THREADS = 4;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 30;
     public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofMillis(5000);
+    /** PostgreSQL's authentication_timeout and PgBouncer's client_login_timeout: 60 s. */
+    public static final Duration DEFAULT_CLIENT_LOGIN_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * pgcat has no limit, so a pgcat user's clients must not start failing after the switch:
+     * far above PgBouncer's 100, still a bound on what a connection storm can hold.
+     */
+    public static final int DEFAULT_MAX_CLIENT_CONN = 10_000;
 
     private static final Set<String> SECRETS = Set.of("adminPassword", "authQueryPassword");
 
@@ -96,6 +109,7 @@ public record GeneralConfig(
         Objects.requireNonNull(adminPassword, "adminPassword");
         Objects.requireNonNull(adminAuthType, "adminAuthType");
         Objects.requireNonNull(serverTlsSslmode, "serverTlsSslmode");
+        Objects.requireNonNull(clientLoginTimeout, "clientLoginTimeout");
         Objects.requireNonNull(patroni, "patroni");
     }
 

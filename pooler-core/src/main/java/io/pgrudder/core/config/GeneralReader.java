@@ -74,6 +74,8 @@ final class GeneralReader {
                 authQueryPassword,
                 (int) g.integer("max_message_size", 1024, Integer.MAX_VALUE, DEFAULT_MAX_MESSAGE_SIZE),
                 g.millis("shutdown_grace_period", DEFAULT_SHUTDOWN_GRACE_PERIOD),
+                g.millis("client_login_timeout", DEFAULT_CLIENT_LOGIN_TIMEOUT),
+                (int) g.integer("max_client_conn", 1, Integer.MAX_VALUE, DEFAULT_MAX_CLIENT_CONN),
                 PatroniReader.read(g, PatroniSettings.DEFAULTS));
         g.reportUnknownKeys();
         return config;

@@ -83,6 +83,8 @@ class CodeDefaultsTest {
     void pgrudderDefaults() {
         assertEquals(1_073_741_824, general.maxMessageSize());
         assertEquals(Duration.ofMillis(5000), general.shutdownGracePeriod());
+        assertEquals(Duration.ofSeconds(60), general.clientLoginTimeout());
+        assertEquals(10_000, general.maxClientConn());
         PatroniSettings patroni = general.patroni();
         assertFalse(patroni.usePatroniApi());
         assertEquals(8008, patroni.apiPort());

@@ -50,7 +50,8 @@ class UnknownKeyTest {
     void pgrudderKeysAreNotWarnedAbout() throws ConfigException {
         String toml = config("use_patroni_api = true\npatroni_api_port = 8008\npatroni_api_protocol = \"http\"\n"
                         + "patroni_poll_interval = 1000\npatroni_api_timeout = 500\nleader_wait_timeout = 30000\n"
-                        + "max_replica_lag = 1048576\nmax_message_size = 1048576\nshutdown_grace_period = 5000",
+                        + "max_replica_lag = 1048576\nmax_message_size = 1048576\nshutdown_grace_period = 5000\n"
+                        + "client_login_timeout = 60000\nmax_client_conn = 10000",
                 "use_patroni_api = false\npatroni_api_port = 8009\npatroni_api_protocol = \"https\"\n"
                         + "patroni_api_ca = \"/etc/ssl/patroni-ca.pem\"\npatroni_poll_interval = 2000\n"
                         + "patroni_api_timeout = 250\nleader_wait_timeout = 10000\nmax_replica_lag = 0",

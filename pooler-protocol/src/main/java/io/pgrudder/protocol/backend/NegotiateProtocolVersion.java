@@ -10,17 +10,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * NegotiateProtocolVersion ('v'): the newest minor version the server supports for the requested
- * major version, and the {@code _pq_.} options it did not recognise.
+ * NegotiateProtocolVersion ('v'): the newest protocol version the server supports for the major
+ * version the client asked for, as a whole Int32 version ({@code 0x00030000} for 3.0, as PostgreSQL's
+ * SendNegotiateProtocolVersion writes it; a client reads 0 as version 0.0 and gives up), and the
+ * {@code _pq_.} options it did not recognise.
  */
-public record NegotiateProtocolVersion(int newestMinorVersion, List<String> unrecognizedOptions)
+public record NegotiateProtocolVersion(int newestVersion, List<String> unrecognizedOptions)
         implements BackendMessage {
     public NegotiateProtocolVersion {
         unrecognizedOptions = List.copyOf(unrecognizedOptions);
     }
 
     public static NegotiateProtocolVersion decode(ByteBuf body) {
-        int minor = Frames.readInt32(body);
+        int version = Frames.readInt32(body);
         int count = Frames.readInt32(body);
         if (count < 0) {
             throw PgException.protocolViolation("invalid option count " + count);
@@ -31,13 +33,13 @@ public record NegotiateProtocolVersion(int newestMinorVersion, List<String> unre
             options.add(Frames.readCString(body));
         }
         Frames.requireEnd(body, "NegotiateProtocolVersion");
-        return new NegotiateProtocolVersion(minor, options);
+        return new NegotiateProtocolVersion(version, options);
     }
 
     @Override
     public void encode(ByteBuf out) {
         int start = Frames.beginMessage(out, MessageType.NEGOTIATE_PROTOCOL_VERSION);
-        out.writeInt(newestMinorVersion);
+        out.writeInt(newestVersion);
         out.writeInt(unrecognizedOptions.size());
         for (String option : unrecognizedOptions) {
             Frames.writeCString(out, option);

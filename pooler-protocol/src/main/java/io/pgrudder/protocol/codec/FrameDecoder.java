@@ -17,8 +17,13 @@ import java.util.List;
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 30;
+    /**
+     * The limit until the client is authenticated: PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH (65535) for
+     * password and SASL messages, so an unauthenticated peer cannot make us buffer max_message_size.
+     */
+    public static final int MAX_LOGIN_MESSAGE_SIZE = 65536;
 
-    private final int maxMessageSize;
+    private int maxMessageSize;
     private boolean failed;
 
     public FrameDecoder(int maxMessageSize) {
@@ -30,6 +35,17 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     public FrameDecoder() {
         this(DEFAULT_MAX_MESSAGE_SIZE);
+    }
+
+    /**
+     * Changes the limit for the frames that follow (called on the channel's event loop, e.g. from
+     * the handler that just read the frame which authenticated the client).
+     */
+    public void maxMessageSize(int maxMessageSize) {
+        if (maxMessageSize < Frames.HEADER_SIZE) {
+            throw new IllegalArgumentException("maxMessageSize must be at least 5, not " + maxMessageSize);
+        }
+        this.maxMessageSize = maxMessageSize;
     }
 
     @Override

@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.frontend.GSSENCRequest;
+import io.pgrudder.protocol.frontend.SSLRequest;
 import io.pgrudder.protocol.frontend.StartupPacket;
 
 import java.util.List;
@@ -11,8 +13,12 @@ import java.util.List;
 /**
  * Reads the first packet of a client connection (StartupMessage, SSLRequest, GSSENCRequest or
  * CancelRequest), emits it as a {@link StartupPacket} and removes itself, like Netty's
- * HAProxyMessageDecoder. Bytes that arrived after the packet go on to the next handler as a
+ * HAProxyMessageDecoder. Bytes that arrived after a StartupMessage go on to the next handler as a
  * ByteBuf. After an SSLRequest the caller adds a new StartupDecoder behind the TLS handler.
+ *
+ * <p>Bytes that came in the clear together with an SSLRequest or GSSENCRequest are refused, as
+ * PostgreSQL does since CVE-2021-23222: they were sent before the client could know our answer, so
+ * they did not go through TLS and may have been injected by a man in the middle.
  */
 public final class StartupDecoder extends ByteToMessageDecoder {
     private boolean failed;
@@ -43,6 +49,13 @@ public final class StartupDecoder extends ByteToMessageDecoder {
             failed = true;
             in.skipBytes(in.readableBytes());
             throw e;
+        }
+        if ((packet instanceof SSLRequest || packet instanceof GSSENCRequest) && in.readableBytes() > length) {
+            failed = true;
+            in.skipBytes(in.readableBytes());
+            throw PgException.protocolViolation(packet instanceof SSLRequest
+                    ? "received unencrypted data after SSL request"
+                    : "received unencrypted data after GSSAPI encryption request");
         }
         in.skipBytes(length);
         out.add(packet);

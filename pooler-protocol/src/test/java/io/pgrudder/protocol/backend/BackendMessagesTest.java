@@ -8,6 +8,7 @@ import io.pgrudder.protocol.CopyDone;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.frontend.StartupMessage;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -64,10 +65,10 @@ class BackendMessagesTest {
                         "4e 00000021 53 5741524e494e4700 56 5741524e494e4700 43 303130303000 4d 7700 00"),
                 m(new NotificationResponse(7, "ch", "hi"), NotificationResponse::decode,
                         "41 0000000e 00000007 636800 686900"),
-                m(new NegotiateProtocolVersion(0, List.of("_pq_.x")), NegotiateProtocolVersion::decode,
-                        "76 00000013 00000000 00000001 5f70715f2e7800"),
-                m(new NegotiateProtocolVersion(2, List.of()), NegotiateProtocolVersion::decode,
-                        "76 0000000c 00000002 00000000"),
+                m(new NegotiateProtocolVersion(StartupMessage.PROTOCOL_3_0, List.of("_pq_.x")), NegotiateProtocolVersion::decode,
+                        "76 00000013 00030000 00000001 5f70715f2e7800"),
+                m(new NegotiateProtocolVersion(StartupMessage.PROTOCOL_3_2, List.of()), NegotiateProtocolVersion::decode,
+                        "76 0000000c 00030002 00000000"),
                 m(new CommandComplete("SELECT 1"), CommandComplete::decode, "43 0000000d 53454c4543542031 00"),
                 m(new DataRow(Arrays.asList(bytes("31"), null, new byte[0])), DataRow::decode,
                         "44 00000013 0003 00000001 31 ffffffff 00000000"),

@@ -154,4 +154,29 @@ class FrameDecoderTest {
         assertEquals(1 << 30, FrameDecoder.DEFAULT_MAX_MESSAGE_SIZE);
         assertThrows(IllegalArgumentException.class, () -> new FrameDecoder(4));
     }
+
+    @Test
+    void aRaisedLimitAppliesFromTheNextFrameOn() {
+        // Login: 64 KiB; once authenticated the handler raises it to max_message_size.
+        FrameDecoder decoder = new FrameDecoder(16);
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        for (byte b : bytes(SYNC)) {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{b}));
+        }
+        assertEquals(List.of(hex(SYNC)), drain(channel));
+        decoder.maxMessageSize(1024);
+        for (byte b : bytes(QUERY)) {
+            channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{b}));
+        }
+        assertEquals(List.of(hex(QUERY)), drain(channel));
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void aFrameOverTheLoginLimitIsRejectedFromItsHeader() {
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(FrameDecoder.MAX_LOGIN_MESSAGE_SIZE));
+        PgException e = assertRejected(channel, "70 00010000"); // 'p' of 65536 + 1 bytes
+        assertTrue(e.getMessage().contains("65536"), e.getMessage());
+        assertFalse(channel.finish());
+    }
 }

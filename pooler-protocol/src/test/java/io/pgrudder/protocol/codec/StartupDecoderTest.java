@@ -50,16 +50,36 @@ class StartupDecoderTest {
     }
 
     @Test
-    void sslRequestThenLeftoverBytesArePassedOn() {
+    void plaintextBytesBehindAnSslRequestAreRefused() {
+        // CVE-2021-23222: bytes sent with the SSLRequest, before our answer, did not go through TLS
+        // (a pipelined ClientHello or an injected StartupMessage alike). PostgreSQL fails with 08P01.
         EmbeddedChannel channel = new EmbeddedChannel(new StartupDecoder());
-        // a client that pipelines a TLS ClientHello right after SSLRequest
-        assertTrue(channel.writeInbound(buf(SSL_REQUEST + "16030100")));
+        PgException e = assertRejected(channel, SSL_REQUEST + "16030100");
+        assertEquals("received unencrypted data after SSL request", e.getMessage());
+        assertNull(channel.readInbound(), "the SSLRequest is not answered");
+        channel.writeInbound(buf("aabb")); // dropped: the connection is being closed
+        assertNull(channel.readInbound());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void plaintextBytesBehindAGssencRequestAreRefused() {
+        EmbeddedChannel channel = new EmbeddedChannel(new StartupDecoder());
+        PgException e = assertRejected(channel, "00000008 04d21630" + "00");
+        assertEquals("received unencrypted data after GSSAPI encryption request", e.getMessage());
+        assertNull(channel.readInbound());
+        assertFalse(channel.finish());
+    }
+
+    @Test
+    void bytesAfterTheAnsweredSslRequestAreTheNextDecodersBusiness() {
+        EmbeddedChannel channel = new EmbeddedChannel(new StartupDecoder());
+        assertTrue(channel.writeInbound(buf(SSL_REQUEST)));
         assertSame(SSLRequest.INSTANCE, channel.readInbound());
-        assertEquals("16030100", readHexAndRelease(channel));
         assertNull(channel.pipeline().get(StartupDecoder.class), "decoder removes itself");
-        // later bytes go straight through
-        channel.writeInbound(buf("aabb"));
-        assertEquals("aabb", readHexAndRelease(channel));
+        // later bytes (the ClientHello, once we answered) go straight through
+        channel.writeInbound(buf("16030100"));
+        assertEquals("16030100", readHexAndRelease(channel));
         assertFalse(channel.finish());
     }
 

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.core.client.ClientErrors;
+import io.pgrudder.core.client.LoginTimeout;
 import io.pgrudder.core.config.GeneralConfig;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
@@ -136,6 +137,7 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
     private void done(ChannelHandlerContext ctx) {
         step = Step.DONE;
         ctx.write(Frames.encoded(ctx.alloc(), AuthenticationOk.INSTANCE::encode));
+        LoginTimeout.loggedIn(ctx.channel());
         // pgcat's admin parameters.
         ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("application_name", "")::encode));
         ctx.write(Frames.encoded(ctx.alloc(), new ParameterStatus("client_encoding", "UTF8")::encode));
