@@ -70,6 +70,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private io.pgrudder.core.stats.ClientMeter meter;
     /** What was sent on a just-attached connection, until it answers (see ReplayBuffer). */
     private final ReplayBuffer replay = new ReplayBuffer();
+    /** A just-attached server's first message, FATAL 57P01, held while its node is asked whether it is going away. */
+    private ByteBuf goingAway;
+    /** That server closed while the question was out (it always does, right after the FATAL). */
+    private boolean closedWhileAsking;
     private SessionTimers timers;
 
     ClientSessionHandler(Pooler pooler, PoolRoutes routes, String username, Map<String, String> startupParameters) {
@@ -209,11 +213,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    /** The server died before answering anything: its backend ran none of it. Send it to another. */
-    private boolean replayOnFreshServer(ServerConnection from, String why) {
-        if (!replay.isArmed() || from != server) {
-            return false;
-        }
+    /** The server said FATAL 57P01/57P03 before anything else: its backend ran none of it. Send it to another. */
+    private void replayOnFreshServer(ServerConnection from, String why) {
         log.info("client {} ({}): {} went away before answering ({}); sending the request to another server",
                 ctx.channel().remoteAddress(), username, from, why);
         server = null;
@@ -223,7 +224,40 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         held.addAll(replay.take());
         queue.attached(ReadyForQuery.IDLE);
         requestServer(serverPool);
-        return true;
+    }
+
+    /**
+     * The just-attached server's first message is a FATAL that says its backend ran nothing. That
+     * reads the same for a shutting-down server and for an operator's pg_terminate_backend; only
+     * the first may be answered by running the request elsewhere. The operator's is the client's
+     * to see, as it would be on a direct connection.
+     */
+    private void askWhetherGoingAway(ServerConnection from, ByteBuf fatal) {
+        goingAway = fatal;
+        serverPool.acceptsConnections(from.address(), ctx.channel().eventLoop()).addListener((Future<Boolean> f) -> {
+            ByteBuf frame = goingAway;
+            boolean closed = closedWhileAsking;
+            goingAway = null;
+            closedWhileAsking = false;
+            if (frame == null || from != server || state != ClientState.ACTIVE) {
+                if (frame != null) {
+                    frame.release();
+                }
+                return;
+            }
+            // Still armed unless the client sent, meanwhile, something that may not run twice.
+            if (!Boolean.TRUE.equals(f.getNow()) && replay.isArmed()) {
+                frame.release();
+                replayOnFreshServer(from, "its server is shutting down");
+                return;
+            }
+            replay.drop();
+            relay(from, frame);
+            ctx.flush();
+            if (closed) {
+                serverClosed(from, null);
+            }
+        });
     }
 
     /** What a server reports for this client's settings, for the next client with the same ones. */
@@ -361,18 +395,21 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void serverFrame(ServerConnection from, ByteBuf frame) {
-        if (from != server || state != ClientState.ACTIVE) {
+        if (from != server || state != ClientState.ACTIVE || goingAway != null) {
             frame.release();
             return;
         }
         if (replay.isArmed()) {
             if (replay.isGoingAway(frame)) {
-                frame.release();
-                replayOnFreshServer(from, "it is shutting down");
+                askWhetherGoingAway(from, frame);
                 return;
             }
             replay.seen(frame); // once it answers, what happens is the client's to see
         }
+        relay(from, frame);
+    }
+
+    private void relay(ServerConnection from, ByteBuf frame) {
         boolean toClient;
         try {
             toClient = queue.serverMessage(from, transactionMode ? settings : null, frame);
@@ -472,18 +509,26 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (from != server || state == ClientState.CLOSED) {
             return;
         }
-        if (replayOnFreshServer(from, "connection closed")) {
+        if (goingAway != null) {
+            closedWhileAsking = true; // decided when the answer comes
             return;
         }
+        // A close with no FATAL first proves nothing about what ran (the reply may be what was
+        // lost), so nothing is sent again: the client is told the outcome is unknown.
+        replay.drop();
         server = null;
         timers.cancelStatement();
         if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
-            // No transaction block was open: what ran is lost (its outcome unknown, as on a direct
-            // connection), the client's connection is not. Its next transaction gets another server.
-            int owed = queue.outstandingRequests();
+            // No transaction block was open: the client's connection survives, and its next
+            // transaction gets another server; what ran may or may not have committed, as
+            // PostgreSQL's own 08007 says.
+            int owed = queue.requestsOwedToClient();
             if (owed > 0 && !queue.sawFatalError()) {
-                writeToClient(ErrorResponse.from(PgException.error(SqlState.CONNECTION_FAILURE,
-                        "server connection lost while the statement ran; it may or may not have been committed"))::encode);
+                writeToClient(ErrorResponse.from(new PgException(PgException.Severity.ERROR,
+                        SqlState.TRANSACTION_RESOLUTION_UNKNOWN,
+                        "server connection lost while the statement ran; it may or may not have been committed",
+                        null, "It ran at most once: pgrudder does not send a statement again unless the server "
+                        + "said it ran none of it. Check whether it took effect before retrying.", null))::encode);
             }
             for (int i = 0; i < owed; i++) {
                 writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
@@ -551,6 +596,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         replay.drop();
+        if (goingAway != null) {
+            goingAway.release();
+            goingAway = null;
+        }
         timers.cancelAll();
         if (loggedIn && pooler.config().general().logClientDisconnections()) {
             log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,

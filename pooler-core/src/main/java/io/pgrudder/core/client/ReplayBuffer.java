@@ -3,6 +3,7 @@ package io.pgrudder.core.client;
 import io.netty.buffer.ByteBuf;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.frontend.Close;
 import io.pgrudder.protocol.frontend.Parse;
@@ -14,16 +15,26 @@ import java.util.Set;
 
 /**
  * Copies of what a transaction-mode client sent on a just-attached server connection, kept until
- * that server's first reply. A backend that dies before answering anything (an idle backend
- * terminated by a switchover) ran none of it, so it can be sent again to a fresh connection
- * instead of failing the client. Requests that change the client's statements (named Parse,
- * Close of a statement) or stream COPY data are never kept.
+ * that server's first reply. Only one reply proves that a backend ran none of it: a FATAL
+ * admin-shutdown (57P01) or cannot-connect-now (57P03) as its very first message. PostgreSQL
+ * buffers its replies, and a backend's last messages are written behind everything it buffered,
+ * so an in-band FATAL with nothing before it means the request was aborted before it produced
+ * anything, commit included. A connection that closes or is cut without such a message proves
+ * nothing (the request may have committed and its reply been lost), and neither does a FATAL
+ * after a NOTICE, a WARNING or a ParameterStatus (a synchronous-commit wait cancelled by a
+ * shutdown says WARNING "already committed locally" and closes): those are never replayed.
+ * Requests that change the client's statements (named Parse, Close of a statement) or stream
+ * COPY data are never kept.
  */
 final class ReplayBuffer {
     /** Dying backends in a row one request may meet (every idle one of an old leader can be). */
     static final int MAX_REPLAYS = 5;
-    /** FATAL admin shutdown / crash shutdown / cannot connect now: the backend is going away. */
-    private static final Set<String> GOING_AWAY = Set.of("57P01", "57P02", "57P03");
+    /**
+     * FATAL admin shutdown / cannot connect now, as a first message: the backend ran nothing. Never
+     * 57P02 (crash shutdown): the crash may have been this request's doing, and running it again
+     * would crash the server again.
+     */
+    private static final Set<String> GOING_AWAY = Set.of(SqlState.ADMIN_SHUTDOWN, SqlState.CANNOT_CONNECT_NOW);
 
     /** Reused from one transaction to the next (a new list per transaction showed in profiles); null until first kept. */
     private ArrayList<ByteBuf> copies;
@@ -78,11 +89,14 @@ final class ReplayBuffer {
         return "FATAL".equals(severity) && GOING_AWAY.contains(error.sqlState());
     }
 
-    /** A server message arrived: an answer (not a notice or a status) ends the chance to replay. */
+    /**
+     * A server message arrived: anything but a notification (which another session's NOTIFY
+     * causes, not this request) shows the backend started on the request and ends the chance to
+     * replay. A NOTICE or WARNING counts: a synchronous commit cancelled by a shutdown warns that
+     * it "already committed locally" and then closes without another word.
+     */
     void seen(ByteBuf frame) {
-        byte type = Frames.type(frame);
-        if (type != MessageType.NOTICE_RESPONSE && type != MessageType.PARAMETER_STATUS
-                && type != MessageType.NOTIFICATION_RESPONSE) {
+        if (Frames.type(frame) != MessageType.NOTIFICATION_RESPONSE) {
             drop();
         }
     }

@@ -389,6 +389,17 @@ final class RequestQueue {
         return n;
     }
 
+    /** Requests of the client's still owed a ReadyForQuery (the pooler's own queries are not the client's). */
+    int requestsOwedToClient() {
+        int n = 0;
+        for (Expect e : expected) {
+            if (e.kind() == Kind.QUERY || e.kind() == Kind.SYNC || e.kind() == Kind.FUNCTION_CALL) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     boolean sawFatalError() {
         return fatal;
     }

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerConnector;
+import io.pgrudder.core.backend.NodeProbe;
 import io.pgrudder.core.backend.ServerLogin;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
@@ -199,6 +200,16 @@ public final class Pool {
         transition(server, ServerState.IDLE);
         idle.addLast(server);
         serveWaiters();
+    }
+
+    /**
+     * Whether the server at {@code address} still takes new connections (see {@link NodeProbe}):
+     * one login with this pool's credentials and no client settings, on {@code on}.
+     */
+    public Future<Boolean> acceptsConnections(ServerAddress address, EventLoop on) {
+        ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
+                settings.serverPassword(), Map.of(), settings.connectTimeout(), false, settings.serverTls());
+        return NodeProbe.acceptsConnections(connector, on, login);
     }
 
     /**

@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.backend.CommandComplete;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.backend.NoticeResponse;
+import io.pgrudder.protocol.backend.NotificationResponse;
 import io.pgrudder.protocol.frontend.Bind;
 import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Sync;
@@ -56,5 +59,53 @@ class ReplayBufferTest {
         assertEquals(1, parse.refCnt(), "the dropped copy was released");
         later.release();
         parse.release();
+    }
+
+    @Test
+    void aWarningBeforeTheFatalEndsTheReplay() {
+        // A synchronous commit cut short by a shutdown: WARNING "already committed locally", then 57P01.
+        ReplayBuffer replay = new ReplayBuffer();
+        ByteBuf query = frame(new io.pgrudder.protocol.frontend.Query("INSERT INTO t VALUES (1)")::encode);
+        replay.keep(List.of(query));
+        ByteBuf warning = frame(NoticeResponse.of("WARNING", "01000", "canceling the wait for synchronous replication")::encode);
+        replay.seen(warning);
+        warning.release();
+        assertFalse(replay.isArmed(), "the backend had started on the request");
+        assertEquals(1, query.refCnt());
+        query.release();
+    }
+
+    @Test
+    void aNotificationFromAnotherSessionDoesNotEndTheReplay() {
+        ReplayBuffer replay = new ReplayBuffer();
+        ByteBuf query = frame(new io.pgrudder.protocol.frontend.Query("SELECT 1")::encode);
+        replay.keep(List.of(query));
+        ByteBuf notification = frame(new NotificationResponse(42, "ch", "")::encode);
+        replay.seen(notification);
+        notification.release();
+        assertTrue(replay.isArmed());
+        replay.drop();
+        assertEquals(1, query.refCnt());
+        query.release();
+    }
+
+    @Test
+    void onlyAFatalShutdownOrCannotConnectNowSaysTheBackendRanNothing() {
+        ReplayBuffer replay = new ReplayBuffer();
+        assertTrue(goingAway(replay, ErrorResponse.of("FATAL", "57P01", "terminating connection due to administrator command")));
+        assertTrue(goingAway(replay, ErrorResponse.of("FATAL", "57P03", "the database system is shutting down")));
+        assertFalse(goingAway(replay, ErrorResponse.of("FATAL", "57P02", "terminating connection because of crash of another server process")),
+                "a crash may be this request's doing: never sent again");
+        assertFalse(goingAway(replay, ErrorResponse.of("ERROR", "57P01", "not fatal")));
+        assertFalse(goingAway(replay, ErrorResponse.of("FATAL", "08006", "other")));
+    }
+
+    private static boolean goingAway(ReplayBuffer replay, ErrorResponse error) {
+        ByteBuf f = frame(error::encode);
+        try {
+            return replay.isGoingAway(f);
+        } finally {
+            f.release();
+        }
     }
 }

@@ -254,4 +254,15 @@ class RequestQueueTest {
         server(queue, server, readyForQuery());
         assertTrue(queue.isIdle());
     }
+
+    @Test
+    void thePoolersOwnQueryIsNotOwedToTheClient() {
+        // A ParameterSync SET and the client's extended request, sent together to a server that died.
+        RequestQueue queue = new RequestQueue(encoder -> { });
+        queue.internal(ok -> { });
+        queue.expect(Kind.PARSE);
+        queue.expectSync();
+        assertEquals(2, queue.outstandingRequests());
+        assertEquals(1, queue.requestsOwedToClient(), "one ReadyForQuery for the client's Sync, none for the SET");
+    }
 }

@@ -32,7 +32,8 @@ final class WriteLoad implements AutoCloseable {
     /**
      * A failed statement. {@code inFlight} is true when the error is the server going away under
      * a statement it had already received: 57P01 "terminating connection due to administrator
-     * command" or the connection closing mid-statement (08006/08003). Nothing can save such a
+     * command", the connection closing mid-statement (08006/08003) or its outcome unknown (08007,
+     * pgrudder does not replay what may have run). Nothing can save such a
      * transaction. Anything else (57P03 from pgrudder's leader wait, a login failure, a statement
      * that reached a read-only server) is an error a client between transactions must never see.
      */
@@ -40,7 +41,7 @@ final class WriteLoad implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(WriteLoad.class);
-    private static final Set<String> IN_FLIGHT_STATES = Set.of("57P01", "08006", "08003");
+    private static final Set<String> IN_FLIGHT_STATES = Set.of("57P01", "08006", "08003", "08007");
 
     private final String url;
     private final List<Commit> commits = new CopyOnWriteArrayList<>();
