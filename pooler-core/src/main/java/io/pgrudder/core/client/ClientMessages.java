@@ -66,6 +66,25 @@ final class ClientMessages {
 
     /** Sends (or answers) one client frame for server {@code to}; takes ownership of the frame. */
     void send(ByteBuf frame, ServerConnection to) {
+        try {
+            sendDecoded(frame, to);
+        } catch (PgException e) {
+            releaseUnsent(frame);
+            throw e;
+        }
+    }
+
+    /**
+     * A malformed frame fails in its decode, before it was written or released: it is still ours
+     * to release (nine 10 MB Parse messages with a stray byte each used to stay in memory).
+     */
+    private static void releaseUnsent(ByteBuf frame) {
+        if (frame.refCnt() > 0) {
+            frame.release();
+        }
+    }
+
+    private void sendDecoded(ByteBuf frame, ServerConnection to) {
         byte type = Frames.type(frame);
         if (skipUntilSync && type != MessageType.SYNC) {
             frame.release();
@@ -113,6 +132,15 @@ final class ClientMessages {
      * when the frame needs a server.
      */
     boolean answerWithoutServer(ByteBuf frame) {
+        try {
+            return answerDecoded(frame);
+        } catch (PgException e) {
+            releaseUnsent(frame);
+            throw e;
+        }
+    }
+
+    private boolean answerDecoded(ByteBuf frame) {
         byte type = Frames.type(frame);
         if (skipUntilSync && type != MessageType.SYNC) {
             frame.release();

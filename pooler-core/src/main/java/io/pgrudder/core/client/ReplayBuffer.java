@@ -3,6 +3,7 @@ package io.pgrudder.core.client;
 import io.netty.buffer.ByteBuf;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.frontend.Close;
@@ -123,11 +124,15 @@ final class ReplayBuffer {
 
     private static boolean replayable(ByteBuf frame) {
         byte t = Frames.type(frame);
-        if (t == MessageType.PARSE) {
-            return Parse.decode(Frames.body(frame)).name().isEmpty();
-        }
-        if (t == MessageType.CLOSE) {
-            return Close.decode(Frames.body(frame)).kind() == Close.PORTAL;
+        try {
+            if (t == MessageType.PARSE) {
+                return Parse.decode(Frames.body(frame)).name().isEmpty();
+            }
+            if (t == MessageType.CLOSE) {
+                return Close.decode(Frames.body(frame)).kind() == Close.PORTAL;
+            }
+        } catch (PgException malformed) {
+            return false; // never sent twice; its own send reports it
         }
         return t != MessageType.COPY_DATA && t != MessageType.COPY_DONE && t != MessageType.COPY_FAIL;
     }

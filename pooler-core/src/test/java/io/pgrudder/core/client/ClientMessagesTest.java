@@ -1,0 +1,68 @@
+package io.pgrudder.core.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.pgrudder.core.backend.ServerConnection;
+import io.pgrudder.core.backend.TestServerConnections;
+import io.pgrudder.core.config.DefaultRole;
+import io.pgrudder.core.pool.StatementRegistry;
+import io.pgrudder.core.routing.QueryRouter;
+import io.pgrudder.core.routing.RoutingRules;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.frontend.Close;
+import io.pgrudder.protocol.frontend.Parse;
+import io.pgrudder.protocol.frontend.Query;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** A malformed client message is answered with an error and released, on every path that decodes it. */
+class ClientMessagesTest {
+
+    private static ClientMessages messages() {
+        RequestQueue queue = new RequestQueue(encoder -> { });
+        QueryRouter router = new QueryRouter(new RoutingRules(DefaultRole.ANY, true, false, false, null));
+        return new ClientMessages(queue, new RoutingCommands(router, queue, 1), new StatementRegistry(), 100, true);
+    }
+
+    /** A well-formed message with one stray byte after its last field, the length counting it. */
+    private static ByteBuf withStrayByte(Consumer<ByteBuf> encoder) {
+        ByteBuf frame = Unpooled.buffer();
+        encoder.accept(frame);
+        frame.writeByte(0x7f);
+        frame.setInt(1, frame.readableBytes() - 1);
+        return frame;
+    }
+
+    private static List<ByteBuf> malformed() {
+        return List.of(
+                withStrayByte(new Parse("s1", "SELECT 1", new int[0])::encode),
+                withStrayByte(new Parse("", "SET application_name = 'x'", new int[0])::encode),
+                withStrayByte(new Close(Close.STATEMENT, "s1")::encode),
+                withStrayByte(new Query("DEALLOCATE s1")::encode));
+    }
+
+    @Test
+    void aMalformedMessageForNoServerIsReleased() {
+        for (ByteBuf frame : malformed()) {
+            ClientMessages messages = messages();
+            assertThrows(PgException.class, () -> messages.answerWithoutServer(frame), frame.toString());
+            assertEquals(0, frame.refCnt(), "released: " + frame);
+        }
+    }
+
+    @Test
+    void aMalformedMessageForAServerIsReleased() {
+        ServerConnection server = TestServerConnections.embedded();
+        for (ByteBuf frame : malformed()) {
+            ClientMessages messages = messages();
+            assertThrows(PgException.class, () -> messages.send(frame, server), frame.toString());
+            assertEquals(0, frame.refCnt(), "released: " + frame);
+        }
+        server.channel().close();
+    }
+}
