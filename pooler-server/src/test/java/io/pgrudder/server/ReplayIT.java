@@ -53,7 +53,7 @@ class ReplayIT {
                 [pools.testdb.users.0]
                 username = "md5user"
                 password = "md5pass"
-                pool_size = 4
+                pool_size = 1
 
                 [pools.testdb.shards.0]
                 database = "testdb"
@@ -85,7 +85,7 @@ class ReplayIT {
              PreparedStatement insert = c.prepareStatement("INSERT INTO replayed (n) VALUES (?) RETURNING id")) {
             for (int round = 0; round < ROUNDS; round++) {
                 try (Statement s = c.createStatement()) {
-                    s.execute("SELECT 1"); // a server connection, idle in the pool again
+                    s.execute("SELECT 1"); // the pool's one server connection, idle in the pool again
                 }
                 proxy.cutConnectionsOpenNow();
                 insert.setInt(1, round);

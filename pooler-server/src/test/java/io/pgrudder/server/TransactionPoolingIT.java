@@ -93,6 +93,18 @@ class TransactionPoolingIT {
         }
     }
 
+    /** As PostgreSQL refuses a startup whose options it cannot apply, with that setting's error. */
+    @Test
+    void aStartupSettingTheServerRefusesEndsTheLogin() throws Exception {
+        SQLException e = assertThrows(SQLException.class, () -> client("bad-role", "-c role=no_such_role_here"));
+        assertEquals("22023", e.getSQLState(), e.getMessage());
+        assertTrue(e.getMessage().contains("no_such_role_here"), e.getMessage());
+        // The shared server went back clean: the next client runs as itself.
+        try (Connection next = client("next", null)) {
+            assertEquals("md5user", scalar(next, "SELECT current_user"));
+        }
+    }
+
     @Test
     void eachClientKeepsItsOwnSettingsOnASharedConnection() throws Exception {
         try (Connection a = client("app-a", "-c search_path=schema_a,public -c DateStyle=ISO,DMY -c extra_float_digits=1 -c statement_timeout=1111");

@@ -186,13 +186,16 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         String sync = transactionMode ? ParameterSync.sql(settings, got) : null;
         if (sync != null) {
-            queue.internal(ok -> {
-                if (!loggedIn) {
-                    if (ok) {
-                        remember(got);
-                    }
-                    completeLogin(got.parameters(), got);
+            queue.internal(failure -> {
+                if (loggedIn) {
+                    return;
                 }
+                if (failure != null) {
+                    refuseLogin(got, failure);
+                    return;
+                }
+                remember(got);
+                completeLogin(got.parameters(), got);
             });
             writeToServer(got, new Query(sync)::encode);
         } else if (!loggedIn) {
@@ -258,6 +261,20 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 serverClosed(from, null);
             }
         });
+    }
+
+    /**
+     * The client's startup settings could not be applied (options=-c role=nobody): PostgreSQL
+     * refuses such a startup with the setting's error as FATAL, and so does the pooler, rather
+     * than let the client run with the pool's settings. The server goes back cleaned.
+     */
+    private void refuseLogin(ServerConnection got, ErrorResponse failure) {
+        server = null;
+        meter.released();
+        got.listener(null);
+        serverPool.release(got, ReleasePlan.cleanup(Cleanup.statements(queue.cleanup())));
+        fail(new PgException(PgException.Severity.FATAL, failure.sqlState(), failure.message(), failure.detail(),
+                failure.hint(), null));
     }
 
     /** What a server reports for this client's settings, for the next client with the same ones. */

@@ -60,9 +60,9 @@ final class RequestQueue {
         COPY_END
     }
 
-    /** Called with true when the pooler's own query finished without error. */
+    /** Called when the pooler's own query finished: with the server's error, or null when it succeeded. */
     interface Done {
-        void finished(boolean ok);
+        void finished(ErrorResponse failure);
     }
 
     /**
@@ -81,7 +81,8 @@ final class RequestQueue {
     private Runnable onDiscardAll = () -> { };
     private boolean extendedOpen;
     private boolean fatal;
-    private boolean internalFailed;
+    /** The server's error for the pooler's own query now running, if it failed. */
+    private ErrorResponse internalFailure;
     /**
      * The server is in COPY FROM STDIN and the client has not ended it yet: the server ignores the
      * client's Syncs (and Flushes) until CopyDone or CopyFail (postgres copyfromparse.c), so they
@@ -106,7 +107,7 @@ final class RequestQueue {
         extendedOpen = false;
         copyIn = false;
         fatal = false;
-        internalFailed = false;
+        internalFailure = null;
         transactionStatus = status;
     }
 
@@ -175,9 +176,9 @@ final class RequestQueue {
                 if (head != null) {
                     expected.poll();
                     if (internal) {
-                        boolean ok = !internalFailed;
-                        internalFailed = false;
-                        head.done().finished(ok);
+                        ErrorResponse failure = internalFailure;
+                        internalFailure = null;
+                        head.done().finished(failure);
                         emitSynthetic();
                         return false;
                     }
@@ -249,7 +250,7 @@ final class RequestQueue {
             return true;
         }
         if (head.kind() == Kind.INTERNAL_QUERY) {
-            internalFailed = true;
+            internalFailure = error;
             cleanup.add(Cleanup.SETTINGS);
             log.warn("{}: pgrudder's own statement failed: {} {}", server, error.sqlState(), error.message());
             return fatal;

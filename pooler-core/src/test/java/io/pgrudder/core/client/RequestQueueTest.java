@@ -259,7 +259,7 @@ class RequestQueueTest {
     void thePoolersOwnQueryIsNotOwedToTheClient() {
         // A ParameterSync SET and the client's extended request, sent together to a server that died.
         RequestQueue queue = new RequestQueue(encoder -> { });
-        queue.internal(ok -> { });
+        queue.internal(failure -> { });
         queue.expect(Kind.PARSE);
         queue.expectSync();
         assertEquals(2, queue.outstandingRequests());

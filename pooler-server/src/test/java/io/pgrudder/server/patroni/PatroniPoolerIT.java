@@ -216,6 +216,7 @@ class PatroniPoolerIT {
         Set<Long> missing = load.commits().stream().map(WriteLoad.Commit::id)
                 .filter(id -> !onNewLeader.contains(id)).collect(Collectors.toSet());
         assertEquals(Set.of(), missing, "committed rows missing on the new leader " + candidate);
+        assertEquals(List.of(), storedTwice(candidate), "writes stored twice (sent again after they ran)");
     }
 
     @Test
@@ -239,6 +240,11 @@ class PatroniPoolerIT {
         assertTrue(load.commitsSince(killedAt).stream().noneMatch(c -> c.server().equals(killedHost)
                         && c.at().isAfter(killedAt.plusSeconds(1))),
                 "no write committed on the killed leader after it died");
+        try {
+            assertEquals(List.of(), storedTwice(newLeader), "writes stored twice (sent again after they ran)");
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -603,6 +609,18 @@ class PatroniPoolerIT {
 
     private static List<String> otherThan(String node) {
         return PatroniCluster.nodes().stream().filter(n -> !n.equals(node)).toList();
+    }
+
+    /** Each writer's (client, seq) is unique: a key stored more than once ran more than once. */
+    private static List<String> storedTwice(String node) throws SQLException {
+        List<String> keys = new java.util.ArrayList<>();
+        try (Connection c = direct(node, DATABASE, APP_USER, APP_PASSWORD); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT client, seq, count(*) FROM writes GROUP BY client, seq HAVING count(*) > 1")) {
+            while (rs.next()) {
+                keys.add(rs.getInt(1) + "/" + rs.getLong(2) + " x" + rs.getInt(3));
+            }
+        }
+        return keys;
     }
 
     private static Set<Long> ids(String node) throws SQLException {
