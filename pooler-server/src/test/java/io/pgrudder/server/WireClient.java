@@ -19,7 +19,17 @@ final class WireClient implements AutoCloseable {
     private final OutputStream out;
 
     WireClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, 0);
+    }
+
+    /** With {@code bufferSize} > 0, the socket's send and receive buffers are asked to be that small. */
+    WireClient(int port, int bufferSize) throws IOException {
+        socket = new Socket();
+        if (bufferSize > 0) {
+            socket.setReceiveBufferSize(bufferSize);
+            socket.setSendBufferSize(bufferSize);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(15_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();

@@ -58,8 +58,19 @@ public final class CancelRegistry {
      * @return whether the cancel was forwarded
      */
     public boolean cancel(CancelKey key) {
+        return cancel(key, () -> { });
+    }
+
+    /**
+     * As {@link #cancel(CancelKey)}; {@code over} runs once (on any thread) when the forwarded
+     * cancel is over, at once when nothing was forwarded. The client's cancel connection closes
+     * then: a driver waits for that close before its next statement, as PostgreSQL closes it only
+     * after signalling the backend. Closing it earlier lets the cancel land on the next statement.
+     */
+    public boolean cancel(CancelKey key, Runnable over) {
         Cancellable session = sessions.get(key);
         if (session == null || !inFlight.add(key)) {
+            over.run();
             return false;
         }
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
@@ -67,10 +78,14 @@ public final class CancelRegistry {
             session.cancel(() -> {
                 if (once.compareAndSet(false, true)) {
                     inFlight.remove(key);
+                    over.run();
                 }
             });
         } catch (RuntimeException e) {
-            inFlight.remove(key);
+            if (once.compareAndSet(false, true)) {
+                inFlight.remove(key);
+                over.run();
+            }
             throw e;
         }
         return true;

@@ -75,6 +75,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     /** That server closed while the question was out (it always does, right after the FATAL). */
     private boolean closedWhileAsking;
     private SessionTimers timers;
+    private ReadGate reads;
 
     ClientSessionHandler(Pooler pooler, PoolRoutes routes, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
@@ -91,6 +92,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timers = new SessionTimers(ctx.executor());
+        this.reads = new ReadGate(ctx.channel());
         int cacheSize = pool.settings().preparedStatementsCacheSize();
         boolean rewrite = transactionMode && cacheSize > 0;
         // One registry for both of the user's pools: a client's statements follow it to either.
@@ -132,7 +134,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             // Not served on the spot (the pool's share on this loop usually serves at once, and then
             // reading never stops): stop reading until a server is attached. Each change of auto-read
             // is an epoll_ctl system call, so it is not done for checkouts that do not wait.
-            ctx.channel().config().setAutoRead(false);
+            reads.block(ReadGate.WAITING_FOR_SERVER);
         }
     }
 
@@ -176,11 +178,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         meter.attached(got);
         queue.attached(got.transactionStatus());
         got.listener(this);
+        if (!ctx.channel().isWritable()) {
+            got.setAutoRead(false); // the client is not reading: neither is its server's reply
+        }
         if (!got.channel().isActive()) {
             // It died between the pool's check and now, before anything was sent: ask for another.
-            server = null;
-            got.listener(null);
-            serverPool.release(got, ReleasePlan.CLOSE);
+            serverPool.release(detach(), ReleasePlan.CLOSE);
             requestServer(serverPool);
             return;
         }
@@ -207,7 +210,21 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         keepForReplay();
         sendHeld(got);
-        ctx.channel().config().setAutoRead(true);
+        reads.unblock(ReadGate.WAITING_FOR_SERVER);
+    }
+
+    /**
+     * The one way a server connection leaves this client: it stops sending here, its timers end
+     * and reading from the client no longer waits for it. The caller gives it back to its pool
+     * (unless it is gone already).
+     */
+    private ServerConnection detach() {
+        ServerConnection s = server;
+        server = null;
+        s.listener(null);
+        timers.cancelStatement();
+        reads.unblock(ReadGate.SERVER_FULL);
+        return s;
     }
 
     private void keepForReplay() {
@@ -220,10 +237,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private void replayOnFreshServer(ServerConnection from, String why) {
         log.info("client {} ({}): {} went away before answering ({}); sending the request to another server",
                 ctx.channel().remoteAddress(), username, from, why);
-        server = null;
-        from.listener(null);
-        serverPool.release(from, ReleasePlan.CLOSE);
-        timers.cancelStatement();
+        serverPool.release(detach(), ReleasePlan.CLOSE);
         held.addAll(replay.take());
         queue.attached(ReadyForQuery.IDLE);
         requestServer(serverPool);
@@ -269,10 +283,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
      * than let the client run with the pool's settings. The server goes back cleaned.
      */
     private void refuseLogin(ServerConnection got, ErrorResponse failure) {
-        server = null;
         meter.released();
-        got.listener(null);
-        serverPool.release(got, ReleasePlan.cleanup(Cleanup.statements(queue.cleanup())));
+        serverPool.release(detach(), ReleasePlan.cleanup(Cleanup.statements(queue.cleanup())));
         fail(new PgException(PgException.Severity.FATAL, failure.sqlState(), failure.message(), failure.detail(),
                 failure.hint(), null));
     }
@@ -313,7 +325,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 sendHeld(got);
             }
         }
-        ctx.channel().config().setAutoRead(true);
+        reads.unblock(ReadGate.WAITING_FOR_SERVER);
     }
 
     private void sendHeld(ServerConnection got) {
@@ -328,11 +340,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private void releaseServer() {
         // What the server said last (its ReadyForQuery) goes out now: the relay flushes only its current owner.
         ctx.flush();
-        ServerConnection s = server;
-        server = null;
+        ServerConnection s = detach();
         state = ClientState.IDLE;
         meter.released();
-        s.listener(null);
         ReleasePlan plan = ReleasePlan.cleanup(Cleanup.statements(queue.cleanup()));
         Future<?> cancel = s.cancelInFlight();
         if (cancel != null && !cancel.isDone()) {
@@ -396,10 +406,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        boolean writable = ctx.channel().isWritable();
         ServerConnection s = server;
         if (s != null) {
-            s.setAutoRead(ctx.channel().isWritable());
+            s.setAutoRead(writable);
         }
+        reads.blockWhen(!writable, ReadGate.CLIENT_FULL);
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -490,9 +502,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             }
             log.warn("client {} ({}): no reply from {} within statement_timeout ({} ms); closing both",
                     ctx.channel().remoteAddress(), username, s, millis);
-            server = null;
-            s.listener(null);
-            serverPool.release(s, ReleasePlan.CLOSE);
+            serverPool.release(detach(), ReleasePlan.CLOSE);
             fail(PgException.fatal(SqlState.QUERY_CANCELED, "pool statement timeout: the server did not answer within "
                     + "statement_timeout (" + millis + " ms)"));
         });
@@ -517,7 +527,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void serverWritabilityChanged(ServerConnection from, boolean writable) {
         if (from == server) {
-            ctx.channel().config().setAutoRead(writable);
+            reads.blockWhen(!writable, ReadGate.SERVER_FULL);
         }
     }
 
@@ -533,8 +543,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         // A close with no FATAL first proves nothing about what ran (the reply may be what was
         // lost), so nothing is sent again: the client is told the outcome is unknown.
         replay.drop();
-        server = null;
-        timers.cancelStatement();
+        detach(); // gone: the pool saw it close
         if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
             // No transaction block was open: the client's connection survives, and its next
             // transaction gets another server; what ran may or may not have committed, as
@@ -605,7 +614,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
         }
         ctx.flush();
-        ctx.channel().config().setAutoRead(true);
+        reads.unblock(ReadGate.WAITING_FOR_SERVER);
     }
 
     // ---- the client leaves ----------------------------------------------------------------------
@@ -633,12 +642,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (checkout != null && !checkout.isDone()) {
             checkout.cancel(false);
         }
-        ServerConnection s = server;
-        server = null;
-        if (s != null) {
-            s.listener(null);
-            s.setAutoRead(true);
-            serverPool.release(s, leavingPlan());
+        if (server != null) {
+            ReleasePlan plan = leavingPlan();
+            serverPool.release(detach(), plan); // the pool reads it again
         }
         ctx.fireChannelInactive();
     }

@@ -49,8 +49,8 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
             expectAnotherPacket(ctx);
             ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[]{NO}));
         } else if (msg instanceof CancelRequest cancel) {
-            pooler.cancels().cancel(new CancelKey(cancel.processId(), cancel.secretKey()));
-            ctx.close();
+            // Closed when the cancel is over, not before: the client waits for this close.
+            pooler.cancels().cancel(new CancelKey(cancel.processId(), cancel.secretKey()), ctx::close);
         } else if (msg instanceof StartupMessage startup) {
             startup(ctx, startup);
         } else {

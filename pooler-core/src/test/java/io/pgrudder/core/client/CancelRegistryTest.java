@@ -56,4 +56,21 @@ class CancelRegistryTest {
         CancelRegistry registry = new CancelRegistry();
         assertFalse(registry.cancel(new CancelKey(1, new byte[]{1, 2, 3, 4})));
     }
+
+    @Test
+    void theCancelConnectionClosesWhenTheForwardedCancelIsOver() {
+        CancelRegistry registry = new CancelRegistry();
+        Session session = new Session();
+        CancelKey key = registry.register(session);
+        java.util.concurrent.atomic.AtomicInteger over = new java.util.concurrent.atomic.AtomicInteger();
+        assertTrue(registry.cancel(key, over::incrementAndGet));
+        assertEquals(0, over.get(), "not before the server acted");
+        assertFalse(registry.cancel(key, over::incrementAndGet));
+        assertEquals(1, over.get(), "a dropped cancel is over at once");
+        session.forwarded.get(0).run();
+        session.forwarded.get(0).run();
+        assertEquals(2, over.get(), "once per cancel");
+        assertFalse(registry.cancel(new CancelKey(1, new byte[]{9, 9, 9, 9}), over::incrementAndGet));
+        assertEquals(3, over.get(), "an unknown key is over at once");
+    }
 }
