@@ -63,15 +63,25 @@ final class CuttingProxy implements AutoCloseable {
 
     private void accept() {
         while (!listener.isClosed()) {
+            Socket pooler;
             try {
-                Socket pooler = listener.accept();
+                pooler = listener.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            try {
                 Socket server = new Socket(targetHost, targetPort);
                 Pair pair = new Pair(pooler, server);
                 open.add(pair);
                 relay(pair, pooler.getInputStream(), server.getOutputStream(), true);
                 relay(pair, server.getInputStream(), pooler.getOutputStream(), false);
             } catch (IOException e) {
-                return;
+                // The server is down (a shutdown under test): refused, as a direct connect would be.
+                try {
+                    pooler.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -132,6 +133,27 @@ public final class PostgresServer implements AutoCloseable {
     /** The data directory of a local server (empty for a container); deleted by {@link #close()}. */
     public Optional<Path> dataDir() {
         return instance.dataDir();
+    }
+
+    /**
+     * A real shutdown of a local server, keeping its files: {@code pg_ctl stop -m <mode> -w}
+     * (smart, fast or immediate). {@link #startAgain()} brings it back on the same port.
+     */
+    public void shutdown(String mode) {
+        pgCtl(List.of("stop", "-m", mode, "-w", "-t", "60"));
+    }
+
+    /** Starts a server stopped by {@link #shutdown(String)} again, on the same port, and waits until it accepts connections. */
+    public void startAgain() {
+        pgCtl(List.of("start", "-w", "-t", "60", "-l", logFile().toString()));
+    }
+
+    private void pgCtl(List<String> args) {
+        Path data = dataDir().orElseThrow(() -> new UnsupportedOperationException("not a local server: " + this));
+        Path bin = pgBinDir().orElseThrow(() -> new UnsupportedOperationException("no PostgreSQL binaries: " + this));
+        List<String> command = new java.util.ArrayList<>(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString()));
+        command.addAll(args);
+        OsCommand.run(command, data.getParent(), java.time.Duration.ofSeconds(90)).orThrow();
     }
 
     /** Stops PostgreSQL (fast shutdown, then SIGKILL to its postmaster PID) and deletes its files. */
