@@ -21,9 +21,7 @@ import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Query;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,7 +46,8 @@ final class ClientMessages {
     private final int cacheSize;
     private final boolean transactionMode;
     /** The client's statement names and what they are on the servers. */
-    private final Map<String, Statement> statements = new HashMap<>();
+    private final ClientStatements statements = new ClientStatements();
+    private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
     /** After an error the pooler gave itself: drop client messages up to the next Sync. */
     private boolean skipUntilSync;
     /** Since the last Sync, everything was answered without a server: the Sync is too. */
@@ -174,8 +173,11 @@ final class ClientMessages {
                 }
                 frame.release();
                 answeredLocally = true;
+                String refusal = statements.refusal(parse.name(), known);
                 if (statements.containsKey(parse.name())) {
                     failUntilSync("42P05", "prepared statement \"" + parse.name() + "\" already exists");
+                } else if (refusal != null) {
+                    failUntilSync(PROGRAM_LIMIT_EXCEEDED, refusal);
                 } else {
                     statements.put(parse.name(), known);
                     queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), null);
@@ -325,6 +327,11 @@ final class ClientMessages {
             return;
         }
         Statement statement = registry.statement(parse.query(), parse.parameterTypes());
+        String refusal = statements.refusal(name, statement);
+        if (refusal != null) {
+            failUntilSync(PROGRAM_LIMIT_EXCEEDED, refusal);
+            return;
+        }
         statements.put(name, statement);
         Runnable undo = () -> statements.remove(name, statement);
         if (to.prepared().get(statement.serverName()) != null) {

@@ -65,4 +65,34 @@ class ClientMessagesTest {
         }
         server.channel().close();
     }
+
+    @Test
+    void aClientsNamedStatementsAreCapped() {
+        java.util.List<String> replies = new java.util.ArrayList<>();
+        RequestQueue recording = new RequestQueue(encoder -> {
+            ByteBuf out = Unpooled.buffer();
+            encoder.accept(out);
+            replies.add(new String(new byte[] {out.getByte(0)}, java.nio.charset.StandardCharsets.US_ASCII)
+                    + (out.getByte(0) == 'E' ? io.pgrudder.protocol.backend.ErrorResponse.decode(
+                            io.pgrudder.protocol.Frames.body(out)).sqlState() : ""));
+            out.release();
+        });
+        QueryRouter router = new QueryRouter(new RoutingRules(DefaultRole.ANY, false, false, false, null));
+        ClientMessages messages = new ClientMessages(recording, new RoutingCommands(router, recording, 1),
+                new StatementRegistry(), 100, true);
+        ServerConnection server = TestServerConnections.embedded();
+        for (int i = 0; i < ClientStatements.MAX_STATEMENTS; i++) {
+            ByteBuf parse = Unpooled.buffer();
+            new Parse("s" + i, "SELECT " + i, new int[0]).encode(parse);
+            messages.send(parse, server);
+        }
+        assertEquals(0, replies.stream().filter(r -> r.startsWith("E")).count());
+        recording.attached((byte) 'I'); // as if the server had answered them all: the next reply goes out at once
+        ByteBuf one = Unpooled.buffer();
+        new Parse("one_too_many", "SELECT 'x'", new int[0]).encode(one);
+        messages.send(one, server);
+        assertEquals(0, one.refCnt());
+        assertEquals(java.util.List.of("E54000"), replies.stream().filter(r -> r.startsWith("E")).toList());
+        server.channel().close();
+    }
 }
