@@ -72,8 +72,9 @@ class PoolerTopologyTest {
         }
 
         @Override
-        public void subscribe(Consumer<Topology> listener) {
+        public Runnable subscribe(Consumer<Topology> listener) {
             listener.accept(topology);
+            return () -> { };
         }
 
         @Override

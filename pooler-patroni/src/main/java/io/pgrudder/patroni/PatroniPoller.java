@@ -137,12 +137,13 @@ public final class PatroniPoller implements TopologySource {
     }
 
     @Override
-    public void subscribe(Consumer<Topology> listener) {
+    public Runnable subscribe(Consumer<Topology> listener) {
         Subscriber subscriber = new Subscriber(Objects.requireNonNull(listener, "listener"));
         subscribers.add(subscriber);
         if (!closed) {
             notifier.execute(() -> deliver(subscriber));
         }
+        return () -> subscribers.remove(subscriber);
     }
 
     @Override

@@ -64,6 +64,8 @@ public final class Pool {
     private final PoolSettings settings;
     private final ServerTarget target;
     private final ServerConnector connector;
+    /** Ends the target's change notifications: a closed or retired pool must not stay reachable from its source. */
+    private final Runnable stopWatchingTarget;
     private final EventLoopGroup serverLoops;
     private final EventLoop loop;
 
@@ -112,7 +114,7 @@ public final class Pool {
         this.loop = serverLoops.next();
         this.waiters = new Waiters(settings, target, loop, waitersView);
         loop.execute(() -> janitor = loop.scheduleWithFixedDelay(() -> onLoop(this::maintain), 1, 1, TimeUnit.SECONDS));
-        target.onChange(() -> onLoop(this::targetChanged));
+        stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
     }
 
     public PoolSettings settings() {
@@ -218,6 +220,7 @@ public final class Pool {
      */
     public Future<Void> close() {
         Promise<Void> done = loop.newPromise();
+        stopWatchingTarget.run();
         onLoop(() -> {
             closed = true;
             if (janitor != null) {
@@ -243,6 +246,7 @@ public final class Pool {
      * new checkouts go to {@code next} (or fail when there is none).
      */
     public void retire(Pool next) {
+        stopWatchingTarget.run();
         onLoop(() -> {
             successor = next;
             closed = true;

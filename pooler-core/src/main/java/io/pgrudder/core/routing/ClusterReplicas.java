@@ -74,8 +74,8 @@ public final class ClusterReplicas implements ServerTarget {
     }
 
     @Override
-    public void onChange(Runnable listener) {
-        source.subscribe(topology -> listener.run());
+    public Runnable onChange(Runnable listener) {
+        return source.subscribe(topology -> listener.run());
     }
 
     @Override

@@ -54,8 +54,10 @@ public interface ServerTarget {
     /**
      * Runs {@code listener} each time {@link #address()} may have changed (and once soon after
      * subscribing). It may run on any thread; it must only hop to the pool's loop.
+     *
+     * @return stops the calls (the pool closed or retired); idempotent
      */
-    void onChange(Runnable listener);
+    Runnable onChange(Runnable listener);
 
     /**
      * A connection attempt failed with {@code cause}: true when that is what a node that is just

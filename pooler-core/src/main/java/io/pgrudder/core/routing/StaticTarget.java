@@ -16,7 +16,8 @@ abstract class StaticTarget implements ServerTarget {
     }
 
     @Override
-    public void onChange(Runnable listener) {
+    public Runnable onChange(Runnable listener) {
+        return () -> { }; // never changes
     }
 
     @Override

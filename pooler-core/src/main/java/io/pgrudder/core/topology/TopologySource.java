@@ -16,8 +16,10 @@ public interface TopologySource extends AutoCloseable {
      * relevant changed, and once at once with the current snapshot if one was already published.
      * Listeners run on the source's own notification thread, never on a Netty event loop, so a
      * slow listener delays only later notifications; they must not throw.
+     *
+     * @return ends the subscription (a retired pool lets go of its source); idempotent
      */
-    void subscribe(Consumer<Topology> listener);
+    Runnable subscribe(Consumer<Topology> listener);
 
     /**
      * Asks for a poll right away (for example after a server connection for writes turned out to

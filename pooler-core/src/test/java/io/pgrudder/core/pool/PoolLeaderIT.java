@@ -112,6 +112,19 @@ class PoolLeaderIT {
         pool.release(p.getNow(), ReleasePlan.AS_IS);
     }
 
+    /** A reload retires pools; a retired one used to stay subscribed to the shared poller forever. */
+    @Test
+    void aRetiredOrClosedPoolLetsGoOfItsTopologySource() throws Exception {
+        int before = source.listeners.size();
+        pool(Duration.ofSeconds(10));
+        assertEquals(before + 1, source.listeners.size());
+        pool.retire(null);
+        assertEquals(before, source.listeners.size(), "retired: unsubscribed");
+        pool(Duration.ofSeconds(10));
+        pool.close().awaitUninterruptibly(5000);
+        assertEquals(before, source.listeners.size(), "closed: unsubscribed");
+    }
+
     @Test
     void noLeaderWithinLeaderWaitTimeoutIs57P03NamingTheCluster() throws Exception {
         pool(Duration.ofMillis(300));
@@ -212,8 +225,9 @@ class PoolLeaderIT {
         }
 
         @Override
-        public void subscribe(Consumer<Topology> listener) {
+        public Runnable subscribe(Consumer<Topology> listener) {
             listeners.add(listener);
+            return () -> listeners.remove(listener);
         }
 
         @Override

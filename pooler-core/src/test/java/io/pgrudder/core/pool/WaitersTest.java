@@ -364,7 +364,8 @@ class WaitersTest {
         }
 
         @Override
-        public void onChange(Runnable listener) {
+        public Runnable onChange(Runnable listener) {
+            return () -> { };
         }
 
         @Override

@@ -35,8 +35,9 @@ class ClusterReplicasTest {
             }
 
             @Override
-            public void subscribe(Consumer<Topology> listener) {
+            public Runnable subscribe(Consumer<Topology> listener) {
                 listener.accept(topology);
+                return () -> { };
             }
 
             @Override
