@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * every 100 ms) and goes on. Every outcome goes to the log, one line each, with wall-clock ms:
  *
  *   ok   <epoch_ms> <client> <seq>                 a commit returned
- *   err  <epoch_ms> <client> <sqlstate> <message>  the INSERT failed (session dropped)
+ *   err  <epoch_ms> <client> <sqlstate> <seq> <message>  the INSERT of seq failed (session dropped);
+ *                                               its row may or may not be stored
  *   cerr <epoch_ms> <client> <sqlstate> <message>  a connect attempt failed
  *
  * Usage: FailoverLoad JDBC_URL USER PASSWORD CLIENTS INTERVAL_MS PATH_LABEL LOG_FILE
@@ -108,7 +109,10 @@ public final class FailoverLoad {
                 insert.executeUpdate();
                 log("ok " + System.currentTimeMillis() + " " + client + " " + seq);
             } catch (SQLException e) {
-                log("err " + System.currentTimeMillis() + " " + client + " " + describe(e));
+                String described = describe(e);
+                int space = described.indexOf(' ');
+                log("err " + System.currentTimeMillis() + " " + client + " " + (space < 0 ? described
+                        : described.substring(0, space) + " " + seq + described.substring(space)));
                 closeQuietly(conn);
                 conn = null;
                 insert = null;

@@ -4,7 +4,8 @@
 Usage: analyze.py OUT_DIR
 Reads OUT_DIR/events (one line per event:
   path event t0_ms t_end_ms old_leader new_leader first_write_on_new_leader_ms|-),
-OUT_DIR/load-<path>.log (FailoverLoad) and OUT_DIR/leaderwatch.log (leaderwatch.py).
+OUT_DIR/load-<path>.log (FailoverLoad), OUT_DIR/leaderwatch.log (leaderwatch.py) and, when
+present, OUT_DIR/rows (path client seq count, every row stored at the end).
 """
 import collections
 import sys
@@ -66,3 +67,36 @@ print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r['path']} | {r['event']} | {r['old']}→{r['new']} | {r['errors']} ({r['states']}) | {r['cerrors']} | "
           f"{fmt(r['outage'])} | {fmt(r['client_gap'])} | {fmt(r['named'])} | {fmt(r['first'])} | {fmt(r['delay'])} |")
+
+
+# Integrity over the whole run of each path: what the clients were told against what is stored.
+try:
+    stored = {}
+    with open(f"{out_dir}/rows") as f:
+        for line in f:
+            path, client, seq, n = line.split()
+            stored[(path, client, seq)] = int(n)
+except FileNotFoundError:
+    stored = None
+if stored is not None:
+    print()
+    print("| path | acknowledged | stored rows | stored twice | acknowledged, missing | failed INSERTs (SQLSTATE×n) | failed but stored (outcome unknown to the client) |")
+    print("|---|---|---|---|---|---|---|")
+    for path in dict.fromkeys(r["path"] for r in rows):
+        acked, failed, states = set(), set(), collections.Counter()
+        with open(f"{out_dir}/load-{path}.log") as lf:
+            for l in lf:
+                parts = l.rstrip("\n").split(" ", 5)
+                if parts[0] == "ok":
+                    acked.add((path, parts[2], parts[3]))
+                elif parts[0] == "err":
+                    states[parts[3]] += 1
+                    if len(parts) > 4 and parts[4].isdigit():
+                        failed.add((path, parts[2], parts[4]))
+        mine = {k: n for k, n in stored.items() if k[0] == path}
+        twice = sum(1 for n in mine.values() if n > 1)
+        missing = sum(1 for k in acked if k not in mine)
+        failed_stored = sum(1 for k in failed if k in mine)
+        print(f"| {path} | {len(acked)} | {sum(mine.values())} | {twice} | {missing} | "
+              f"{sum(states.values())} ({','.join(f'{k}×{v}' for k, v in states.items()) or '-'}) | "
+              f"{failed_stored} of {len(failed)} |")
