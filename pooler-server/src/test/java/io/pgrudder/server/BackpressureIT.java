@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -166,13 +167,7 @@ class BackpressureIT {
     @Test
     void aClientThatDoesNotReadItsRepliesIsNotReadEither(PostgresServer postgres) throws Exception {
         try (PoolerHarness harness = PoolerHarness.start(postgres, "transaction", "", 1, "");
-             WireClient c = new WireClient(harness.port, 4096)) {
-            c.send(new io.pgrudder.protocol.frontend.StartupMessage(io.pgrudder.protocol.frontend.StartupMessage.PROTOCOL_3_0,
-                    java.util.Map.of("user", "md5user", "database", "testdb"))::encode);
-            var md5 = (io.pgrudder.protocol.backend.AuthenticationMD5Password) c.read();
-            c.send(new io.pgrudder.protocol.frontend.PasswordMessage(io.pgrudder.protocol.auth.Md5Password.clientResponse(
-                    "md5user", "md5pass", md5.salt()))::encode);
-            c.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+             WireClient c = WireClient.loggedIn(harness.port, 4096, "md5user", "md5pass", "testdb")) {
 
             io.netty.buffer.ByteBuf one = io.netty.buffer.Unpooled.buffer();
             new io.pgrudder.protocol.frontend.Query("SHOW SERVER ROLE").encode(one);
@@ -208,6 +203,88 @@ class BackpressureIT {
             }
             writer.join(60_000);
             assertTrue(!writer.isAlive(), "the whole flood was read once the client read its replies");
+        }
+    }
+
+    /**
+     * Row 4: client A asks for 12 MB and does not read; the pool's one server then went back to
+     * the pool with reading switched off (A's channel was full), and client B's reply never came,
+     * even after A left.
+     */
+    @Test
+    void aServerLeftByAClientThatStoppedReadingServesTheNextClient(PostgresServer postgres) throws Exception {
+        try (PoolerHarness harness = PoolerHarness.start(postgres, "transaction", "", 1, "")) {
+            WireClient a = WireClient.loggedIn(harness.port, 4096, "md5user", "md5pass", "testdb");
+            a.send(new io.pgrudder.protocol.frontend.Query("SELECT repeat('x', 12000000)")::encode);
+            // A reads the start of its reply, so its server is surely attached and writing, then stops reading.
+            assertTrue(a.read() instanceof io.pgrudder.protocol.backend.RowDescription);
+            CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> {
+                try (Connection c = harness.connect("testdb", "md5user", "md5pass", client());
+                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 2")) {
+                    rs.next();
+                    return rs.getInt(1);
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            // The server finished A's query (its reply sits in the pooler, A not reading) and went
+            // back to the pool: B gets it while A is still connected.
+            assertEquals(2, b.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            a.close();
+            // And again: the pool's server (new or reused) is read normally.
+            try (Connection c = harness.connect("testdb", "md5user", "md5pass", client())) {
+                assertEquals(TWENTY_MB, scalarLength(c));
+            }
+        }
+    }
+
+    /**
+     * Row 5: COPY FROM STDIN in the extended protocol, as libpq's PQexecParams sends it
+     * (Parse/Bind/Describe/Execute/Sync, then CopyData/CopyDone/Sync). PostgreSQL ignores the
+     * Sync sent during COPY and answers one ReadyForQuery; the pooler waited for two, so the
+     * pool's one server stayed with this client and the next client got 53300.
+     */
+    @Test
+    void anExtendedProtocolCopyFromStdinEndsWithOneReadyForQuery(PostgresServer postgres) throws Exception {
+        postgres.execute("DROP TABLE IF EXISTS copied; CREATE TABLE copied (n int); GRANT ALL ON copied TO PUBLIC");
+        try (PoolerHarness harness = PoolerHarness.start(postgres, "transaction", "", 1, "");
+             WireClient a = WireClient.loggedIn(harness.port, 0, "md5user", "md5pass", "testdb")) {
+            for (int round = 0; round < 3; round++) {
+                a.send(out -> {
+                    new io.pgrudder.protocol.frontend.Parse("", "COPY copied (n) FROM STDIN", new int[0]).encode(out);
+                    new io.pgrudder.protocol.frontend.Bind("", "", new short[0], java.util.List.of(), new short[0]).encode(out);
+                    new io.pgrudder.protocol.frontend.Describe(io.pgrudder.protocol.frontend.Describe.PORTAL, "").encode(out);
+                    new io.pgrudder.protocol.frontend.Execute("", 0).encode(out);
+                    io.pgrudder.protocol.frontend.Sync.INSTANCE.encode(out);
+                });
+                a.readUntil(io.pgrudder.protocol.backend.CopyInResponse.class);
+                a.send(out -> {
+                    new io.pgrudder.protocol.CopyData("1\n2\n3\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encode(out);
+                    out.writeByte(io.pgrudder.protocol.MessageType.COPY_DONE).writeInt(4);
+                    io.pgrudder.protocol.frontend.Sync.INSTANCE.encode(out);
+                });
+                a.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+                // One ReadyForQuery, and the server is free: another client gets it at once.
+                try (Connection b = harness.connect("testdb", "md5user", "md5pass", client());
+                     Statement s = b.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM copied")) {
+                    assertTrue(rs.next());
+                    assertEquals(3 * (round + 1), rs.getInt(1));
+                }
+                // And this client's next request is answered as its own.
+                a.send(new io.pgrudder.protocol.frontend.Query("SELECT 42")::encode);
+                io.pgrudder.protocol.backend.DataRow row = a.readUntil(io.pgrudder.protocol.backend.DataRow.class);
+                assertEquals("42", new String(row.values().get(0), java.nio.charset.StandardCharsets.US_ASCII));
+                a.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+            }
+        } finally {
+            postgres.execute("DROP TABLE copied");
+        }
+    }
+
+    private static int scalarLength(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT repeat('x', " + TWENTY_MB + ")")) {
+            assertTrue(rs.next());
+            return rs.getString(1).length();
         }
     }
 

@@ -118,6 +118,54 @@ class ReplayIT {
         }
     }
 
+    /**
+     * Row 1 of issue 9: the connection to the server is cut while the INSERT runs; PostgreSQL
+     * finishes it and commits (it notices the lost client only when it writes). Sending it again
+     * stored it twice; the client is told 08007 instead, and the row is there once.
+     */
+    @Test
+    void aStatementCutOffMidwayIsNotSentAgain(PostgresServer postgres) throws Exception {
+        postgres.execute("DROP TABLE IF EXISTS cut_midway; CREATE TABLE cut_midway (n int); GRANT ALL ON cut_midway TO PUBLIC");
+        int port = PoolerHarness.freePort();
+        try (CuttingProxy proxy = new CuttingProxy(postgres.host(), postgres.port());
+             PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(config(port, proxy.port()),
+                     Path.of("replay.toml"), Map.of()));
+             Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb", client());
+             Connection direct = postgres.connect("testdb", PostgresServer.SUPERUSER, null)) {
+            CompletableFuture<SQLException> outcome = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = c.createStatement()) {
+                    s.execute("INSERT INTO cut_midway SELECT 7 FROM pg_sleep(2)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            int pid = awaitBackend(direct, "pg_sleep(2)");
+            proxy.cutNow();
+            SQLException e = outcome.get(30, TimeUnit.SECONDS);
+            assertTrue(e != null, "no success for a statement whose reply was lost");
+            assertEquals("08007", e.getSQLState(), e.getMessage());
+            // The backend finishes its INSERT, then finds its client gone.
+            awaitTrue("backend " + pid + " ends", () -> {
+                try (Statement s = direct.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid)) {
+                    return rs.next() && rs.getInt(1) == 0;
+                } catch (SQLException ex) {
+                    throw new AssertionError(ex);
+                }
+            });
+            try (Statement s = direct.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM cut_midway")) {
+                assertTrue(rs.next());
+                assertEquals(1, rs.getInt(1), "stored once, by the one run the client was told may have happened");
+            }
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 2")) {
+                assertTrue(rs.next(), "the client's connection goes on");
+            }
+        } finally {
+            postgres.execute("DROP TABLE cut_midway");
+        }
+    }
+
     @Test
     void anOperatorCanStopAStatement(PostgresServer postgres) throws Exception {
         postgres.execute("DROP TABLE IF EXISTS stopped; CREATE TABLE stopped (n int); GRANT ALL ON stopped TO PUBLIC");

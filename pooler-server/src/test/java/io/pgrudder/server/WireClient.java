@@ -95,6 +95,22 @@ final class WireClient implements AutoCloseable {
         }
     }
 
+    /** Connects and logs in as an md5 user (the fixture's md5user), up to the first ReadyForQuery. */
+    static WireClient loggedIn(int port, int bufferSize, String user, String password, String database) throws IOException {
+        WireClient c = new WireClient(port, bufferSize);
+        c.send(new io.pgrudder.protocol.frontend.StartupMessage(io.pgrudder.protocol.frontend.StartupMessage.PROTOCOL_3_0,
+                java.util.Map.of("user", user, "database", database))::encode);
+        BackendMessage challenge = c.read();
+        if (!(challenge instanceof io.pgrudder.protocol.backend.AuthenticationMD5Password md5)) {
+            c.close();
+            throw new IOException("expected an md5 challenge, got " + challenge);
+        }
+        c.send(new io.pgrudder.protocol.frontend.PasswordMessage(
+                io.pgrudder.protocol.auth.Md5Password.clientResponse(user, password, md5.salt()))::encode);
+        c.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+        return c;
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
