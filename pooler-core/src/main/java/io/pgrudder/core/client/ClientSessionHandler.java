@@ -112,7 +112,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 known.put("application_name", settings.applicationName() != null ? settings.applicationName()
                         : known.getOrDefault("application_name", ""));
                 // Settings seen before: log in now; they are applied at the first transaction.
-                state = ClientState.IDLE;
+                transitionTo(ClientState.IDLE, null);
                 completeLogin(known, null);
                 return;
             }
@@ -123,8 +123,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     // ---- getting and attaching a server connection ------------------------------------------
 
     private void requestServer(Pool from) {
-        state = ClientState.WAITING;
-        meter.waiting();
+        transitionTo(ClientState.WAITING, null);
         serverPool = from;
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
@@ -174,8 +173,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void attach(ServerConnection got) {
         server = got;
-        state = ClientState.ACTIVE;
-        meter.attached(got);
+        transitionTo(ClientState.ACTIVE, got);
         queue.attached(got.transactionStatus());
         got.listener(this);
         if (!ctx.channel().isWritable()) {
@@ -211,6 +209,28 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         keepForReplay();
         sendHeld(got);
         reads.unblock(ReadGate.WAITING_FOR_SERVER);
+    }
+
+    /**
+     * The one place the client's state changes. SHOW CLIENTS' view of it (the meter, read from
+     * other threads) follows here, so it cannot drift: a server lost between transactions used
+     * to leave the meter saying active.
+     */
+    private void transitionTo(ClientState next, ServerConnection attached) {
+        ClientState was = state;
+        state = next;
+        switch (next) {
+            case WAITING -> meter.waiting();
+            case ACTIVE -> meter.attached(attached);
+            case IDLE -> {
+                if (was != ClientState.IDLE) {
+                    meter.released();
+                }
+            }
+            default -> {
+                // CLOSED: the meter learns it from closed() / error(), with what ended it
+            }
+        }
     }
 
     /**
@@ -283,7 +303,6 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
      * than let the client run with the pool's settings. The server goes back cleaned.
      */
     private void refuseLogin(ServerConnection got, ErrorResponse failure) {
-        meter.released();
         serverPool.release(detach(), ReleasePlan.cleanup(Cleanup.statements(queue.cleanup())));
         fail(new PgException(PgException.Severity.FATAL, failure.sqlState(), failure.message(), failure.detail(),
                 failure.hint(), null));
@@ -341,8 +360,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         // What the server said last (its ReadyForQuery) goes out now: the relay flushes only its current owner.
         ctx.flush();
         ServerConnection s = detach();
-        state = ClientState.IDLE;
-        meter.released();
+        transitionTo(ClientState.IDLE, null);
         ReleasePlan plan = ReleasePlan.cleanup(Cleanup.statements(queue.cleanup()));
         Future<?> cancel = s.cancelInFlight();
         if (cancel != null && !cancel.isDone()) {
@@ -561,10 +579,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             }
             ctx.flush();
             queue.attached(ReadyForQuery.IDLE);
-            state = ClientState.IDLE;
+            transitionTo(ClientState.IDLE, null);
             return;
         }
-        state = ClientState.CLOSED;
+        transitionTo(ClientState.CLOSED, null);
         if (queue.sawFatalError()) {
             ctx.flush();
             ctx.close();
@@ -606,8 +624,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         while (!held.isEmpty()) {
             held.poll().release();
         }
-        state = ClientState.IDLE;
-        meter.released();
+        transitionTo(ClientState.IDLE, null);
         writeToClient(ErrorResponse.from(PgException.error(SqlState.QUERY_CANCELED,
                 "canceling statement due to user request"))::encode);
         for (int i = 0; i < Math.max(1, requests); i++) {
@@ -631,7 +648,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,
                     pool.settings().poolName());
         }
-        state = ClientState.CLOSED;
+        transitionTo(ClientState.CLOSED, null);
         meter.closed();
         while (!held.isEmpty()) {
             held.poll().release();
@@ -672,7 +689,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (!ctx.channel().isActive()) {
             return;
         }
-        state = ClientState.CLOSED;
+        transitionTo(ClientState.CLOSED, null);
         meter.error(e.sqlState());
         ClientErrors.send(ctx.channel(), e);
         if (e.severity() != PgException.Severity.FATAL) {

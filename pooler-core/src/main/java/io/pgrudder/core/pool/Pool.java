@@ -23,14 +23,11 @@ import io.pgrudder.protocol.backend.ReadyForQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -70,10 +67,8 @@ public final class Pool {
     private final EventLoop loop;
 
     private final StatementRegistry statements = new StatementRegistry();
-    private final ArrayDeque<ServerConnection> idle = new ArrayDeque<>();
-    private final Set<ServerConnection> active = new HashSet<>();
-    /** Told to close, socket not closed yet: the backend still counts against pool_size. */
-    private final Set<ServerConnection> closing = new HashSet<>();
+    /** The logged-in connections by state; the one way a connection moves is {@link #transition}. */
+    private final ServerLists lists = new ServerLists();
     private final Waiters waiters;
     private final WaitersView waitersView = new WaitersView();
     /**
@@ -171,11 +166,10 @@ public final class Pool {
         // and the next owner all need the server read, so every way back into the pool restores it.
         server.setAutoRead(true);
         onLoop(() -> {
-            if (successor != null && !active.contains(server)) {
+            if (successor != null && !lists.isBusy(server)) {
                 successor.release(server, plan);
                 return;
             }
-            active.remove(server);
             if (!plan.reuse() || closed || !usable(server) || expired(server)) {
                 close(server);
                 return;
@@ -185,9 +179,7 @@ public final class Pool {
                 return;
             }
             transition(server, ServerState.RESETTING);
-            active.add(server);
             ServerReset.start(server, plan.cleanup(), settings.resetTimeout(), clean -> onLoop(() -> {
-                active.remove(server);
                 if (clean && !closed && usable(server)) {
                     toIdle(server);
                 } else {
@@ -200,7 +192,6 @@ public final class Pool {
     private void toIdle(ServerConnection server) {
         server.touch();
         transition(server, ServerState.IDLE);
-        idle.addLast(server);
         serveWaiters();
     }
 
@@ -230,8 +221,7 @@ public final class Pool {
                 retry.cancel(false);
             }
             waiters.failAll(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
-            List<ServerConnection> all = new ArrayList<>(idle);
-            all.addAll(active);
+            List<ServerConnection> all = lists.all();
             all.forEach(this::close);
             PromiseCombiner combiner = new PromiseCombiner(loop);
             all.forEach(server -> combiner.add(server.channel().closeFuture()));
@@ -260,7 +250,7 @@ public final class Pool {
                     w.promise.tryFailure(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " was removed by a reload"));
                 }
             }
-            new ArrayList<>(idle).forEach(this::close);
+            lists.idleInOrder(true).forEach(this::close);
         });
     }
 
@@ -269,7 +259,7 @@ public final class Pool {
         onLoop(() -> {
             paused = pause;
             if (pause) {
-                new ArrayList<>(idle).forEach(this::close);
+                lists.idleInOrder(true).forEach(this::close);
             } else {
                 waiters.resumed();
                 serveWaiters();
@@ -287,9 +277,7 @@ public final class Pool {
     public Future<List<ServerConnection>> servers() {
         Promise<List<ServerConnection>> p = loop.newPromise();
         onLoop(() -> {
-            List<ServerConnection> all = new ArrayList<>(idle);
-            all.addAll(active);
-            all.addAll(closing);
+            List<ServerConnection> all = lists.all();
             p.trySuccess(all);
         });
         return p;
@@ -310,7 +298,7 @@ public final class Pool {
     /** A point-in-time view of the pool, taken on its loop. */
     public Future<PoolStats> stats() {
         Promise<PoolStats> p = loop.newPromise();
-        onLoop(() -> p.trySuccess(new PoolStats(idle.size(), active.size(), connecting, waiters.size())));
+        onLoop(() -> p.trySuccess(new PoolStats(lists.idleCount(), lists.busyCount(), connecting, waiters.size())));
         return p;
     }
 
@@ -324,9 +312,7 @@ public final class Pool {
             return;
         }
         transition(server, ServerState.RESETTING);
-        active.add(server);
         ServerReset.start(server, List.of(";"), settings.healthcheckTimeout(), healthy -> onLoop(() -> {
-            active.remove(server);
             if (healthy && !closed && usable(server)) {
                 handOutTested(server, waiter);
                 return;
@@ -342,13 +328,10 @@ public final class Pool {
 
     private void handOutTested(ServerConnection server, Waiter waiter) {
         transition(server, ServerState.ACTIVE);
-        active.add(server);
         server.touch();
         if (!waiter.promise.trySuccess(server)) {
             // The client went away meanwhile: the connection is untouched, keep it.
-            active.remove(server);
-            transition(server, ServerState.IDLE);
-            idle.addFirst(server);
+            lists.transition(server, ServerState.IDLE, true);
             loop.execute(() -> onLoop(this::serveWaiters));
         }
     }
@@ -359,29 +342,33 @@ public final class Pool {
      */
     private ServerConnection takeIdle(Map<String, String> startupParameters, EventLoop preferred) {
         ServerConnection fallback = null;
+        ServerConnection found = null;
+        List<ServerConnection> dead = null;
         // server_round_robin (pgcat's default): the longest idle first; otherwise the most recent.
-        Iterator<ServerConnection> order = settings.serverRoundRobin() ? idle.iterator() : idle.descendingIterator();
-        for (Iterator<ServerConnection> it = order; it.hasNext(); ) {
+        for (Iterator<ServerConnection> it = lists.idleIterator(settings.serverRoundRobin()); it.hasNext(); ) {
             ServerConnection server = it.next();
             if (!usable(server)) {
-                it.remove();
-                close(server);
+                if (dead == null) {
+                    dead = new ArrayList<>(2);
+                }
+                dead.add(server);
                 continue;
             }
             if (server.startupParameters().equals(startupParameters)) {
                 if (server.channel().eventLoop() == preferred) {
-                    it.remove();
-                    return server;
+                    found = server;
+                    break;
                 }
                 if (fallback == null) {
                     fallback = server;
                 }
             }
         }
-        if (fallback != null) {
-            idle.remove(fallback);
+        if (dead != null) {
+            dead.forEach(this::close);
         }
-        return fallback;
+        // Still IDLE and on the idle list: the caller hands it out, which moves it.
+        return found != null ? found : fallback;
     }
 
     /** Opens connections for waiters while there is room; makes room by closing mismatched idle ones. */
@@ -397,8 +384,8 @@ public final class Pool {
             if (size() >= settings.poolSize()) {
                 // Full: close one idle connection that fits nobody waiting, and open the new one only
                 // when its backend is gone (closedByPeer calls back here), so pool_size is never exceeded.
-                if (closing.isEmpty() && !idle.isEmpty()) {
-                    close(idle.peekFirst());
+                if (lists.noneClosing() && lists.idleCount() > 0) {
+                    close(lists.longestIdle());
                 }
                 return;
             }
@@ -445,7 +432,6 @@ public final class Pool {
                 return;
             }
             transition(server, ServerState.IDLE);
-            idle.addLast(server);
             serveWaiters();
         }));
     }
@@ -485,7 +471,7 @@ public final class Pool {
         if (!target.waitLimit().isZero() && !target.known()) {
             waiters.targetUnavailable(); // no leader now: whoever waits, waits for one
         }
-        for (ServerConnection server : new ArrayList<>(idle)) {
+        for (ServerConnection server : lists.idleInOrder(true)) {
             if (!usable(server)) {
                 log.info("{}: closing idle {}: no longer {}", settings, server, target);
                 close(server);
@@ -504,7 +490,7 @@ public final class Pool {
      */
     private void rebalance() {
         List<ServerAddress> spread = target.spreadOver();
-        for (ServerConnection server : balance.toClose(spread, idle, active, ServerConnection::address)) {
+        for (ServerConnection server : balance.toClose(spread, lists.idle(), lists.busy(), ServerConnection::address)) {
             log.info("{}: closing idle {}: more than its server's share of connections over {} servers", settings,
                     server, spread.size());
             close(server);
@@ -562,12 +548,10 @@ public final class Pool {
         warm();
         long now = System.nanoTime();
         long idleLimit = settings.idleTimeout().toNanos();
-        for (Iterator<ServerConnection> it = idle.iterator(); it.hasNext(); ) {
-            ServerConnection server = it.next();
+        for (ServerConnection server : lists.idleInOrder(true)) {
             boolean tooIdle = idleLimit > 0 && now - server.lastUsedNanos() > idleLimit
                     && size() > settings.minPoolSize();
             if (tooIdle || expired(server) || !usable(server)) {
-                it.remove();
                 close(server);
             }
         }
@@ -593,32 +577,26 @@ public final class Pool {
 
     private void closedByPeer(ServerConnection server) {
         if (server.state() != ServerState.CLOSED) {
-            idle.remove(server);
-            active.remove(server);
-            closing.remove(server);
             transition(server, ServerState.CLOSED);
             serveWaiters();
         }
     }
 
     private void close(ServerConnection server) {
-        idle.remove(server);
         if (server.state() != ServerState.CLOSED && server.state() != ServerState.CLOSING) {
             transition(server, ServerState.CLOSING);
-            active.remove(server);
-            closing.add(server);
             server.channel().close();
         }
     }
 
     private int size() {
-        return idle.size() + active.size() + closing.size() + connecting;
+        return lists.size() + connecting;
     }
 
-    /** The one place a server connection changes state. */
+    /** The one place a server connection changes state, and with it the pool's list it is on. */
     private void transition(ServerConnection server, ServerState next) {
         log.trace("{}: {} {} -> {}", settings, server, server.state(), next);
-        server.setState(next);
+        lists.transition(server, next);
     }
 
     /**
@@ -668,7 +646,7 @@ public final class Pool {
 
         @Override
         public boolean isEmpty() {
-            return idle.isEmpty();
+            return lists.idleCount() == 0;
         }
 
         @Override
