@@ -43,6 +43,8 @@ final class WriteLoad implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WriteLoad.class);
     private static final Set<String> IN_FLIGHT_STATES = Set.of("57P01", "08006", "08003", "08007");
 
+    private static final java.util.concurrent.atomic.AtomicLong LOADS = new java.util.concurrent.atomic.AtomicLong();
+
     private final String url;
     private final List<Commit> commits = new CopyOnWriteArrayList<>();
     private final List<Failure> failures = new CopyOnWriteArrayList<>();
@@ -55,9 +57,12 @@ final class WriteLoad implements AutoCloseable {
 
     static WriteLoad start(String url, int clients, Duration pause) {
         WriteLoad load = new WriteLoad(url);
+        // Each load's (client, seq) keys are its own: tests share the table, and a key stored
+        // twice must mean a write that ran twice.
+        long firstSeq = LOADS.incrementAndGet() * 1_000_000_000L;
         for (int c = 0; c < clients; c++) {
             int client = c;
-            Thread t = new Thread(() -> load.run(client, pause), "writer-" + c);
+            Thread t = new Thread(() -> load.run(client, pause, firstSeq), "writer-" + c);
             t.setDaemon(true);
             load.threads.add(t);
             t.start();
@@ -65,9 +70,9 @@ final class WriteLoad implements AutoCloseable {
         return load;
     }
 
-    private void run(int client, Duration pause) {
+    private void run(int client, Duration pause, long firstSeq) {
         Connection connection = null;
-        long seq = 0;
+        long seq = firstSeq;
         while (running.get()) {
             try {
                 if (connection == null || connection.isClosed()) {
