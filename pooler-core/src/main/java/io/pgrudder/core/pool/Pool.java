@@ -12,7 +12,6 @@ import io.pgrudder.core.backend.NodeProbe;
 import io.pgrudder.core.backend.ServerLogin;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
-import io.pgrudder.core.backend.ServerTls;
 import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.core.pool.Waiters.Waiter;
 import io.pgrudder.core.routing.FixedServer;
@@ -55,8 +54,6 @@ import java.util.concurrent.TimeUnit;
 public final class Pool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
 
-    /** Pause between connection attempts while the target is changing role. */
-    static final long RETRY_DELAY_MILLIS = 100;
 
     private final PoolSettings settings;
     private final ServerTarget target;
@@ -77,18 +74,12 @@ public final class Pool {
      * Read and written from client loops, hence concurrent; bounded.
      */
     private final Map<Map<String, String>, Map<String, String>> reportedParameters = new ConcurrentHashMap<>();
-    /** Connections being opened, each for one waiter. */
-    private int connecting;
     private boolean closed;
     /** Pool code is running on the loop right now (see onLoop). */
     private boolean running;
     private ScheduledFuture<?> janitor;
-    /** A retryable connection failure happened; no new attempt until {@link #retry} runs. */
-    private ScheduledFuture<?> retry;
-    /** The last retryable failure since a connection to the target last succeeded; null when none. */
-    private PgException targetTrouble;
-    /** The last transient connect failure, until a connection opens again. */
-    private PgException lastConnectFailure;
+    /** Opens connections, each for one waiter, and retries what is worth retrying. */
+    private final ServerOpener opener;
     /** Admin PAUSE: checkouts queue (without a timeout) until RESUME. */
     private boolean paused;
     /** The target's {@link ServerTarget#spreadOver()} at the last change (confined to the loop). */
@@ -108,6 +99,7 @@ public final class Pool {
         this.serverLoops = serverLoops;
         this.loop = serverLoops.next();
         this.waiters = new Waiters(settings, target, loop, waitersView);
+        this.opener = new ServerOpener(settings, target, connector, loop, new OpenerView());
         loop.execute(() -> janitor = loop.scheduleWithFixedDelay(() -> onLoop(this::maintain), 1, 1, TimeUnit.SECONDS));
         stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
     }
@@ -217,9 +209,7 @@ public final class Pool {
             if (janitor != null) {
                 janitor.cancel(false);
             }
-            if (retry != null) {
-                retry.cancel(false);
-            }
+            opener.cancelRetry();
             waiters.failAll(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
             List<ServerConnection> all = lists.all();
             all.forEach(this::close);
@@ -298,7 +288,7 @@ public final class Pool {
     /** A point-in-time view of the pool, taken on its loop. */
     public Future<PoolStats> stats() {
         Promise<PoolStats> p = loop.newPromise();
-        onLoop(() -> p.trySuccess(new PoolStats(lists.idleCount(), lists.busyCount(), connecting, waiters.size())));
+        onLoop(() -> p.trySuccess(new PoolStats(lists.idleCount(), lists.busyCount(), opener.connecting(), waiters.size())));
         return p;
     }
 
@@ -373,14 +363,14 @@ public final class Pool {
 
     /** Opens connections for waiters while there is room; makes room by closing mismatched idle ones. */
     private void grow() {
-        if (retry != null || closed) {
+        if (opener.retrying() || closed) {
             return;
         }
         if (!target.known()) {
             // No leader known: waiters wait; targetChanged() calls back here when one appears.
             return;
         }
-        while (connecting < waiters.size()) {
+        while (opener.connecting() < waiters.size()) {
             if (size() >= settings.poolSize()) {
                 // Full: close one idle connection that fits nobody waiting, and open the new one only
                 // when its backend is gone (closedByPeer calls back here), so pool_size is never exceeded.
@@ -389,7 +379,7 @@ public final class Pool {
                 }
                 return;
             }
-            Waiter waiter = waiters.get(connecting);
+            Waiter waiter = waiters.get(opener.connecting());
             // Asked per connection: a target that spreads (replicas) gives each the next server in turn.
             Optional<ServerAddress> to = target.address();
             if (to.isEmpty()) {
@@ -400,63 +390,20 @@ public final class Pool {
     }
 
     private void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {
-        connecting++;
-        ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
-                settings.serverPassword(), startupParameters, settings.connectTimeout(), target.requirePrimary(),
-                settings.serverTls());
-        connector.connect(on, login).addListener((Future<ServerConnection> f) -> onLoop(() -> {
-            connecting--;
-            if (!f.isSuccess()) {
-                PgException cause = f.cause() instanceof PgException pg ? pg
-                        : PgException.fatal(SqlState.CONNECTION_FAILURE, String.valueOf(f.cause()));
-                target.connectFailed(address, cause);
-                if (!closed && target.retryable(cause) && !ServerTls.isTlsFailure(cause)) {
-                    retryLater(address, cause);
-                } else {
-                    connectFailed(startupParameters, cause);
-                }
-                return;
-            }
-            ServerConnection server = f.getNow();
-            lastConnectFailure = null;
-            server.channel().closeFuture().addListener(c -> onLoop(() -> closedByPeer(server)));
-            log.debug("{}: opened {}", settings, server);
-            if (targetTrouble != null && target.accepts(server.address())) {
-                log.info("{}: {} accepts connections again", settings, server.address().host() + ":"
-                        + server.address().port());
-                targetTrouble = null;
-            }
-            if (closed || !usable(server)) {
-                close(server);
-                serveWaiters();
-                return;
-            }
-            transition(server, ServerState.IDLE);
-            serveWaiters();
-        }));
+        opener.open(address, startupParameters, on);
     }
 
-    /**
-     * A node changing role refused us (or turned out to be a standby): ask the target to look
-     * again, and try again shortly, or at once when the target changes. Waiters keep waiting,
-     * up to the target's wait limit ({@link Waiters}).
-     */
-    private void retryLater(ServerAddress address, PgException cause) {
-        if (targetTrouble == null) {
-            log.warn("{}: {} is not usable for now, retrying within {} ms: {}", settings,
-                    address.host() + ":" + address.port(), target.waitLimit().toMillis(), cause.getMessage());
-        } else {
-            log.debug("{}: retrying {}: {}", settings, address.host() + ":" + address.port(), cause.getMessage());
+    /** A connection the opener logged in: watched for its close, then idle (or closed if unusable now). */
+    private void opened(ServerConnection server) {
+        server.channel().closeFuture().addListener(c -> onLoop(() -> closedByPeer(server)));
+        log.debug("{}: opened {}", settings, server);
+        if (closed || !usable(server)) {
+            close(server);
+            serveWaiters();
+            return;
         }
-        targetTrouble = cause;
-        waiters.targetUnavailable();
-        target.suspect();
-        if (retry == null) {
-            retry = loop.schedule(() -> onLoop(() -> {
-                retry = null;
-                serveWaiters();
-            }), RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-        }
+        transition(server, ServerState.IDLE);
+        serveWaiters();
     }
 
     /** The target may have changed: drop idle connections it no longer takes, then serve waiters. */
@@ -464,10 +411,7 @@ public final class Pool {
         if (closed) {
             return;
         }
-        if (retry != null) {
-            retry.cancel(false);
-            retry = null;
-        }
+        opener.cancelRetry();
         if (!target.waitLimit().isZero() && !target.known()) {
             waiters.targetUnavailable(); // no leader now: whoever waits, waits for one
         }
@@ -506,41 +450,12 @@ public final class Pool {
                 && !(target.requirePrimary() && server.reportedHotStandby());
     }
 
-    private void connectFailed(Map<String, String> startupParameters, PgException cause) {
-        log.warn("{}: {}", settings, cause.getMessage());
-        if (isTransient(cause) && !waiters.isEmpty()) {
-            // The server may be restarting: waiters keep waiting (up to connect_timeout) while we retry.
-            lastConnectFailure = cause;
-            if (retry == null) {
-                retry = loop.schedule(() -> onLoop(() -> {
-                    retry = null;
-                    serveWaiters();
-                }), RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-            }
-            return;
-        }
-        // The first waiter that asked for these parameters learns why; the others keep waiting.
-        waiters.failFirstAsking(startupParameters, cause);
-        grow();
-    }
-
     private void serveWaiters() {
         if (paused) {
             return;
         }
         waiters.serve(waitersView);
         grow();
-    }
-
-    /** Connection classes worth retrying: refused, reset, the server starting up or full. */
-    private static boolean isTransient(PgException cause) {
-        if (ServerTls.isTlsFailure(cause)) {
-            return false; // a certificate or a refusal of TLS does not change within connect_timeout
-        }
-        String state = cause.sqlState();
-        return state.startsWith("08") && !state.equals(SqlState.PROTOCOL_VIOLATION)
-                || state.equals(SqlState.CANNOT_CONNECT_NOW) || state.equals(SqlState.TOO_MANY_CONNECTIONS)
-                || state.equals(SqlState.ADMIN_SHUTDOWN);
     }
 
     /** The janitor: idle_timeout, server_lifetime, dead connections, and min_pool_size kept warm. */
@@ -558,7 +473,7 @@ public final class Pool {
     }
 
     private void warm() {
-        if (closed || size() >= settings.minPoolSize() || retry != null || lastConnectFailure != null) {
+        if (closed || size() >= settings.minPoolSize() || opener.retrying() || opener.lastConnectFailure() != null) {
             return;
         }
         while (size() < settings.minPoolSize()) {
@@ -590,7 +505,7 @@ public final class Pool {
     }
 
     private int size() {
-        return lists.size() + connecting;
+        return lists.size() + opener.connecting();
     }
 
     /** The one place a server connection changes state, and with it the pool's list it is on. */
@@ -622,6 +537,46 @@ public final class Pool {
         }
     }
 
+    /** The pool as its {@link ServerOpener} sees it. */
+    private final class OpenerView implements ServerOpener.Owner {
+        @Override
+        public void onLoop(Runnable task) {
+            Pool.this.onLoop(task);
+        }
+
+        @Override
+        public boolean closed() {
+            return closed;
+        }
+
+        @Override
+        public void opened(ServerConnection server) {
+            Pool.this.opened(server);
+        }
+
+        @Override
+        public void failed(Map<String, String> startupParameters, PgException cause) {
+            // The first waiter that asked for these parameters learns why; the others keep waiting.
+            waiters.failFirstAsking(startupParameters, cause);
+            grow();
+        }
+
+        @Override
+        public void retryNow() {
+            serveWaiters();
+        }
+
+        @Override
+        public void targetUnavailable() {
+            waiters.targetUnavailable();
+        }
+
+        @Override
+        public boolean anyWaiting() {
+            return !waiters.isEmpty();
+        }
+    }
+
     /** The pool as its {@link Waiters} see it: its loop, why connections are not coming, its idle list. */
     private final class WaitersView implements Waiters.Owner, Waiters.Idle {
         @Override
@@ -631,12 +586,12 @@ public final class Pool {
 
         @Override
         public PgException targetTrouble() {
-            return targetTrouble;
+            return opener.targetTrouble();
         }
 
         @Override
         public PgException lastConnectFailure() {
-            return lastConnectFailure;
+            return opener.lastConnectFailure();
         }
 
         @Override
