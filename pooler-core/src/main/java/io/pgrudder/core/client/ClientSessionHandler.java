@@ -9,7 +9,6 @@ import io.netty.util.concurrent.Promise;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerListener;
-import io.pgrudder.core.config.PoolMode;
 import io.pgrudder.core.pool.Pool;
 import io.pgrudder.core.pool.PoolRoutes;
 import io.pgrudder.core.routing.QueryRouter;
@@ -54,6 +53,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private final QueryRouter router;
     private final String username;
     private final Map<String, String> startupParameters;
+    private final PoolingMode mode;
+    /** {@code mode.sharesServers()}: transaction pooling. */
     private final boolean transactionMode;
     private final RequestQueue queue = new RequestQueue(this::writeToClient);
     private ClientMessages messages;
@@ -85,7 +86,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         this.serverPool = pool;
         this.username = username;
         this.startupParameters = startupParameters;
-        this.transactionMode = pool.settings().poolMode() == PoolMode.TRANSACTION;
+        this.mode = PoolingMode.of(pool.settings().poolMode());
+        this.transactionMode = mode.sharesServers();
     }
 
     @Override
@@ -128,7 +130,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
         // Transaction mode shares connections between clients, so they are opened with no client settings.
-        from.checkout(transactionMode ? Map.of() : startupParameters, ctx.channel().eventLoop(), checkout);
+        from.checkout(mode.openWith(startupParameters), ctx.channel().eventLoop(), checkout);
         if (state == ClientState.WAITING) {
             // Not served on the spot (the pool's share on this loop usually serves at once, and then
             // reading never stops): stop reading until a server is attached. Each change of auto-read
@@ -185,7 +187,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             requestServer(serverPool);
             return;
         }
-        String sync = transactionMode ? ParameterSync.sql(settings, got) : null;
+        String sync = mode.syncSql(settings, got);
         if (sync != null) {
             queue.internal(failure -> {
                 if (loggedIn) {
@@ -303,7 +305,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
      * than let the client run with the pool's settings. The server goes back cleaned.
      */
     private void refuseLogin(ServerConnection got, ErrorResponse failure) {
-        serverPool.release(detach(), ReleasePlan.cleanup(Cleanup.statements(queue.cleanup())));
+        serverPool.release(detach(), mode.cleanAfter(queue));
         fail(new PgException(PgException.Severity.FATAL, failure.sqlState(), failure.message(), failure.detail(),
                 failure.hint(), null));
     }
@@ -327,9 +329,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         for (Map.Entry<String, String> p : parameters.entrySet()) {
             writeToClient(new ParameterStatus(p.getKey(), p.getValue())::encode);
         }
-        // Session mode: the real backend pid, so pg_backend_pid() and NOTIFY's pid match. Transaction
-        // mode: a pid of our own, as the client's queries run on many backends. The secret is always ours.
-        cancelKey = transactionMode ? pooler.cancels().register(this) : pooler.cancels().register(got.processId(), this);
+        cancelKey = mode.register(pooler.cancels(), this, got);
         writeToClient(new BackendKeyData(cancelKey.processId(), cancelKey.secretKey())::encode);
         writeToClient(ReadyForQuery.of(got == null ? ReadyForQuery.IDLE : queue.transactionStatus())::encode);
         ctx.flush();
@@ -361,7 +361,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ctx.flush();
         ServerConnection s = detach();
         transitionTo(ClientState.IDLE, null);
-        ReleasePlan plan = ReleasePlan.cleanup(Cleanup.statements(queue.cleanup()));
+        ReleasePlan plan = mode.cleanAfter(queue);
         Future<?> cancel = s.cancelInFlight();
         if (cancel != null && !cancel.isDone()) {
             // A cancel meant for this client may still land: nobody else gets the backend before it has.
@@ -671,7 +671,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (!queue.isBetweenRequests()) {
             return ReleasePlan.CLOSE;
         }
-        return transactionMode ? ReleasePlan.cleanup(Cleanup.statements(queue.cleanup())) : ReleasePlan.DISCARD_ALL;
+        return mode.cleanAfter(queue);
     }
 
     @Override
