@@ -23,6 +23,8 @@ final class CuttingProxy implements AutoCloseable {
     private final Set<Pair> open = ConcurrentHashMap.newKeySet();
     private final Set<Pair> doomed = ConcurrentHashMap.newKeySet();
     private final AtomicInteger cut = new AtomicInteger();
+    /** Extra time a CancelRequest takes to reach the server, as over a slow network. */
+    private volatile long cancelDelayMillis;
 
     private record Pair(Socket fromPooler, Socket toServer) {
         void close() {
@@ -59,6 +61,11 @@ final class CuttingProxy implements AutoCloseable {
 
     void cutConnectionsOpenNow() {
         doomed.addAll(open);
+    }
+
+    /** From now on a CancelRequest reaches the server {@code millis} late (the rest is not delayed). */
+    void delayCancelRequests(long millis) {
+        cancelDelayMillis = millis;
     }
 
     /** Closes every open connection both ways at once, as a network failure mid-statement does. */
@@ -101,7 +108,12 @@ final class CuttingProxy implements AutoCloseable {
             byte[] buf = new byte[16384];
             try {
                 int n;
+                boolean first = true;
                 while ((n = in.read(buf)) >= 0) {
+                    if (toServer && first && isCancelRequest(buf, n) && cancelDelayMillis > 0) {
+                        Thread.sleep(cancelDelayMillis); // the network's delay, not a test's synchronization
+                    }
+                    first = false;
                     if (toServer && doomed.remove(pair)) {
                         cut.incrementAndGet();
                         break;
@@ -111,6 +123,8 @@ final class CuttingProxy implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // the other side closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 open.remove(pair);
                 pair.close();
@@ -118,6 +132,12 @@ final class CuttingProxy implements AutoCloseable {
         }, "cutting-proxy-relay");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** A CancelRequest: length 16, code 1234 5678. */
+    private static boolean isCancelRequest(byte[] buf, int n) {
+        return n >= 8 && buf[0] == 0 && buf[1] == 0 && buf[2] == 0 && buf[3] == 16
+                && buf[4] == 0x04 && buf[5] == (byte) 0xd2 && buf[6] == 0x16 && buf[7] == 0x2e;
     }
 
     @Override

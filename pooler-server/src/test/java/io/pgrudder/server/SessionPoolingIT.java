@@ -193,29 +193,6 @@ class SessionPoolingIT {
         }
     }
 
-    /**
-     * Row 13 of issue 9: a driver waits for its cancel connection to close before the next
-     * statement, since PostgreSQL closes it only after signalling the backend. The pooler closed
-     * it before forwarding, and the cancel landed on the next statement.
-     */
-    @Test
-    void aStatementTimeoutsCancelNeverLandsOnTheNextStatement() throws Exception {
-        try (Connection c = harness.connect("md5user", "md5pass")) {
-            int cancelled = 0;
-            for (int round = 0; round < 40; round++) {
-                try (Statement s = c.createStatement()) {
-                    s.unwrap(org.postgresql.jdbc.PgStatement.class).setQueryTimeoutMs(1);
-                    s.execute("SELECT pg_sleep(0.003)");
-                } catch (SQLException e) {
-                    assertEquals("57014", e.getSQLState(), e.getMessage());
-                    cancelled++;
-                }
-                assertEquals("2", scalar(c, "SELECT 2"), "round " + round + ": the next statement ran, uncancelled");
-            }
-            assertTrue(cancelled > 0, "the 1 ms timeouts sent cancels");
-        }
-    }
-
     @Test
     void pipelinedExtendedProtocolBatchesAndErrorsInTransactions() throws Exception {
         try (Connection c = harness.connect("md5user", "md5pass"); Statement s = c.createStatement()) {
