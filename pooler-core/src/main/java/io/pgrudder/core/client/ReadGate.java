@@ -8,37 +8,39 @@ import io.netty.channel.Channel;
  * replies). Auto-read changes only when the answer changes: each change is a system call.
  * Confined to the client's event loop.
  */
-final class ReadGate {
+public final class ReadGate {
     /** A request waits for a server connection: what follows it waits in the socket. */
-    static final int WAITING_FOR_SERVER = 1;
+    public static final int WAITING_FOR_SERVER = 1;
     /** The server connection cannot take more: PostgreSQL is not reading. */
-    static final int SERVER_FULL = 1 << 1;
+    public static final int SERVER_FULL = 1 << 1;
     /**
      * The client does not read its replies: read no more requests, as PostgreSQL stops reading
      * while its writes block. Replies the pooler makes itself are bounded by this too.
      */
-    static final int CLIENT_FULL = 1 << 2;
+    public static final int CLIENT_FULL = 1 << 2;
+    /** A request is being answered, one at a time (the admin console's commands). */
+    public static final int ANSWERING = 1 << 3;
 
     private final Channel channel;
     private int reasons;
 
-    ReadGate(Channel channel) {
+    public ReadGate(Channel channel) {
         this.channel = channel;
     }
 
-    void block(int reason) {
+    public void block(int reason) {
         set(reasons | reason);
     }
 
-    void unblock(int reason) {
+    public void unblock(int reason) {
         set(reasons & ~reason);
     }
 
-    void blockWhen(boolean condition, int reason) {
+    public void blockWhen(boolean condition, int reason) {
         set(condition ? reasons | reason : reasons & ~reason);
     }
 
-    boolean isOpen() {
+    public boolean isOpen() {
         return reasons == 0;
     }
 

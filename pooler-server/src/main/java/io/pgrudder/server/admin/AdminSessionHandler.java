@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.core.client.ClientErrors;
+import io.pgrudder.core.client.ReadGate;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
 import io.pgrudder.protocol.PgException;
@@ -35,6 +36,9 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         this.user = user;
     }
 
+    /** Confined to the channel's loop. */
+    private ReadGate reads;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
@@ -58,8 +62,13 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             frame.release();
         }
-        log.info("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
-        ctx.channel().config().setAutoRead(false);
+        if (isShow(sql)) {
+            // Exporters poll SHOW every few seconds: only what changes something is logged at info.
+            log.debug("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
+        } else {
+            log.info("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
+        }
+        reads(ctx).block(ReadGate.ANSWERING);
         commands.run(sql).whenComplete((results, e) -> ctx.executor().execute(() -> reply(ctx, results, e)));
     }
 
@@ -68,7 +77,26 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.writeAndFlush(replyBuffer(ctx.alloc(), results, e));
-        ctx.channel().config().setAutoRead(true);
+        reads(ctx).unblock(ReadGate.ANSWERING);
+    }
+
+    /** A console that does not read its replies is not read either: replies never pile up. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        reads(ctx).blockWhen(!ctx.channel().isWritable(), ReadGate.CLIENT_FULL);
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private static boolean isShow(String sql) {
+        String t = sql.stripLeading();
+        return t.regionMatches(true, 0, "SHOW", 0, 4);
+    }
+
+    private ReadGate reads(ChannelHandlerContext ctx) {
+        if (reads == null) {
+            reads = new ReadGate(ctx.channel());
+        }
+        return reads;
     }
 
     /**
