@@ -182,6 +182,28 @@ class BackpressureIT {
         }
     }
 
+    /** Pipelined admin commands are answered one at a time, in the order sent. */
+    @Test
+    void pipelinedAdminCommandsAreAnsweredInOrder(PostgresServer postgres) throws Exception {
+        try (PoolerHarness harness = PoolerHarness.start(postgres, "transaction", "", 1, "");
+             WireClient c = WireClient.loggedIn(harness.port, 0, "admin", "admin-secret", "pgcat")) {
+            java.util.List<String> sent = new java.util.ArrayList<>();
+            c.send(out -> {
+                for (int i = 0; i < 50; i++) {
+                    // SHOW POOLS asks every pool's loop; SHOW VERSION answers at once: it must not overtake.
+                    String sql = i % 2 == 0 ? "SHOW POOLS" : "SHOW VERSION";
+                    sent.add(sql.equals("SHOW POOLS") ? "database" : "version");
+                    new io.pgrudder.protocol.frontend.Query(sql).encode(out);
+                }
+            });
+            for (String firstColumn : sent) {
+                var description = c.readUntil(io.pgrudder.protocol.backend.RowDescription.class);
+                assertEquals(firstColumn, description.fields().get(0).name());
+                c.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+            }
+        }
+    }
+
     /**
      * Sends 2 MB of {@code sql} from another thread without reading; the pooler's direct memory
      * must stay bounded, and once the client reads, queries are answered (with {@code readAll},

@@ -38,10 +38,25 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Confined to the channel's loop. */
     private ReadGate reads;
+    /**
+     * Queries that came in the same read as one still running: answered one at a time, in order
+     * (a command that completes on another loop must not overtake the one before it). Bounded by
+     * one read, as reading stops while a command runs.
+     */
+    private final java.util.ArrayDeque<ByteBuf> queued = new java.util.ArrayDeque<>();
+    private boolean answering;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        if (answering) {
+            queued.add(frame);
+            return;
+        }
+        answer(ctx, frame);
+    }
+
+    private void answer(ChannelHandlerContext ctx, ByteBuf frame) {
         String sql;
         try {
             byte type = Frames.type(frame);
@@ -69,15 +84,30 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
             log.info("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
         }
         reads(ctx).block(ReadGate.ANSWERING);
+        answering = true;
         commands.run(sql).whenComplete((results, e) -> ctx.executor().execute(() -> reply(ctx, results, e)));
     }
 
     private void reply(ChannelHandlerContext ctx, List<ResultTable> results, Throwable e) {
+        answering = false;
         if (!ctx.channel().isActive()) {
             return;
         }
         ctx.writeAndFlush(replyBuffer(ctx.alloc(), results, e));
-        reads(ctx).unblock(ReadGate.ANSWERING);
+        while (!answering && !queued.isEmpty() && ctx.channel().isActive()) {
+            answer(ctx, queued.poll());
+        }
+        if (!answering) {
+            reads(ctx).unblock(ReadGate.ANSWERING);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        while (!queued.isEmpty()) {
+            queued.poll().release();
+        }
+        ctx.fireChannelInactive();
     }
 
     /** A console that does not read its replies is not read either: replies never pile up. */
