@@ -9,7 +9,7 @@ import io.netty.util.concurrent.Promise;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerListener;
-import io.pgrudder.core.pool.Pool;
+import io.pgrudder.core.pool.ServerPool;
 import io.pgrudder.core.pool.PoolRoutes;
 import io.pgrudder.core.routing.QueryRouter;
 import io.pgrudder.core.pool.ReleasePlan;
@@ -47,9 +47,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private final Pooler pooler;
     private final PoolRoutes routes;
     /** The pool a session (session mode) or a login takes its server from; its settings are every pool's. */
-    private final Pool pool;
+    private final ServerPool pool;
     /** The pool the server held (or being checked out) comes from, and goes back to. */
-    private Pool serverPool;
+    private ServerPool serverPool;
     private final QueryRouter router;
     private final String username;
     private final Map<String, String> startupParameters;
@@ -124,7 +124,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     // ---- getting and attaching a server connection ------------------------------------------
 
-    private void requestServer(Pool from) {
+    private void requestServer(ServerPool from) {
         transitionTo(ClientState.WAITING, null);
         serverPool = from;
         checkout = ctx.executor().newPromise();
@@ -140,7 +140,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     /** The pool for a transaction that starts with {@code first} (transaction mode), by its text. */
-    private Pool poolFor(ByteBuf first) {
+    private ServerPool poolFor(ByteBuf first) {
         if (!transactionMode) {
             return pool;
         }
@@ -365,7 +365,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         Future<?> cancel = s.cancelInFlight();
         if (cancel != null && !cancel.isDone()) {
             // A cancel meant for this client may still land: nobody else gets the backend before it has.
-            Pool to = serverPool;
+            ServerPool to = serverPool;
             cancel.addListener(x -> to.release(s, plan));
         } else {
             serverPool.release(s, plan);

@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * to the target's wait limit, and connection attempts are retried after asking the target to look
  * again.
  */
-public final class Pool {
+public final class Pool implements ServerPool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
 
 
@@ -104,16 +104,19 @@ public final class Pool {
         stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
     }
 
+    @Override
     public PoolSettings settings() {
         return settings;
     }
 
     /** Where this pool's connections go. */
+    @Override
     public ServerTarget target() {
         return target;
     }
 
     /** Pool-wide names of protocol-level prepared statements (transaction mode). */
+    @Override
     public StatementRegistry statements() {
         return statements;
     }
@@ -123,6 +126,7 @@ public final class Pool {
      * executor; a client that gives up cancels it, and a connection that arrives after that goes
      * back to the pool.
      */
+    @Override
     public void checkout(Map<String, String> startupParameters, EventLoop preferred, Promise<ServerConnection> promise) {
         onLoop(() -> {
             if (successor != null) {
@@ -152,6 +156,7 @@ public final class Pool {
      * Gives back a connection a client held. The plan says whether its state is known; a known one
      * is cleaned as the plan says (ROLLBACK first when a transaction is open) and reused.
      */
+    @Override
     public void release(ServerConnection server, ReleasePlan plan) {
         // The last owner may have stopped reading it while its own client could not take more
         // (transaction mode lets go at ReadyForQuery without restoring it): the reset, the janitor
@@ -191,6 +196,7 @@ public final class Pool {
      * Whether the server at {@code address} still takes new connections (see {@link NodeProbe}):
      * one login with this pool's credentials and no client settings, on {@code on}.
      */
+    @Override
     public Future<Boolean> acceptsConnections(ServerAddress address, EventLoop on) {
         ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
                 settings.serverPassword(), Map.of(), settings.connectTimeout(), false, settings.serverTls());
@@ -274,10 +280,12 @@ public final class Pool {
     }
 
     /** The ParameterStatus set a server reported for these client settings, or null if never seen. */
+    @Override
     public Map<String, String> reportedParameters(Map<String, String> clientSettings) {
         return reportedParameters.get(clientSettings);
     }
 
+    @Override
     public void reportedParameters(Map<String, String> clientSettings, Map<String, String> reported) {
         if (reportedParameters.size() >= 1024) {
             reportedParameters.clear();

@@ -13,14 +13,14 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * @param shards how many shards the pool's config lists (pgcat's SET SHARD checks against it)
  */
-public record PoolRoutes(Pool primary, Pool replicas, RoutingRules rules, int shards) {
+public record PoolRoutes(ServerPool primary, ServerPool replicas, RoutingRules rules, int shards) {
     public PoolRoutes {
         Objects.requireNonNull(primary, "primary");
         Objects.requireNonNull(rules, "rules");
     }
 
     /** The pool a transaction bound for {@code destination} checks out from. */
-    public Pool pool(Destination destination) {
+    public ServerPool pool(Destination destination) {
         if (replicas == null) {
             return primary;
         }
