@@ -77,7 +77,9 @@ public final class Pool implements ServerPool {
     private boolean closed;
     /** Pool code is running on the loop right now (see onLoop). */
     private boolean running;
-    private ScheduledFuture<?> janitor;
+    private ScheduledFuture<?> janitorRounds;
+    /** idle_timeout, server_lifetime, min_pool_size: once a second. */
+    private final PoolJanitor janitor;
     /** Opens connections, each for one waiter, and retries what is worth retrying. */
     private final ServerOpener opener;
     /** Admin PAUSE: checkouts queue (without a timeout) until RESUME. */
@@ -100,7 +102,8 @@ public final class Pool implements ServerPool {
         this.loop = serverLoops.next();
         this.waiters = new Waiters(settings, target, loop, waitersView);
         this.opener = new ServerOpener(settings, target, connector, loop, new OpenerView());
-        loop.execute(() -> janitor = loop.scheduleWithFixedDelay(() -> onLoop(this::maintain), 1, 1, TimeUnit.SECONDS));
+        this.janitor = new PoolJanitor(settings, new JanitorView(), System::nanoTime);
+        loop.execute(() -> janitorRounds = loop.scheduleWithFixedDelay(() -> onLoop(janitor::round), 1, 1, TimeUnit.SECONDS));
         stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
     }
 
@@ -212,8 +215,8 @@ public final class Pool implements ServerPool {
         stopWatchingTarget.run();
         onLoop(() -> {
             closed = true;
-            if (janitor != null) {
-                janitor.cancel(false);
+            if (janitorRounds != null) {
+                janitorRounds.cancel(false);
             }
             opener.cancelRetry();
             waiters.failAll(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
@@ -236,8 +239,8 @@ public final class Pool implements ServerPool {
         onLoop(() -> {
             successor = next;
             closed = true;
-            if (janitor != null) {
-                janitor.cancel(false);
+            if (janitorRounds != null) {
+                janitorRounds.cancel(false);
             }
             for (Waiter w : waiters.takeAll()) {
                 if (next != null) {
@@ -466,36 +469,8 @@ public final class Pool implements ServerPool {
         grow();
     }
 
-    /** The janitor: idle_timeout, server_lifetime, dead connections, and min_pool_size kept warm. */
-    private void maintain() {
-        warm();
-        long now = System.nanoTime();
-        long idleLimit = settings.idleTimeout().toNanos();
-        for (ServerConnection server : lists.idleInOrder(true)) {
-            boolean tooIdle = idleLimit > 0 && now - server.lastUsedNanos() > idleLimit
-                    && size() > settings.minPoolSize();
-            if (tooIdle || expired(server) || !usable(server)) {
-                close(server);
-            }
-        }
-    }
-
-    private void warm() {
-        if (closed || size() >= settings.minPoolSize() || opener.retrying() || opener.lastConnectFailure() != null) {
-            return;
-        }
-        while (size() < settings.minPoolSize()) {
-            Optional<ServerAddress> to = target.address();
-            if (to.isEmpty()) {
-                return;
-            }
-            open(to.get(), Map.of(), loop);
-        }
-    }
-
     private boolean expired(ServerConnection server) {
-        long lifetime = settings.serverLifetime().toNanos();
-        return lifetime > 0 && System.nanoTime() - server.createdNanos() > lifetime;
+        return janitor.expired(server);
     }
 
     private void closedByPeer(ServerConnection server) {
@@ -542,6 +517,41 @@ public final class Pool implements ServerPool {
         } catch (RejectedExecutionException e) {
             // The process is stopping and the loop is gone; so are the connections it held.
             log.debug("{}: loop stopped, dropping a pool task", settings);
+        }
+    }
+
+    /** The pool as its {@link PoolJanitor} sees it. */
+    private final class JanitorView implements PoolJanitor.Owner {
+        @Override
+        public ServerLists lists() {
+            return lists;
+        }
+
+        @Override
+        public int size() {
+            return Pool.this.size();
+        }
+
+        @Override
+        public boolean usable(ServerConnection server) {
+            return Pool.this.usable(server);
+        }
+
+        @Override
+        public void close(ServerConnection server) {
+            Pool.this.close(server);
+        }
+
+        @Override
+        public boolean mayOpen() {
+            return !closed && !opener.retrying() && opener.lastConnectFailure() == null;
+        }
+
+        @Override
+        public boolean openSpare() {
+            Optional<ServerAddress> to = target.address();
+            to.ifPresent(address -> open(address, Map.of(), loop));
+            return to.isPresent();
         }
     }
 
