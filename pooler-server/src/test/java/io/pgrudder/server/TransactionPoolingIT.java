@@ -362,4 +362,38 @@ class TransactionPoolingIT {
             assertNotNull(e.getSQLState());
         }
     }
+
+    /**
+     * Found by ProtocolFuzzIT: frames that arrive while the client waits for a server are sent
+     * from the checkout's listener, and a decode error there escaped into Netty's promise (logged
+     * as "An exception was thrown by ...") instead of reaching the client, which hung with the
+     * server checked out. It must end like a malformed message on an attached server: 08P01.
+     */
+    @Test
+    void aMalformedMessageThatWaitedForTheServerEndsInAProtocolViolation() throws Exception {
+        try (Connection holder = client(null, null); WireClient waiting = new WireClient(harness.port)) {
+            waiting.send(new io.pgrudder.protocol.frontend.StartupMessage(
+                    io.pgrudder.protocol.frontend.StartupMessage.PROTOCOL_3_0,
+                    java.util.Map.of("user", "md5user", "database", "testdb"))::encode);
+            var md5 = (io.pgrudder.protocol.backend.AuthenticationMD5Password) waiting.read();
+            waiting.send(new io.pgrudder.protocol.frontend.PasswordMessage(
+                    io.pgrudder.protocol.auth.Md5Password.clientResponse("md5user", "md5pass", md5.salt()))::encode);
+            waiting.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+            holder.setAutoCommit(false);
+            assertEquals("1", scalar(holder, "SELECT 1")); // the only server, held in a transaction
+            // A query, which waits for the server, and in the same write a Close of subtype 0x00.
+            waiting.send(out -> {
+                new io.pgrudder.protocol.frontend.Query("SELECT 2").encode(out);
+                out.writeByte('C').writeInt(6).writeByte(0).writeByte(0);
+            });
+            holder.commit(); // the server goes to the waiting client, which sends what it held
+            io.pgrudder.protocol.backend.ErrorResponse error =
+                    waiting.readUntil(io.pgrudder.protocol.backend.ErrorResponse.class);
+            assertEquals("08P01", error.sqlState());
+            assertTrue(error.message().contains("Close"), error.message());
+            assertTrue(waiting.closedByServer());
+            assertEquals("3", scalar(holder, "SELECT 3")); // and the pool still serves
+            holder.commit();
+        }
+    }
 }
