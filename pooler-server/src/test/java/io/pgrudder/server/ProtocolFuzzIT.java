@@ -298,9 +298,11 @@ class ProtocolFuzzIT {
         assertEquals(0, stats.waiting(), stats.toString());
         assertTrue(stats.idle() + stats.active() + stats.connecting() <= POOL_SIZE, stats.toString());
         List<String> leaked = leaks.collect();
-        System.out.printf("ProtocolFuzzIT: pool %s, %d warnings logged, %d leaks%n", stats, logs.all().size(), leaked.size());
+        System.out.printf("ProtocolFuzzIT: pool %s, %d warnings logged, %d exceptions from peers going away, %d leaks%n",
+                stats, logs.all().size(), logs.peerGone(), leaked.size());
         logs.all().stream().map(l -> l.replaceAll("[0-9]+", "N")).distinct().limit(15).forEach(l -> System.out.println("  " + l));
         assertEquals(List.of(), logs.fromNetty(), "nothing may reach the end of a Netty pipeline");
+        assertEquals(List.of(), logs.unexpectedExceptions(), "bad input ends in a PgException, not another exception");
         assertEquals(List.of(), leaked);
     }
 }
