@@ -1,5 +1,8 @@
 package io.pgrudder.server;
 
+import io.netty.buffer.ByteBufUtil;
+import io.pgrudder.protocol.codec.WireFrame;
+
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -7,6 +10,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.util.List;
 
 /**
  * A raw client socket for the fuzz test: sends arbitrary bytes and reads whole backend messages
@@ -31,10 +35,10 @@ final class FuzzConnection implements AutoCloseable {
     }
 
     /** What this connection sends, for the failure message. */
-    void describe(String what, java.util.List<io.pgrudder.protocol.codec.WireFrame> frames) {
+    void describe(String what, List<WireFrame> frames) {
         StringBuilder b = new StringBuilder(what).append(':');
         for (var f : frames) {
-            b.append(' ').append(io.netty.buffer.ByteBufUtil.hexDump(f.bytes()));
+            b.append(' ').append(ByteBufUtil.hexDump(f.bytes()));
         }
         input = b.toString();
     }

@@ -9,9 +9,10 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Keeps the WARN and ERROR events logged while it is open, and the client handlers' DEBUG lines
@@ -31,7 +32,7 @@ final class LogWatch extends AppenderBase<ILoggingEvent> implements AutoCloseabl
 
     private final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
     private final List<String> handled = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger peerGone = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger peerGone = new AtomicInteger();
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     private final Map<Logger, Level> levels = new HashMap<>();
 

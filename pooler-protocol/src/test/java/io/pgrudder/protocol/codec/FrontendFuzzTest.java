@@ -6,11 +6,17 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.ResourceLeakDetector;
 import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.frontend.GSSENCRequest;
+import io.pgrudder.protocol.frontend.SSLRequest;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +59,7 @@ class FrontendFuzzTest {
         long seed = FuzzSize.seed();
         long target = FuzzSize.codecFrames();
         System.out.printf("FrontendFuzzTest: seed %d (-Dpgrudder.fuzz.seed=%d), %d frames, leak detection %s%n",
-                seed, seed, target, io.netty.util.ResourceLeakDetector.getLevel());
+                seed, seed, target, ResourceLeakDetector.getLevel());
         List<RecordedSessions.Session> sessions = RecordedSessions.all();
         List<WireFrame> donors = sessions.stream().flatMap(s -> s.frames().stream()).toList();
         Random master = new Random(seed);
@@ -61,7 +67,7 @@ class FrontendFuzzTest {
         long sessionsRun = 0;
         long rejected = 0;
         long started = System.nanoTime();
-        java.util.Map<String, Integer> reasons = new java.util.HashMap<>();
+        Map<String, Integer> reasons = new HashMap<>();
         while (frames < target) {
             long sessionSeed = master.nextLong();
             Random random = new Random(sessionSeed);
@@ -95,7 +101,7 @@ class FrontendFuzzTest {
         double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf("FrontendFuzzTest: %d frames in %d sessions (%d rejected) in %.1f s, %d leaks%n",
                 frames, sessionsRun, rejected, seconds, leaked.size());
-        reasons.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed()).limit(12)
+        reasons.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(12)
                 .forEach(e -> System.out.printf("  %7d  %s%n", e.getValue(), e.getKey()));
         assertEquals(List.of(), leaked, "seed " + seed);
         assertTrue(rejected > sessionsRun / 4 && rejected < sessionsRun,
@@ -118,15 +124,15 @@ class FrontendFuzzTest {
         return out;
     }
 
-    private static final WireFrame SSL_REQUEST = WireFrame.of(io.pgrudder.protocol.frontend.SSLRequest.INSTANCE);
-    private static final WireFrame GSSENC_REQUEST = WireFrame.of(io.pgrudder.protocol.frontend.GSSENCRequest.INSTANCE);
+    private static final WireFrame SSL_REQUEST = WireFrame.of(SSLRequest.INSTANCE);
+    private static final WireFrame GSSENC_REQUEST = WireFrame.of(GSSENCRequest.INSTANCE);
 
     /**
      * Where a real client stops to read our answer: after an SSLRequest or GSSENCRequest. Sending on
      * without waiting is refused (CVE-2021-23222), which is worth fuzzing too when not respected.
      */
-    private static java.util.BitSet waits(List<WireFrame> frames, boolean respected) {
-        java.util.BitSet waits = new java.util.BitSet();
+    private static BitSet waits(List<WireFrame> frames, boolean respected) {
+        BitSet waits = new BitSet();
         if (!respected) {
             return waits;
         }
@@ -145,7 +151,7 @@ class FrontendFuzzTest {
      * own leak-tracked buffer, stopping when the pipeline closes the channel; then ends the
      * connection and checks every buffer was released and nothing is left in the channel.
      */
-    private static Outcome feed(RecordedSessions.Login login, byte[] stream, java.util.BitSet waits, Random random) {
+    private static Outcome feed(RecordedSessions.Login login, byte[] stream, BitSet waits, Random random) {
         List<Throwable> errors = new ArrayList<>();
         DecodingSink sink = new DecodingSink(login, errors);
         StartupStandIn startup = new StartupStandIn(sink, errors);
@@ -190,8 +196,7 @@ class FrontendFuzzTest {
         for (Throwable t : outcome.errors()) {
             Throwable root = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
             if (!(root instanceof PgException pg) || pg.sqlState().length() != 5) {
-                AssertionError e = new AssertionError(where + ": not a PgException: " + root, root);
-                throw e;
+                throw new AssertionError(where + ": not a PgException: " + root, root);
             }
         }
         if (!outcome.errors().isEmpty() && !outcome.closed()) {
