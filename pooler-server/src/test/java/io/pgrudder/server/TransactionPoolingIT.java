@@ -2,6 +2,13 @@ package io.pgrudder.server;
 
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
+import io.pgrudder.protocol.auth.Md5Password;
+import io.pgrudder.protocol.backend.AuthenticationMD5Password;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.backend.ReadyForQuery;
+import io.pgrudder.protocol.frontend.PasswordMessage;
+import io.pgrudder.protocol.frontend.Query;
+import io.pgrudder.protocol.frontend.StartupMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -360,6 +368,45 @@ class TransactionPoolingIT {
             }
             SQLException e = assertThrows(SQLException.class, () -> scalar(a, "SELECT 2"));
             assertNotNull(e.getSQLState());
+        }
+    }
+
+    /**
+     * Found by ProtocolFuzzIT: frames that arrive while the client waits for a server are sent
+     * from the checkout's listener, and a decode error there escaped into Netty's promise (logged
+     * as "An exception was thrown by ...") instead of reaching the client, which hung with the
+     * server checked out. It must end like a malformed message on an attached server: 08P01.
+     */
+    @Test
+    void aMalformedMessageThatWaitedForTheServerEndsInAProtocolViolation() throws Exception {
+        try (Connection holder = client(null, null); WireClient waiting = new WireClient(harness.port)) {
+            waiting.send(new StartupMessage(
+                    StartupMessage.PROTOCOL_3_0,
+                    Map.of("user", "md5user", "database", "testdb"))::encode);
+            var md5 = (AuthenticationMD5Password) waiting.read();
+            waiting.send(new PasswordMessage(
+                    Md5Password.clientResponse("md5user", "md5pass", md5.salt()))::encode);
+            waiting.readUntil(ReadyForQuery.class);
+            holder.setAutoCommit(false);
+            assertEquals("1", scalar(holder, "SELECT 1")); // the only server, held in a transaction
+            // A query, which waits for the server, and in the same write a Close of subtype 0x00.
+            waiting.send(out -> {
+                new Query("SELECT 2").encode(out);
+                out.writeByte('C').writeInt(6).writeByte(0).writeByte(0);
+            });
+            // Only once the pooler has the query waiting does the commit hand the server over.
+            io.pgrudder.core.pool.Pool pool = harness.pooler.pooler().pools().find("testdb", "md5user").orElseThrow();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pool.stats().get(10, TimeUnit.SECONDS).waiting() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the query never waited for the server");
+            }
+            holder.commit(); // the server goes to the waiting client, which sends what it held
+            ErrorResponse error = waiting.readUntil(ErrorResponse.class);
+            assertEquals("08P01", error.sqlState());
+            assertTrue(error.message().contains("Close"), error.message());
+            assertTrue(waiting.closedByServer());
+            assertEquals("3", scalar(holder, "SELECT 3")); // and the pool still serves
+            holder.commit();
         }
     }
 }

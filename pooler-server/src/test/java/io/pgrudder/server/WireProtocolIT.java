@@ -252,4 +252,21 @@ class WireProtocolIT {
             assertEquals("1", SessionPoolingIT.scalar(c, "SELECT 1"));
         }
     }
+
+    /**
+     * Found by ProtocolFuzzIT: the error for a message other than a password response named the
+     * raw type byte, and a 0x00 put a NUL into the message, which cannot be encoded: the client
+     * got no ErrorResponse and the half-written one leaked. It is named as 0x00 now.
+     */
+    @Test
+    void aNulTypeByteBeforeThePasswordGetsAProtocolViolationThatNamesIt() throws Exception {
+        try (WireClient c = login(StartupMessage.PROTOCOL_3_0, Map.of())) {
+            assertInstanceOf(AuthenticationMD5Password.class, c.read());
+            c.sendRaw(new byte[]{0, 0, 0, 0, 5, 0});
+            ErrorResponse error = c.readUntil(ErrorResponse.class);
+            assertEquals("08P01", error.sqlState());
+            assertTrue(error.message().contains("0x00"), error.message());
+            assertTrue(c.closedByServer());
+        }
+    }
 }

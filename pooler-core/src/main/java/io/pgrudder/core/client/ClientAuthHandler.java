@@ -97,8 +97,9 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (type != MessageType.PASSWORD_MESSAGE) {
-                throw PgException.protocolViolation("expected a password response, received message type '"
-                        + (char) type + "'");
+                // describeType, not the raw byte: a NUL in the message could not be sent.
+                throw PgException.protocolViolation("expected a password response, received message type "
+                        + Frames.describeType(type));
             }
             respond(ctx, Frames.body(frame));
         } catch (PgException e) {

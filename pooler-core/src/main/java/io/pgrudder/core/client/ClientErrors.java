@@ -3,6 +3,7 @@ package io.pgrudder.core.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.backend.ErrorResponse;
 
@@ -16,10 +17,9 @@ public final class ClientErrors {
         return cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     }
 
+    /** The ErrorResponse for {@code e}; the buffer is released if encoding fails (a NUL in a field). */
     public static ByteBuf encode(Channel channel, PgException e) {
-        ByteBuf out = channel.alloc().buffer();
-        ErrorResponse.from(e).encode(out);
-        return out;
+        return Frames.encoded(channel.alloc(), ErrorResponse.from(e)::encode);
     }
 
     /** Sends the error; a FATAL one also closes the connection once it is written. */

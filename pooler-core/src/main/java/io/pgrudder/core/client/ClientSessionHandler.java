@@ -347,9 +347,22 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         reads.unblock(ReadGate.WAITING_FOR_SERVER);
     }
 
+    /**
+     * Sends what arrived while no server was attached. This runs in the checkout's listener, where
+     * an exception would only be logged by the promise: a frame that fails to decode ends the
+     * client here, as it does in {@link #exceptionCaught} when a server is attached.
+     */
     private void sendHeld(ServerConnection got) {
-        while (!held.isEmpty()) {
-            forward(got, held.poll());
+        try {
+            while (!held.isEmpty()) {
+                forward(got, held.poll());
+            }
+        } catch (PgException e) {
+            while (!held.isEmpty()) {
+                held.poll().release();
+            }
+            fail(e);
+            return;
         }
         got.flush();
         ctx.flush();

@@ -66,8 +66,8 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
             }
             if (type != MessageType.QUERY) {
                 ClientErrors.send(ctx.channel(), PgException.fatal(SqlState.PROTOCOL_VIOLATION,
-                        "the admin console speaks the simple query protocol only (message type '" + (char) type
-                                + "'); with psql or pgjdbc use preferQueryMode=simple"));
+                        "the admin console speaks the simple query protocol only (message type "
+                                + Frames.describeType(type) + "); with psql or pgjdbc use preferQueryMode=simple"));
                 return;
             }
             sql = Query.decode(Frames.body(frame)).sql();
