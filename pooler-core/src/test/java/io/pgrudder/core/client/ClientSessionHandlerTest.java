@@ -289,6 +289,30 @@ class ClientSessionHandlerTest {
         assertEquals(1, fromSession().stream().filter(ReadyForQuery.class::isInstance).count());
     }
 
+    /** The fuzz's COPY case: stray CopyData, then a simple-protocol COPY FROM STDIN, all held for a server. */
+    @Test
+    void aSimpleCopyFromStdinHeldForAServerKeepsItUntilItEnds() throws Exception {
+        start("transaction", "");
+        Consumer<ByteBuf> data = out -> new io.pgrudder.protocol.CopyData("1\n".getBytes()).encode(out);
+        Consumer<ByteBuf> done = out -> out.writeByte(MessageType.COPY_DONE).writeInt(4);
+        client.pipeline().fireChannelRead(frame(data));
+        client.pipeline().fireChannelRead(frame(data));
+        client.pipeline().fireChannelRead(frame(new Query("COPY t FROM STDIN")::encode));
+        client.pipeline().fireChannelRead(frame(done));
+        client.pipeline().fireChannelRead(frame(new Query("SELECT 2")::encode));
+        ServerConnection server = giveServer();
+        client.pipeline().fireChannelReadComplete();
+        toServer(server);
+        // PostgreSQL ignores CopyData outside COPY; then the COPY, ended by the CopyDone; then SELECT 2.
+        answer(server, new CopyInResponse((byte) 0, new short[] {0})::encode);
+        assertEquals(1, pool.released.size(), "in COPY: the server stays");
+        answer(server, new CommandComplete("COPY 0")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(1, pool.released.size(), "SELECT 2 still owed");
+        answer(server, new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(2, pool.released.size());
+        assertEquals(2, fromSession().stream().filter(ReadyForQuery.class::isInstance).count());
+    }
+
     @Test
     void aClientThatCannotTakeMoreStopsItsServerAndThenItself() throws Exception {
         start("transaction", "");
