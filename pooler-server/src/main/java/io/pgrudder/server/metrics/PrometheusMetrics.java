@@ -67,6 +67,11 @@ public final class PrometheusMetrics implements Observer {
                 .tag("side", "server").register(registry);
         Gauge.builder("pgrudder.clients", stats, s -> s.clients().size()).description("logged-in clients")
                 .register(registry);
+        Gauge.builder("pgrudder.client.connections", pooler, p -> p.clientConnections().open())
+                .description("client connections open, counted against max_client_conn (logins and admin included)")
+                .register(registry);
+        Gauge.builder("pgrudder.client.connections.max", pooler, p -> p.config().general().maxClientConn())
+                .description("max_client_conn").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

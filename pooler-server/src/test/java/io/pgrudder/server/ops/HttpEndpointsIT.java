@@ -46,9 +46,13 @@ class HttpEndpointsIT {
                         "pgcat_databases_pool_size" + labels + " 2.0", "pgcat_databases_current_connections" + labels,
                         "pgrudder_query_duration_seconds_bucket", "pgrudder_checkout_wait_seconds_bucket",
                         "pgrudder_connections_opened_total{side=\"server\"}", "pgrudder_errors_total{sqlstate_class=\"42\"} 1.0",
-                        "jvm_memory_used_bytes"}) {
+                        "pgrudder_client_connections_max 10000.0", "jvm_memory_used_bytes"}) {
                     assertTrue(body.contains(name), name + " missing from\n" + body);
                 }
+                // The one client connected while scraping counts against max_client_conn.
+                String open = body.lines().filter(l -> l.startsWith("pgrudder_client_connections "))
+                        .findFirst().orElseThrow(() -> new AssertionError("pgrudder_client_connections missing"));
+                assertTrue(Double.parseDouble(open.substring(open.lastIndexOf(' ') + 1)) >= 1, open);
                 String line = body.lines().filter(l -> l.startsWith("pgcat_stats_total_query_count" + labels))
                         .findFirst().orElseThrow();
                 assertTrue(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= 4, line);
