@@ -70,11 +70,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private CancelKey cancelKey;
     private io.pgrudder.core.stats.ClientMeter meter;
     /** What was sent on a just-attached connection, until it answers (see ReplayBuffer). */
-    private final ReplayBuffer replay = new ReplayBuffer();
-    /** A just-attached server's first message, FATAL 57P01, held while its node is asked whether it is going away. */
-    private ByteBuf goingAway;
-    /** That server closed while the question was out (it always does, right after the FATAL). */
-    private boolean closedWhileAsking;
+    private final FirstAnswer firstAnswer = new FirstAnswer(new FirstAnswerView());
     private SessionTimers timers;
     private ReadGate reads;
 
@@ -251,52 +247,43 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void keepForReplay() {
         if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
-            replay.keep(held);
+            firstAnswer.keep(held);
         }
     }
 
-    /** The server said FATAL 57P01/57P03 before anything else: its backend ran none of it. Send it to another. */
-    private void replayOnFreshServer(ServerConnection from, String why) {
-        log.info("client {} ({}): {} went away before answering ({}); sending the request to another server",
-                ctx.channel().remoteAddress(), username, from, why);
-        serverPool.release(detach(), ReleasePlan.CLOSE);
-        held.addAll(replay.take());
-        queue.attached(ReadyForQuery.IDLE);
-        requestServer(serverPool);
-    }
+    /** The session as {@link FirstAnswer} sees it. */
+    private final class FirstAnswerView implements FirstAnswer.Session {
+        @Override
+        public ServerConnection attached() {
+            return state == ClientState.ACTIVE ? server : null;
+        }
 
-    /**
-     * The just-attached server's first message is a FATAL that says its backend ran nothing. That
-     * reads the same for a shutting-down server and for an operator's pg_terminate_backend; only
-     * the first may be answered by running the request elsewhere. The operator's is the client's
-     * to see, as it would be on a direct connection.
-     */
-    private void askWhetherGoingAway(ServerConnection from, ByteBuf fatal) {
-        goingAway = fatal;
-        serverPool.acceptsConnections(from.address(), ctx.channel().eventLoop()).addListener((Future<Boolean> f) -> {
-            ByteBuf frame = goingAway;
-            boolean closed = closedWhileAsking;
-            goingAway = null;
-            closedWhileAsking = false;
-            if (frame == null || from != server || state != ClientState.ACTIVE) {
-                if (frame != null) {
-                    frame.release();
-                }
-                return;
-            }
-            // Still armed unless the client sent, meanwhile, something that may not run twice.
-            if (!Boolean.TRUE.equals(f.getNow()) && replay.isArmed()) {
-                frame.release();
-                replayOnFreshServer(from, "its server is shutting down");
-                return;
-            }
-            replay.drop();
+        @Override
+        public Future<Boolean> nodeAcceptsConnections(ServerConnection from) {
+            return serverPool.acceptsConnections(from.address(), ctx.channel().eventLoop());
+        }
+
+        /** The server said FATAL 57P01/57P03 first, on a node going away: its backend ran none of it. */
+        @Override
+        public void runElsewhere(ServerConnection from, java.util.List<ByteBuf> request) {
+            log.info("client {} ({}): {} went away before answering (its server is shutting down); sending the "
+                    + "request to another server", ctx.channel().remoteAddress(), username, from);
+            serverPool.release(detach(), ReleasePlan.CLOSE);
+            held.addAll(request);
+            queue.attached(ReadyForQuery.IDLE);
+            requestServer(serverPool);
+        }
+
+        @Override
+        public void answer(ServerConnection from, ByteBuf frame) {
             relay(from, frame);
             ctx.flush();
-            if (closed) {
-                serverClosed(from, null);
-            }
-        });
+        }
+
+        @Override
+        public void lost(ServerConnection from) {
+            serverLost(from);
+        }
     }
 
     /**
@@ -400,7 +387,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             case ACTIVE -> {
                 // Until the just-attached server answers, what follows the first frames is kept
                 // too: a replay must resend the whole request (Parse alone would wait for a Sync).
-                replay.add(frame);
+                firstAnswer.add(frame);
                 forward(server, frame);
             }
             case IDLE -> {
@@ -455,18 +442,13 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void serverFrame(ServerConnection from, ByteBuf frame) {
-        if (from != server || state != ClientState.ACTIVE || goingAway != null) {
+        if (from != server || state != ClientState.ACTIVE) {
             frame.release();
             return;
         }
-        if (replay.isArmed()) {
-            if (replay.isGoingAway(frame)) {
-                askWhetherGoingAway(from, frame);
-                return;
-            }
-            replay.seen(frame); // once it answers, what happens is the client's to see
+        if (!firstAnswer.serverFrame(from, frame)) {
+            relay(from, frame);
         }
-        relay(from, frame);
     }
 
     private void relay(ServerConnection from, ByteBuf frame) {
@@ -567,13 +549,19 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (from != server || state == ClientState.CLOSED) {
             return;
         }
-        if (goingAway != null) {
-            closedWhileAsking = true; // decided when the answer comes
+        if (!firstAnswer.serverClosed()) {
+            serverLost(from);
+        }
+    }
+
+    /**
+     * The server is gone and nothing will be sent again: a close proves nothing about what ran
+     * (the reply may be what was lost), so the client is told the outcome is unknown.
+     */
+    private void serverLost(ServerConnection from) {
+        if (from != server || state == ClientState.CLOSED) {
             return;
         }
-        // A close with no FATAL first proves nothing about what ran (the reply may be what was
-        // lost), so nothing is sent again: the client is told the outcome is unknown.
-        replay.drop();
         detach(); // gone: the pool saw it close
         if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
             // No transaction block was open: the client's connection survives, and its next
@@ -651,11 +639,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        replay.drop();
-        if (goingAway != null) {
-            goingAway.release();
-            goingAway = null;
-        }
+        firstAnswer.drop();
         timers.cancelAll();
         if (loggedIn && pooler.config().general().logClientDisconnections()) {
             log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,
