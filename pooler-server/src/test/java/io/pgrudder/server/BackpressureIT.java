@@ -322,6 +322,49 @@ class BackpressureIT {
         }
     }
 
+    /**
+     * A Query sent during COPY FROM STDIN, without CopyDone: PostgreSQL fails the COPY with it
+     * (08P01 "unexpected message type 0x51 during COPY from stdin") and then ends the connection
+     * (FATAL 08P01 "protocol synchronization was lost"). Through the pooler in transaction mode
+     * the client gets both errors, one ReadyForQuery per Query it sent, and keeps its connection;
+     * the pool's one server is replaced and serves the next client.
+     */
+    @Test
+    void aQuerySentIntoACopyEndsThatServerNotTheClient(PostgresServer postgres) throws Exception {
+        postgres.execute("DROP TABLE IF EXISTS copied_into; CREATE TABLE copied_into (n int); GRANT ALL ON copied_into TO PUBLIC");
+        try (PoolerHarness harness = PoolerHarness.start(postgres, "transaction", "", 1, "");
+             WireClient a = WireClient.loggedIn(harness.port, 0, "md5user", "md5pass", "testdb")) {
+            // Queued behind the COPY before its CopyInResponse, and sent once the COPY runs.
+            for (boolean queued : new boolean[] {true, false}) {
+                if (queued) {
+                    a.send(out -> {
+                        new io.pgrudder.protocol.frontend.Query("COPY copied_into (n) FROM STDIN").encode(out);
+                        new io.pgrudder.protocol.frontend.Query("SELECT 2").encode(out);
+                    });
+                } else {
+                    a.send(new io.pgrudder.protocol.frontend.Query("COPY copied_into (n) FROM STDIN")::encode);
+                    a.readUntil(io.pgrudder.protocol.backend.CopyInResponse.class);
+                    a.send(new io.pgrudder.protocol.frontend.Query("SELECT 2")::encode);
+                }
+                var error = a.readUntil(io.pgrudder.protocol.backend.ErrorResponse.class);
+                assertEquals("08P01", error.sqlState(), error.message());
+                a.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+                a.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class); // one per Query sent
+                a.send(new io.pgrudder.protocol.frontend.Query("SELECT 42")::encode);
+                io.pgrudder.protocol.backend.DataRow row = a.readUntil(io.pgrudder.protocol.backend.DataRow.class);
+                assertEquals("42", new String(row.values().get(0), java.nio.charset.StandardCharsets.US_ASCII),
+                        "the client's connection goes on");
+                a.readUntil(io.pgrudder.protocol.backend.ReadyForQuery.class);
+                try (Connection b = harness.connect("testdb", "md5user", "md5pass", client());
+                     Statement s = b.createStatement(); ResultSet rs = s.executeQuery("SELECT 3")) {
+                    assertTrue(rs.next(), queued ? "queued" : "sent during the COPY");
+                }
+            }
+        } finally {
+            postgres.execute("DROP TABLE copied_into");
+        }
+    }
+
     private static int scalarLength(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT repeat('x', " + TWENTY_MB + ")")) {
             assertTrue(rs.next());
