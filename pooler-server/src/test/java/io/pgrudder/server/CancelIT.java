@@ -1,18 +1,15 @@
 package io.pgrudder.server;
 
-import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,31 +29,13 @@ class CancelIT {
         int port = PoolerHarness.freePort();
         try (CuttingProxy proxy = new CuttingProxy(postgres.host(), postgres.port())) {
             proxy.delayCancelRequests(300);
-            String toml = """
-                    [general]
-                    host = "127.0.0.1"
-                    port = %d
-                    admin_username = "admin"
-                    admin_password = "admin-secret"
 
-                    [pools.testdb]
-                    pool_mode = "session"
-
-                    [pools.testdb.users.0]
-                    username = "md5user"
-                    password = "md5pass"
-                    pool_size = 2
-
-                    [pools.testdb.shards.0]
-                    database = "testdb"
-                    servers = [["127.0.0.1", %d, "primary"]]
-                    """.formatted(port, proxy.port());
             Properties p = new Properties();
             p.setProperty("user", PostgresServer.MD5_USER);
             p.setProperty("password", PostgresServer.MD5_PASSWORD);
             p.setProperty("sslmode", "disable");
             p.setProperty("socketTimeout", "30");
-            try (PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("cancel.toml"), Map.of()));
+            try (PgrudderServer ignored = PgrudderServer.start(PoolerHarness.singleServer(port, proxy.port(), "session", 2));
                  Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb", p)) {
                 for (int round = 0; round < 3; round++) {
                     // The timeout fires at 100 ms; the statement ends by itself at 200 ms, before the

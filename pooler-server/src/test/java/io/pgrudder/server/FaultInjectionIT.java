@@ -1,6 +1,5 @@
 package io.pgrudder.server;
 
-import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.testing.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,13 +8,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,26 +53,7 @@ class FaultInjectionIT {
         postgres.execute("CREATE TABLE faults (k bigint NOT NULL); GRANT ALL ON faults TO PUBLIC");
         proxy = new CuttingProxy(postgres.host(), postgres.port());
         port = PoolerHarness.freePort();
-        pooler = PgrudderServer.start(ConfigLoader.parse("""
-                [general]
-                host = "127.0.0.1"
-                port = %d
-                admin_username = "admin"
-                admin_password = "admin-secret"
-                connect_timeout = 5000
-
-                [pools.testdb]
-                pool_mode = "transaction"
-
-                [pools.testdb.users.0]
-                username = "md5user"
-                password = "md5pass"
-                pool_size = 4
-
-                [pools.testdb.shards.0]
-                database = "testdb"
-                servers = [["127.0.0.1", %d, "primary"]]
-                """.formatted(port, proxy.port()), Path.of("faults.toml"), Map.of()));
+        pooler = PgrudderServer.start(PoolerHarness.singleServer(port, proxy.port(), "transaction", 4));
     }
 
     @AfterAll
@@ -190,19 +168,7 @@ class FaultInjectionIT {
         return stored;
     }
 
-    /** Polls a condition the test cannot be told about (the load's progress, a server's state), within a bound. */
     private static void awaitTrue(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(GENEROUS);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not within " + GENEROUS + ": " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, condition, GENEROUS);
     }
 }

@@ -94,6 +94,34 @@ final class PoolerHarness implements AutoCloseable {
         return new PoolerHarness(postgres, PgrudderServer.start(config), port);
     }
 
+    /**
+     * A pgcat.toml with one pool, {@code testdb}, for md5user, whose one server is at
+     * {@code serverPort} (PostgreSQL itself or a proxy in front of it).
+     */
+    static io.pgrudder.core.config.PoolerConfig singleServer(int port, int serverPort, String poolMode, int poolSize)
+            throws io.pgrudder.core.config.ConfigException {
+        return ConfigLoader.parse("""
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                connect_timeout = 5000
+
+                [pools.testdb]
+                pool_mode = "%s"
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = %d
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["127.0.0.1", %d, "primary"]]
+                """.formatted(port, poolMode, poolSize, serverPort), Path.of("single-server.toml"), Map.of());
+    }
+
     static PoolerHarness start(PostgresServer postgres, int poolSize) throws Exception {
         return start(postgres, "", poolSize, "");
     }

@@ -1,13 +1,11 @@
 package io.pgrudder.server;
 
-import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,8 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,27 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReplayIT {
     private static final int ROUNDS = 12;
 
-    private static String config(int port, int serverPort) {
-        return """
-                [general]
-                host = "127.0.0.1"
-                port = %d
-                admin_username = "admin"
-                admin_password = "admin-secret"
-                connect_timeout = 5000
-
-                [pools.testdb]
-                pool_mode = "transaction"
-
-                [pools.testdb.users.0]
-                username = "md5user"
-                password = "md5pass"
-                pool_size = 1
-
-                [pools.testdb.shards.0]
-                database = "testdb"
-                servers = [["127.0.0.1", %d, "primary"]]
-                """.formatted(port, serverPort);
+    private static io.pgrudder.core.config.PoolerConfig config(int port, int serverPort) throws Exception {
+        return PoolerHarness.singleServer(port, serverPort, "transaction", 1);
     }
 
     private static Properties client() {
@@ -79,8 +56,7 @@ class ReplayIT {
         int acknowledged = 0;
         int unknown = 0;
         try (CuttingProxy proxy = new CuttingProxy(postgres.host(), postgres.port());
-             PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(config(port, proxy.port()),
-                     Path.of("replay.toml"), Map.of()));
+             PgrudderServer ignored = PgrudderServer.start(config(port, proxy.port()));
              Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb", client());
              PreparedStatement insert = c.prepareStatement("INSERT INTO replayed (n) VALUES (?) RETURNING id")) {
             for (int round = 0; round < ROUNDS; round++) {
@@ -128,8 +104,7 @@ class ReplayIT {
         postgres.execute("DROP TABLE IF EXISTS cut_midway; CREATE TABLE cut_midway (n int); GRANT ALL ON cut_midway TO PUBLIC");
         int port = PoolerHarness.freePort();
         try (CuttingProxy proxy = new CuttingProxy(postgres.host(), postgres.port());
-             PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(config(port, proxy.port()),
-                     Path.of("replay.toml"), Map.of()));
+             PgrudderServer ignored = PgrudderServer.start(config(port, proxy.port()));
              Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb", client());
              Connection direct = postgres.connect("testdb", PostgresServer.SUPERUSER, null)) {
             CompletableFuture<SQLException> outcome = CompletableFuture.supplyAsync(() -> {
@@ -170,8 +145,7 @@ class ReplayIT {
     void anOperatorCanStopAStatement(PostgresServer postgres) throws Exception {
         postgres.execute("DROP TABLE IF EXISTS stopped; CREATE TABLE stopped (n int); GRANT ALL ON stopped TO PUBLIC");
         int port = PoolerHarness.freePort();
-        try (PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(config(port, postgres.port()),
-                Path.of("replay.toml"), Map.of()));
+        try (PgrudderServer ignored = PgrudderServer.start(config(port, postgres.port()));
              Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb", client());
              Connection direct = postgres.connect("testdb", PostgresServer.SUPERUSER, null)) {
             CompletableFuture<SQLException> outcome = CompletableFuture.supplyAsync(() -> {
@@ -203,8 +177,7 @@ class ReplayIT {
     void aStatementThatCrashedItsBackendIsNotSentAgain() throws Exception {
         try (PostgresServer own = PostgresServer.start()) {
             int port = PoolerHarness.freePort();
-            try (PgrudderServer ignored = PgrudderServer.start(ConfigLoader.parse(config(port, own.port()),
-                    Path.of("replay.toml"), Map.of()));
+            try (PgrudderServer ignored = PgrudderServer.start(config(port, own.port()));
                  Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb", client())) {
                 CompletableFuture<SQLException> outcome = CompletableFuture.supplyAsync(() -> {
                     try (Statement s = c.createStatement()) {
@@ -261,19 +234,7 @@ class ReplayIT {
         return pid[0];
     }
 
-    /** Polls a condition the test cannot be told about (a server's state), within a bound. */
     private static void awaitTrue(String what, BooleanSupplier condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("not within 60 s: " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, condition, Duration.ofSeconds(60));
     }
 }
