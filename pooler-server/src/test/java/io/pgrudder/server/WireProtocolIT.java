@@ -227,7 +227,16 @@ class WireProtocolIT {
                 io.pgrudder.protocol.frontend.Terminate.INSTANCE.encode(out);
             });
             assertInstanceOf(AuthenticationMD5Password.class, c.read());
-            assertTrue(c.closedByServer());
+            // Then the close the Terminate asks for, and nothing else: no "invalid length of startup packet".
+            List<BackendMessage> after = new ArrayList<>();
+            try {
+                while (true) {
+                    after.add(c.read());
+                }
+            } catch (java.io.EOFException | java.net.SocketException closed) {
+                // closed by the server, as asked
+            }
+            assertEquals(List.of(), after, "nothing after the challenge but the close");
         }
     }
 
