@@ -17,9 +17,7 @@ import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
-import io.pgrudder.protocol.backend.BackendKeyData;
 import io.pgrudder.protocol.backend.ErrorResponse;
-import io.pgrudder.protocol.backend.ParameterStatus;
 import io.pgrudder.protocol.backend.ReadyForQuery;
 import io.pgrudder.protocol.frontend.Query;
 import org.slf4j.Logger;
@@ -64,7 +62,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private ChannelHandlerContext ctx;
     private ClientParameters settings;
     private ClientState state = ClientState.WAITING;
-    private boolean loggedIn;
+    /** The login phase: over once the client got its first ReadyForQuery. */
+    private LoginGreeting login;
     private Promise<ServerConnection> checkout;
     private volatile ServerConnection server;
     private CancelKey cancelKey;
@@ -103,17 +102,13 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             fail(e);
             return;
         }
-        if (transactionMode) {
-            Map<String, String> known = pool.reportedParameters(settings.reportKey());
-            if (known != null) {
-                known = new java.util.LinkedHashMap<>(known);
-                known.put("application_name", settings.applicationName() != null ? settings.applicationName()
-                        : known.getOrDefault("application_name", ""));
-                // Settings seen before: log in now; they are applied at the first transaction.
-                transitionTo(ClientState.IDLE, null);
-                completeLogin(known, null);
-                return;
-            }
+        login = new LoginGreeting(pool, settings);
+        Map<String, String> known = transactionMode ? login.known() : null;
+        if (known != null) {
+            // Settings seen before: log in now; they are applied at the first transaction.
+            transitionTo(ClientState.IDLE, null);
+            completeLogin(known, null);
+            return;
         }
         requestServer(pool);
     }
@@ -186,20 +181,22 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         String sync = mode.syncSql(settings, got);
         if (sync != null) {
             queue.internal(failure -> {
-                if (loggedIn) {
+                if (loggedIn()) {
                     return;
                 }
                 if (failure != null) {
-                    refuseLogin(got, failure);
+                    // Refused as PostgreSQL refuses such a startup; the server goes back cleaned.
+                    serverPool.release(detach(), mode.cleanAfter(queue));
+                    fail(LoginGreeting.refusal(failure));
                     return;
                 }
-                remember(got);
+                login.remember(got);
                 completeLogin(got.parameters(), got);
             });
             writeToServer(got, new Query(sync)::encode);
-        } else if (!loggedIn) {
+        } else if (!loggedIn()) {
             if (transactionMode) {
-                remember(got);
+                login.remember(got);
             }
             completeLogin(got.parameters(), got);
             return;
@@ -246,7 +243,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void keepForReplay() {
-        if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
+        if (transactionMode && loggedIn() && queue.transactionStatus() == ReadyForQuery.IDLE) {
             firstAnswer.keep(held);
         }
     }
@@ -287,38 +284,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     }
 
     /**
-     * The client's startup settings could not be applied (options=-c role=nobody): PostgreSQL
-     * refuses such a startup with the setting's error as FATAL, and so does the pooler, rather
-     * than let the client run with the pool's settings. The server goes back cleaned.
-     */
-    private void refuseLogin(ServerConnection got, ErrorResponse failure) {
-        serverPool.release(detach(), mode.cleanAfter(queue));
-        fail(new PgException(PgException.Severity.FATAL, failure.sqlState(), failure.message(), failure.detail(),
-                failure.hint(), null));
-    }
-
-    /** What a server reports for this client's settings, for the next client with the same ones. */
-    private void remember(ServerConnection got) {
-        Map<String, String> reported = new java.util.LinkedHashMap<>(got.parameters());
-        if (settings.applicationName() != null) {
-            // Stored as the server's default would be: the next client brings its own.
-            reported.remove("application_name");
-        }
-        pool.reportedParameters(settings.reportKey(), reported);
-    }
-
-    /**
      * AuthenticationOk was sent already; now the parameters, the key and the first ReadyForQuery.
      * {@code got} is the server connection held for the login, or null when none was needed.
      */
     private void completeLogin(Map<String, String> parameters, ServerConnection got) {
-        loggedIn = true;
-        for (Map.Entry<String, String> p : parameters.entrySet()) {
-            writeToClient(new ParameterStatus(p.getKey(), p.getValue())::encode);
-        }
         cancelKey = mode.register(pooler.cancels(), this, got);
-        writeToClient(new BackendKeyData(cancelKey.processId(), cancelKey.secretKey())::encode);
-        writeToClient(ReadyForQuery.of(got == null ? ReadyForQuery.IDLE : queue.transactionStatus())::encode);
+        login.send(parameters, cancelKey, got == null ? ReadyForQuery.IDLE : queue.transactionStatus(), this::writeToClient);
         ctx.flush();
         if (pooler.config().general().logClientConnections()) {
             log.info("client {} connected: user {} database {} application_name {}", ctx.channel().remoteAddress(),
@@ -416,7 +387,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             // Replies the pooler made itself (ParseComplete, CloseComplete, DEALLOCATE) go out now.
             ctx.flush();
             armStatementTimer();
-            if (transactionMode && loggedIn && queue.isIdle()) {
+            if (transactionMode && loggedIn() && queue.isIdle()) {
                 releaseServer();
             }
         }
@@ -471,7 +442,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (readyForQuery) {
             timers.cancelStatement();
             if (server == from && queue.isBetweenRequests()) {
-                if (transactionMode && loggedIn && queue.isIdle()) {
+                if (transactionMode && loggedIn() && queue.isIdle()) {
                     releaseServer();
                 } else if (queue.transactionStatus() != ReadyForQuery.IDLE) {
                     armIdleInTransactionTimer();
@@ -563,7 +534,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         detach(); // gone: the pool saw it close
-        if (transactionMode && loggedIn && queue.transactionStatus() == ReadyForQuery.IDLE) {
+        if (transactionMode && loggedIn() && queue.transactionStatus() == ReadyForQuery.IDLE) {
             // No transaction block was open: the client's connection survives, and its next
             // transaction gets another server; what ran may or may not have committed, as
             // PostgreSQL's own 08007 says.
@@ -607,7 +578,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                     forwarded.addListener(f -> finished.run());
                     return;
                 }
-                if (state == ClientState.WAITING && loggedIn) {
+                if (state == ClientState.WAITING && loggedIn()) {
                     cancelWait();
                 }
                 // IDLE: nothing runs for this client, so nothing to cancel (a late cancel is dropped).
@@ -641,7 +612,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     public void channelInactive(ChannelHandlerContext ctx) {
         firstAnswer.drop();
         timers.cancelAll();
-        if (loggedIn && pooler.config().general().logClientDisconnections()) {
+        if (loggedIn() && pooler.config().general().logClientDisconnections()) {
             log.info("client {} disconnected: user {} database {}", ctx.channel().remoteAddress(), username,
                     pool.settings().poolName());
         }
@@ -692,6 +663,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (e.severity() != PgException.Severity.FATAL) {
             ctx.close();
         }
+    }
+
+    private boolean loggedIn() {
+        return login != null && login.sent();
     }
 
     private void writeToClient(Consumer<ByteBuf> encoder) {
