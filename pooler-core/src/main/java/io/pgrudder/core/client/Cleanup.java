@@ -9,7 +9,13 @@ import java.util.List;
  * needed). The order is the order they run in.
  */
 enum Cleanup {
-    /** A SET of anything, SET ROLE, SET SESSION AUTHORIZATION, or a client's own RESET. */
+    /**
+     * SET SESSION AUTHORIZATION (seen as a ParameterStatus for session_authorization): neither
+     * RESET ALL nor RESET ROLE undoes it, and the next client would run as that user. First, as
+     * it also resets the role.
+     */
+    SESSION_AUTHORIZATION("SET SESSION AUTHORIZATION DEFAULT"),
+    /** A SET of anything, SET ROLE, or a client's own RESET. */
     SETTINGS("RESET ALL"),
     ROLE("RESET ROLE"),
     /** SQL-level PREPARE. */

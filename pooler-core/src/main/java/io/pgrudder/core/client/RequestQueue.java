@@ -193,6 +193,10 @@ final class RequestQueue {
                 ParameterStatus status = ParameterStatus.decode(Frames.body(frame));
                 server.parameter(status.name(), status.value());
                 String key = status.name().toLowerCase(Locale.ROOT);
+                if (!internal && key.equals("session_authorization")) {
+                    // The client changed who the session runs as (PostgreSQL reports only changes).
+                    cleanup.add(Cleanup.SESSION_AUTHORIZATION);
+                }
                 if (!internal && carried != null && CARRIED.contains(key)) {
                     carried.put(status.name(), status.value());
                     server.applied().put(key, status.value());

@@ -265,4 +265,18 @@ class RequestQueueTest {
         assertEquals(2, queue.outstandingRequests());
         assertEquals(1, queue.requestsOwedToClient(), "one ReadyForQuery for the client's Sync, none for the SET");
     }
+
+    /** SET SESSION AUTHORIZATION shows as a ParameterStatus; neither RESET ALL nor RESET ROLE undoes it. */
+    @Test
+    void aChangedSessionAuthorizationIsCleanedFirst() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = new RequestQueue(reply -> { });
+        queue.attached((byte) 'I');
+        queue.expect(Kind.QUERY);
+        ByteBuf status = Unpooled.buffer();
+        new io.pgrudder.protocol.backend.ParameterStatus("session_authorization", "bob").encode(status);
+        server(queue, server, status, commandComplete("SET"), readyForQuery());
+        assertEquals(List.of("SET SESSION AUTHORIZATION DEFAULT", "RESET ALL", "RESET ROLE"),
+                Cleanup.statements(queue.cleanup()));
+    }
 }
