@@ -384,21 +384,19 @@ final class RequestQueue {
 
     /** Requests still owed a ReadyForQuery (Query, Sync, FunctionCall, the pooler's own query). */
     int outstandingRequests() {
-        int n = 0;
-        for (Expect e : expected) {
-            if (e.kind() == Kind.QUERY || e.kind() == Kind.SYNC || e.kind() == Kind.FUNCTION_CALL
-                    || e.kind() == Kind.INTERNAL_QUERY) {
-                n++;
-            }
-        }
-        return n;
+        return requestsOwed(true);
     }
 
     /** Requests of the client's still owed a ReadyForQuery (the pooler's own queries are not the client's). */
     int requestsOwedToClient() {
+        return requestsOwed(false);
+    }
+
+    private int requestsOwed(boolean poolersToo) {
         int n = 0;
         for (Expect e : expected) {
-            if (e.kind() == Kind.QUERY || e.kind() == Kind.SYNC || e.kind() == Kind.FUNCTION_CALL) {
+            Kind k = e.kind();
+            if (k == Kind.QUERY || k == Kind.SYNC || k == Kind.FUNCTION_CALL || poolersToo && k == Kind.INTERNAL_QUERY) {
                 n++;
             }
         }

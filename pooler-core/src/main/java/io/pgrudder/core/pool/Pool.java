@@ -9,7 +9,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.backend.NodeProbe;
-import io.pgrudder.core.backend.ServerLogin;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.core.config.ServerAddress;
@@ -201,9 +200,7 @@ public final class Pool implements ServerPool {
      */
     @Override
     public Future<Boolean> acceptsConnections(ServerAddress address, EventLoop on) {
-        ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
-                settings.serverPassword(), Map.of(), settings.connectTimeout(), false, settings.serverTls());
-        return NodeProbe.acceptsConnections(connector, on, login);
+        return NodeProbe.acceptsConnections(connector, on, opener.login(address, Map.of(), false));
     }
 
     /**

@@ -93,11 +93,15 @@ final class ServerOpener {
         return lastConnectFailure;
     }
 
+    /** A login to {@code address} with this pool's credentials, timeout and TLS. */
+    ServerLogin login(ServerAddress address, Map<String, String> startupParameters, boolean requirePrimary) {
+        return new ServerLogin(address, settings.database(), settings.serverUsername(), settings.serverPassword(),
+                startupParameters, settings.connectTimeout(), requirePrimary, settings.serverTls());
+    }
+
     void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {
         connecting++;
-        ServerLogin login = new ServerLogin(address, settings.database(), settings.serverUsername(),
-                settings.serverPassword(), startupParameters, settings.connectTimeout(), target.requirePrimary(),
-                settings.serverTls());
+        ServerLogin login = login(address, startupParameters, target.requirePrimary());
         connector.connect(on, login).addListener((Future<ServerConnection> f) -> owner.onLoop(() -> {
             connecting--;
             if (!f.isSuccess()) {

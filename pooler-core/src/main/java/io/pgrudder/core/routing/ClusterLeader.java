@@ -27,7 +27,7 @@ public final class ClusterLeader implements ServerTarget {
      */
     private static final Set<String> ROLE_CHANGE_STATES = Set.of(
             SqlState.CONNECTION_EXCEPTION, SqlState.SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION,
-            SqlState.CONNECTION_FAILURE, SqlState.ADMIN_SHUTDOWN, "57P02", SqlState.CANNOT_CONNECT_NOW);
+            SqlState.CONNECTION_FAILURE, SqlState.ADMIN_SHUTDOWN, SqlState.CRASH_SHUTDOWN, SqlState.CANNOT_CONNECT_NOW);
 
     private final TopologySource source;
     private final Duration leaderWaitTimeout;

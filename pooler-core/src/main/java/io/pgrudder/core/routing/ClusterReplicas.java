@@ -82,7 +82,7 @@ public final class ClusterReplicas implements ServerTarget {
     public boolean retryable(PgException cause) {
         String state = cause.sqlState();
         return state.startsWith("08") || state.equals(SqlState.CANNOT_CONNECT_NOW)
-                || state.equals(SqlState.ADMIN_SHUTDOWN) || state.equals("57P02");
+                || state.equals(SqlState.ADMIN_SHUTDOWN) || state.equals(SqlState.CRASH_SHUTDOWN);
     }
 
     @Override
