@@ -83,7 +83,7 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             log.info("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
         }
-        reads(ctx).block(ReadGate.ANSWERING);
+        reads.block(ReadGate.ANSWERING);
         answering = true;
         commands.run(sql).whenComplete((results, e) -> ctx.executor().execute(() -> reply(ctx, results, e)));
     }
@@ -98,7 +98,7 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
             answer(ctx, queued.poll());
         }
         if (!answering) {
-            reads(ctx).unblock(ReadGate.ANSWERING);
+            reads.unblock(ReadGate.ANSWERING);
         }
     }
 
@@ -113,7 +113,7 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
     /** A console that does not read its replies is not read either: replies never pile up. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        reads(ctx).blockWhen(!ctx.channel().isWritable(), ReadGate.CLIENT_FULL);
+        reads.blockWhen(!ctx.channel().isWritable(), ReadGate.CLIENT_FULL);
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -122,11 +122,9 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         return t.regionMatches(true, 0, "SHOW", 0, 4);
     }
 
-    private ReadGate reads(ChannelHandlerContext ctx) {
-        if (reads == null) {
-            reads = new ReadGate(ctx.channel());
-        }
-        return reads;
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        reads = new ReadGate(ctx.channel());
     }
 
     /**
