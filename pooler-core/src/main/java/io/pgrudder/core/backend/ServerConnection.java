@@ -176,6 +176,18 @@ public final class ServerConnection {
         this.syncedVersion = version;
     }
 
+    /**
+     * The role (and with {@code authorizationToo} the session authorization, which also resets
+     * the role) is back at the login's: RESET ROLE, SET SESSION AUTHORIZATION DEFAULT.
+     */
+    public void identityReset(boolean authorizationToo) {
+        applied.remove("role");
+        if (authorizationToo) {
+            applied.remove("session_authorization");
+        }
+        syncedWith = null;
+    }
+
     /** Every setting is back at the server's default (RESET ALL, DISCARD ALL). */
     public void clearApplied() {
         applied.clear();

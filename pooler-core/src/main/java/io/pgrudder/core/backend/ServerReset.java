@@ -64,6 +64,11 @@ public final class ServerReset implements ServerListener {
             // Every setting pgrudder applied for some client is back at its default.
             server.clearApplied();
         }
+        if (statements.contains("SET SESSION AUTHORIZATION DEFAULT")) {
+            server.identityReset(true);
+        } else if (statements.contains("RESET ROLE")) {
+            server.identityReset(false);
+        }
         if (statements.contains("DISCARD ALL") || statements.contains("DEALLOCATE ALL")) {
             server.prepared().clear();
         }

@@ -37,26 +37,6 @@ enum Cleanup {
         return sql;
     }
 
-    /** The cleanup a CommandComplete tag calls for, or null. */
-    static Cleanup forCommandTag(String tag) {
-        if (tag.equals("SET") || tag.equals("RESET")) {
-            return SETTINGS;
-        }
-        if (tag.equals("PREPARE")) {
-            return PREPARED_STATEMENTS;
-        }
-        if (tag.equals("LISTEN")) {
-            return LISTEN;
-        }
-        if (tag.equals("DECLARE CURSOR")) {
-            return CURSORS;
-        }
-        if (tag.equals("CREATE TABLE")) {
-            return TEMP_TABLES;
-        }
-        return null;
-    }
-
     static List<String> statements(EnumSet<Cleanup> needed) {
         if (needed.isEmpty()) {
             return List.of();

@@ -2,7 +2,6 @@ package io.pgrudder.core.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.ByteProcessor;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.client.RequestQueue.Kind;
 import io.pgrudder.core.pool.StatementRegistry;
@@ -47,6 +46,9 @@ final class ClientMessages {
     private final boolean transactionMode;
     /** The client's statement names and what they are on the servers. */
     private final ClientStatements statements = new ClientStatements();
+    /** Learns the custom setting names a statement uses (transaction mode). */
+    private final SessionState session;
+    private final SessionScan sessionScan = new SessionScan();
     private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
     /** After an error the pooler gave itself: drop client messages up to the next Sync. */
     private boolean skipUntilSync;
@@ -54,7 +56,8 @@ final class ClientMessages {
     private boolean answeredLocally;
 
     ClientMessages(RequestQueue queue, RoutingCommands commands, StatementRegistry registry, int cacheSize,
-                   boolean transactionMode) {
+                   boolean transactionMode, SessionState session) {
+        this.session = session;
         this.queue = queue;
         this.commands = commands;
         this.registry = registry;
@@ -244,7 +247,7 @@ final class ClientMessages {
             String unknown = unknownDeallocated(sql);
             if (unknown != null && !unknown.startsWith(StatementRegistry.SERVER_NAME_PREFIX)) {
                 // As with an unknown Bind: the server fails it, aborting an open transaction block.
-                noteAdvisoryLock(frame);
+                noteSessionState(frame);
                 forward(frame, to, Kind.QUERY);
                 return;
             }
@@ -254,7 +257,7 @@ final class ClientMessages {
                 return;
             }
         }
-        noteAdvisoryLock(frame);
+        noteSessionState(frame);
         forward(frame, to, Kind.QUERY);
     }
 
@@ -311,7 +314,7 @@ final class ClientMessages {
     private void parse(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
         Parse parse = Parse.decode(Frames.body(frame));
-        noteAdvisoryLock(frame);
+        noteSessionState(frame);
         if (parse.name().isEmpty() || registry == null) {
             if (!parse.name().isEmpty() && transactionMode) {
                 // Named statements without the cache cannot follow the client: never leave them behind.
@@ -448,37 +451,30 @@ final class ClientMessages {
         to.write(out);
     }
 
-    private final AdvisoryLockScan advisoryLockScan = new AdvisoryLockScan();
     private static final byte[] DEALLOCATE_WORD = "deallocate".getBytes(StandardCharsets.US_ASCII);
 
-    /** Session-level advisory locks (pg_advisory_lock…, not pg_advisory_xact_lock…) outlive the transaction. */
-    private void noteAdvisoryLock(ByteBuf frame) {
-        if (transactionMode && advisoryLockScan.foundIn(frame)) {
-            queue.cleanupNeeded(Cleanup.ADVISORY_LOCKS);
-        }
-    }
-
     /**
-     * Looks for {@code advisory_lock} in a frame with one {@code forEachByte} pass: a byte-by-byte
-     * {@code getByte} (what {@code ByteBufUtil.indexOf} does) checks bounds and the reference count
-     * on every byte, which made this scan of every Query and Parse a hot spot.
+     * Transaction mode: a statement whose text may leave session state no command tag names has
+     * the session probed after its transaction ({@link SessionScan}); custom setting names in it
+     * are remembered for the probe, and a set_config whose name is not in the text (a Bind
+     * parameter) has the settings reset when the server is let go.
      */
-    private static final class AdvisoryLockScan implements ByteProcessor {
-        private static final byte[] NEEDLE = "advisory_lock".getBytes(StandardCharsets.US_ASCII);
-        private int matched;
-
-        boolean foundIn(ByteBuf frame) {
-            matched = 0;
-            return frame.forEachByte(this) >= 0;
+    private void noteSessionState(ByteBuf frame) {
+        if (!transactionMode) {
+            return;
         }
-
-        @Override
-        public boolean process(byte b) {
-            // NEEDLE's first byte occurs nowhere else in it, so a mismatch restarts at this byte.
-            if (b == NEEDLE[matched] || b == NEEDLE[matched = 0]) {
-                matched++;
+        int found = sessionScan.scan(frame);
+        if ((found & SessionScan.PROBE) != 0) {
+            queue.probeNeeded();
+        }
+        boolean mayNameCustom = (found & SessionScan.SET_CONFIG) != 0
+                || (found & SessionScan.SET) != 0 && (found & SessionScan.DOT) != 0;
+        if (mayNameCustom) {
+            ByteBuf body = Frames.body(frame);
+            String sql = Frames.type(frame) == MessageType.QUERY ? Query.decode(body).sql() : Parse.decode(body).query();
+            if (!session.noteCustomSettings(sql)) {
+                queue.cleanupNeeded(Cleanup.SETTINGS);
             }
-            return matched < NEEDLE.length;
         }
     }
 

@@ -25,6 +25,8 @@ final class ClientParameters {
     static final String APPLICATION_NAME = "application_name";
 
     private final Map<String, Setting> settings = new LinkedHashMap<>();
+    /** What the client asked for at startup: RESET returns a setting to this, as on a direct connection. */
+    private Map<String, Setting> startup = Map.of();
 
     static ClientParameters fromStartup(Map<String, String> startup) {
         ClientParameters p = new ClientParameters();
@@ -37,7 +39,20 @@ final class ClientParameters {
         if (options != null) {
             parseOptions(options).forEach(p::put);
         }
+        p.startup = Map.copyOf(p.settings);
         return p;
+    }
+
+    /**
+     * The settings a server confirmed this client's session has (its probe after a transaction
+     * that may have changed them): from now on these are carried, over the startup values for
+     * everything the session no longer sets (a RESET returns to the startup value).
+     */
+    void confirmed(Map<String, Setting> session) {
+        version++;
+        settings.clear();
+        settings.putAll(startup);
+        settings.putAll(session);
     }
 
     /** Changes with every put, so a server synced with this client can tell it is still in sync. */

@@ -72,6 +72,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private final FirstAnswer firstAnswer = new FirstAnswer(new FirstAnswerView());
     private SessionTimers timers;
     private ReadGate reads;
+    /** What the client's session holds that may pin it to its server (transaction mode). */
+    private SessionState session;
+    /** The session probe is running: the client's next request waits for what it finds. */
+    private boolean probing;
 
     ClientSessionHandler(Pooler pooler, PoolRoutes routes, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
@@ -93,9 +97,14 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         int cacheSize = pool.settings().preparedStatementsCacheSize();
         boolean rewrite = transactionMode && cacheSize > 0;
         // One registry for both of the user's pools: a client's statements follow it to either.
-        messages = new ClientMessages(queue, new RoutingCommands(router, queue, routes.shards()),
-                rewrite ? routes.primary().statements() : null, cacheSize, transactionMode);
         meter = pooler.stats().clientConnected(ctx.channel(), pool.settings().poolName(), username, startupParameters.get("application_name"));
+        session = new SessionState(pooler.config().general().pinSessionState(), pins -> {
+            meter.pinned(pins.stream().map(Pin::metricName).collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                    pins.stream().map(Pin::label).sorted().collect(java.util.stream.Collectors.joining(", ")));
+            PinNotices.first(pool.settings().poolName(), pins);
+        });
+        messages = new ClientMessages(queue, new RoutingCommands(router, queue, routes.shards()),
+                rewrite ? routes.primary().statements() : null, cacheSize, transactionMode, session);
         try {
             settings = ClientParameters.fromStartup(startupParameters);
         } catch (PgException e) {
@@ -182,11 +191,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (sync != null) {
             queue.internal(failure -> {
                 if (loggedIn()) {
+                    synced(got, failure);
                     return;
                 }
                 if (failure != null) {
                     // Refused as PostgreSQL refuses such a startup; the server goes back cleaned.
-                    serverPool.release(detach(), mode.cleanAfter(queue));
+                    serverPool.release(detach(), cleanPlan(got));
                     fail(LoginGreeting.refusal(failure));
                     return;
                 }
@@ -194,6 +204,11 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 completeLogin(got.parameters(), got);
             });
             writeToServer(got, new Query(sync)::encode);
+            if (loggedIn()) {
+                got.flush(); // the request waits for its settings to be confirmed (synced)
+                reads.block(ReadGate.WAITING_FOR_SERVER);
+                return;
+            }
         } else if (!loggedIn()) {
             if (transactionMode) {
                 login.remember(got);
@@ -204,6 +219,71 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         keepForReplay();
         sendHeld(got);
         reads.unblock(ReadGate.WAITING_FOR_SERVER);
+    }
+
+    /**
+     * The probe answered. A request that arrived meanwhile goes to the same server, after what the
+     * probe changed in the client's wanted settings (a RESET's startup value) is applied.
+     */
+    private void probed(ServerConnection s, SessionProbe probe, ErrorResponse failure) {
+        probing = false;
+        if (s != server) {
+            return;
+        }
+        if (failure == null) {
+            session.confirmed(probe.result(), settings, s);
+        } else {
+            session.unknown();
+        }
+        if (held.isEmpty()) {
+            return; // its ReadyForQuery goes on in relay(): let go, or stay pinned
+        }
+        String sync = mode.syncSql(settings, s);
+        if (sync == null) {
+            sendHeld(s);
+            return;
+        }
+        queue.internal(f -> synced(s, f));
+        writeToServer(s, new Query(sync)::encode);
+        s.flush();
+    }
+
+    /**
+     * The server confirmed (or refused) the client's settings: only now does its request go, so it
+     * never runs without them. Refused (a role since dropped, a value no longer valid), the request
+     * gets the server's error as a direct connection would have at its SET, and the server goes
+     * back cleaned.
+     */
+    private void synced(ServerConnection got, ErrorResponse failure) {
+        if (got != server || state != ClientState.ACTIVE) {
+            return;
+        }
+        if (failure == null) {
+            keepForReplay();
+            sendHeld(got);
+            reads.unblock(ReadGate.WAITING_FOR_SERVER);
+            return;
+        }
+        log.warn("client {} ({}): {} refused the session's settings: {} {}", ctx.channel().remoteAddress(), username,
+                got, failure.sqlState(), failure.message());
+        int requests = RequestQueue.requestsIn(held);
+        while (!held.isEmpty()) {
+            held.poll().release();
+        }
+        serverPool.release(detach(), cleanPlan(got));
+        transitionTo(ClientState.IDLE, null);
+        writeToClient(ErrorResponse.from(PgException.error(failure.sqlState(), "could not give a server connection this "
+                + "session's settings: " + failure.message()))::encode);
+        for (int i = 0; i < Math.max(1, requests); i++) {
+            writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
+        }
+        ctx.flush();
+        reads.unblock(ReadGate.WAITING_FOR_SERVER);
+    }
+
+    /** How a server this client lets go of (between requests) is cleaned for the next one. */
+    private ReleasePlan cleanPlan(ServerConnection s) {
+        return mode.cleanAfter(queue, session, s);
     }
 
     /**
@@ -237,6 +317,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ServerConnection s = server;
         server = null;
         s.listener(null);
+        probing = false;
         timers.cancelStatement();
         reads.unblock(ReadGate.SERVER_FULL);
         return s;
@@ -332,7 +413,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ctx.flush();
         ServerConnection s = detach();
         transitionTo(ClientState.IDLE, null);
-        ReleasePlan plan = mode.cleanAfter(queue);
+        ReleasePlan plan = cleanPlan(s);
+        if (plan == ReleasePlan.DISCARD_ALL) {
+            session.lost();
+        }
         Future<?> cancel = s.cancelInFlight();
         if (cancel != null && !cancel.isDone()) {
             // A cancel meant for this client may still land: nobody else gets the backend before it has.
@@ -356,6 +440,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         switch (state) {
             case ACTIVE -> {
+                if (!held.isEmpty() || probing) {
+                    held.add(frame); // behind the probe, or the request that waits for its settings (synced)
+                    return;
+                }
                 // Until the just-attached server answers, what follows the first frames is kept
                 // too: a replay must resend the whole request (Parse alone would wait for a Sync).
                 firstAnswer.add(frame);
@@ -388,8 +476,28 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             ctx.flush();
             armStatementTimer();
             if (transactionMode && loggedIn() && queue.isIdle()) {
-                releaseServer();
+                betweenTransactions();
             }
+        }
+    }
+
+    /**
+     * A transaction-mode client's transaction is over and nothing is outstanding: its session is
+     * probed first when it may have changed, and the server is let go unless the session holds
+     * what cannot move.
+     */
+    private void betweenTransactions() {
+        if (queue.takeProbeNeeded()) {
+            ServerConnection s = server;
+            SessionProbe probe = new SessionProbe();
+            probing = true;
+            queue.internal(failure -> probed(s, probe, failure), probe::row);
+            writeToServer(s, new Query(SessionProbe.sql(session.customNames()))::encode);
+            s.flush();
+            return; // its ReadyForQuery brings the client back here
+        }
+        if (!session.pinned()) {
+            releaseServer();
         }
     }
 
@@ -443,7 +551,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             timers.cancelStatement();
             if (server == from && queue.isBetweenRequests()) {
                 if (transactionMode && loggedIn() && queue.isIdle()) {
-                    releaseServer();
+                    betweenTransactions();
                 } else if (queue.transactionStatus() != ReadyForQuery.IDLE) {
                     armIdleInTransactionTimer();
                 }
@@ -533,7 +641,24 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (from != server || state == ClientState.CLOSED) {
             return;
         }
+        boolean stateLost = session.pinned() || probing || queue.probePending();
         detach(); // gone: the pool saw it close
+        if (stateLost) {
+            // Its temporary tables, cursors, locks or settings went with it: as on a direct connection, the session ends.
+            String held = session.pinned() ? "held " + String.join(", ", session.pins().stream().map(Pin::label).sorted().toList())
+                    : "had changed its session state";
+            session.lost();
+            transitionTo(ClientState.CLOSED, null);
+            fail(PgException.fatal(SqlState.CONNECTION_FAILURE, "server connection lost; this session " + held
+                    + ", which cannot move to another server"));
+            return;
+        }
+        if (transactionMode && loggedIn() && !held.isEmpty() && queue.requestsOwedToClient() == 0) {
+            // Lost while its settings were being applied: none of the request was sent, so it goes to another server.
+            queue.attached(ReadyForQuery.IDLE);
+            requestServer(serverPool);
+            return;
+        }
         if (transactionMode && loggedIn() && queue.transactionStatus() == ReadyForQuery.IDLE) {
             // No transaction block was open: the client's connection survives, and its next
             // transaction gets another server; what ran may or may not have committed, as
@@ -639,7 +764,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (!queue.isBetweenRequests()) {
             return ReleasePlan.CLOSE;
         }
-        return mode.cleanAfter(queue);
+        return cleanPlan(server);
     }
 
     @Override

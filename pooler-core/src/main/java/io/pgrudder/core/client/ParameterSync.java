@@ -38,8 +38,8 @@ final class ParameterSync {
 
     private static String compute(ClientParameters wanted, ServerConnection server) {
         Map<String, String> applied = server.applied();
-        List<String> sets = new ArrayList<>();
-        List<String> resets = new ArrayList<>();
+        List<String> resetKeys = new ArrayList<>();
+        List<ClientParameters.Setting> sets = new ArrayList<>();
         for (Map.Entry<String, ClientParameters.Setting> e : wanted.all().entrySet()) {
             String key = e.getKey();
             String value = e.getValue().value();
@@ -47,26 +47,63 @@ final class ParameterSync {
             if (!value.equals(current)) {
                 // From the server's default, as a startup value would be: SET DateStyle = 'ISO' alone
                 // keeps the day/month order a previous client set.
-                resets.add("RESET " + identifier(e.getValue().name()));
-                sets.add("pg_catalog.set_config(" + literal(e.getValue().name()) + ", " + literal(value) + ", false)");
-                applied.put(key, value);
+                resetKeys.add(key);
+                sets.add(e.getValue());
             }
         }
-        for (String key : List.copyOf(applied.keySet())) {
+        for (String key : applied.keySet()) {
             if (!wanted.all().containsKey(key)) {
-                resets.add("RESET " + identifier(key));
-                applied.remove(key);
+                resetKeys.add(key);
             }
         }
-        if (sets.isEmpty() && resets.isEmpty()) {
+        if (resetKeys.isEmpty()) {
             return null;
         }
+        // Under another role a setting only a superuser may change would be refused, and RESET
+        // session_authorization resets the role too: the identity goes first and comes back last.
+        boolean others = !resetKeys.stream().allMatch(ParameterSync::isIdentity);
+        for (String identity : List.of(SessionProbe.SESSION_AUTHORIZATION, SessionProbe.ROLE)) {
+            boolean implied = identity.equals(SessionProbe.ROLE) && resetKeys.contains(SessionProbe.SESSION_AUTHORIZATION);
+            if (applied.containsKey(identity) && !resetKeys.contains(identity) && (others || implied)) {
+                resetKeys.add(identity);
+                ClientParameters.Setting wantedIdentity = wanted.all().get(identity);
+                if (wantedIdentity != null) {
+                    sets.add(wantedIdentity);
+                }
+            }
+        }
+        resetKeys.sort(java.util.Comparator.comparingInt(ParameterSync::resetRank));
+        sets.sort(java.util.Comparator.comparingInt(s -> setRank(s.name().toLowerCase(java.util.Locale.ROOT))));
         StringBuilder sql = new StringBuilder();
-        resets.forEach(r -> sql.append(r).append("; "));
+        for (String key : resetKeys) {
+            sql.append("RESET ").append(identifier(key)).append("; ");
+            applied.remove(key);
+        }
         if (!sets.isEmpty()) {
-            sql.append("SELECT ").append(String.join(", ", sets));
+            sql.append("SELECT ");
+            String sep = "";
+            for (ClientParameters.Setting s : sets) {
+                sql.append(sep).append("pg_catalog.set_config(").append(literal(s.name())).append(", ")
+                        .append(literal(s.value())).append(", false)");
+                sep = ", ";
+                applied.put(s.name().toLowerCase(java.util.Locale.ROOT), s.value());
+            }
         }
         return sql.toString();
+    }
+
+    private static boolean isIdentity(String key) {
+        return key.equals(SessionProbe.SESSION_AUTHORIZATION) || key.equals(SessionProbe.ROLE);
+    }
+
+    /** RESET session_authorization first (it resets the role too), then the role, then the rest. */
+    private static int resetRank(String key) {
+        return key.equals(SessionProbe.SESSION_AUTHORIZATION) ? 0 : key.equals(SessionProbe.ROLE) ? 1 : 2;
+    }
+
+    /** The session authorization first (it resets the role), the role last (it may forbid the rest). */
+    private static int setRank(String key) {
+        return key.equals(SessionProbe.SESSION_AUTHORIZATION) ? 0 : key.equals(SessionProbe.ROLE) ? 2 : 1;
     }
 
     private static String reported(ServerConnection server, String lowerName) {

@@ -36,7 +36,7 @@ enum PoolingMode {
         }
 
         @Override
-        ReleasePlan cleanAfter(RequestQueue queue) {
+        ReleasePlan cleanAfter(RequestQueue queue, SessionState session, ServerConnection server) {
             return ReleasePlan.DISCARD_ALL;
         }
     },
@@ -64,8 +64,8 @@ enum PoolingMode {
         }
 
         @Override
-        ReleasePlan cleanAfter(RequestQueue queue) {
-            return ReleasePlan.cleanup(Cleanup.statements(queue.cleanup()));
+        ReleasePlan cleanAfter(RequestQueue queue, SessionState session, ServerConnection server) {
+            return session.releasePlan(queue.cleanup(), queue.probePending(), server);
         }
     };
 
@@ -86,5 +86,5 @@ enum PoolingMode {
     abstract CancelKey register(CancelRegistry cancels, CancelRegistry.Cancellable session, ServerConnection got);
 
     /** How a server this client leaves, between requests, is cleaned for the next one. */
-    abstract ReleasePlan cleanAfter(RequestQueue queue);
+    abstract ReleasePlan cleanAfter(RequestQueue queue, SessionState session, ServerConnection server);
 }

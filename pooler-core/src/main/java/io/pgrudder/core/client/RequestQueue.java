@@ -42,8 +42,8 @@ final class RequestQueue {
      * {@link Cleanup#forCommandTag}. Only these are decoded; SELECT n, INSERT 0 n and the rest are
      * told apart from them in the frame itself, without building a String.
      */
-    private static final byte[][] TAGS_ACTED_ON = Stream.of("DISCARD ALL", "SET", "RESET", "PREPARE", "LISTEN",
-            "DECLARE CURSOR", "CREATE TABLE").map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+    private static final byte[][] TAGS_ACTED_ON = Stream.concat(Stream.of("DISCARD ALL"), SessionTags.PROBED.stream())
+            .map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     enum Kind {
         PARSE, BIND, DESCRIBE, EXECUTE, CLOSE, SYNC, QUERY, FUNCTION_CALL,
@@ -74,6 +74,15 @@ final class RequestQueue {
             return new Expect(kind, null, null, null, null);
         }
     }
+
+    /** Where the DataRows of each of the pooler's own queries in flight go, in order. */
+    private final ArrayDeque<Consumer<ByteBuf>> rowSinks = new ArrayDeque<>();
+    /**
+     * The client ran something that may have changed what its session holds (a command tag of
+     * {@link SessionTags}, or a statement {@link SessionScan} flagged): the session is probed
+     * before the server is let go.
+     */
+    private boolean probeNeeded;
 
     private final ArrayDeque<Expect> expected = new ArrayDeque<>();
     private final EnumSet<Cleanup> cleanup = EnumSet.noneOf(Cleanup.class);
@@ -108,6 +117,8 @@ final class RequestQueue {
         copyIn = false;
         fatal = false;
         internalFailure = null;
+        rowSinks.clear();
+        probeNeeded = false;
         transactionStatus = status;
     }
 
@@ -126,7 +137,29 @@ final class RequestQueue {
 
     /** The pooler sent a simple Query of its own. */
     void internal(Done done) {
+        internal(done, null);
+    }
+
+    /** The pooler sent a simple Query of its own whose DataRows go to {@code rows} (frames stay the queue's). */
+    void internal(Done done, Consumer<ByteBuf> rows) {
         expected.add(new Expect(Kind.INTERNAL_QUERY, done, null, null, null));
+        rowSinks.add(rows == null ? f -> { } : rows);
+    }
+
+    void probeNeeded() {
+        probeNeeded = true;
+    }
+
+    /** Whether the session must be probed before it is let go (not yet done). */
+    boolean probePending() {
+        return probeNeeded;
+    }
+
+    /** Whether the session must be probed before it is let go; reading it clears it. */
+    boolean takeProbeNeeded() {
+        boolean needed = probeNeeded;
+        probeNeeded = false;
+        return needed;
     }
 
     /** A reply the pooler makes, sent when everything before it has been answered. */
@@ -178,6 +211,7 @@ final class RequestQueue {
                     if (internal) {
                         ErrorResponse failure = internalFailure;
                         internalFailure = null;
+                        rowSinks.poll();
                         head.done().finished(failure);
                         emitSynthetic();
                         return false;
@@ -195,7 +229,7 @@ final class RequestQueue {
                 String key = status.name().toLowerCase(Locale.ROOT);
                 if (!internal && key.equals("session_authorization")) {
                     // The client changed who the session runs as (PostgreSQL reports only changes).
-                    cleanup.add(Cleanup.SESSION_AUTHORIZATION);
+                    probeNeeded = true;
                 }
                 if (!internal && carried != null && CARRIED.contains(key)) {
                     carried.put(status.name(), status.value());
@@ -210,6 +244,9 @@ final class RequestQueue {
             }
         }
         if (internal) {
+            if (type == MessageType.DATA_ROW) {
+                rowSinks.peek().accept(frame);
+            }
             return false;
         }
         if (head == null) {
@@ -312,9 +349,8 @@ final class RequestQueue {
             onDiscardAll.run();
             return;
         }
-        Cleanup needed = Cleanup.forCommandTag(tag);
-        if (needed != null) {
-            cleanup.add(needed);
+        if (SessionTags.PROBED.contains(tag)) {
+            probeNeeded = true;
         }
     }
 

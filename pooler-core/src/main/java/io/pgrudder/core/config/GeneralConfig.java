@@ -24,6 +24,10 @@ import java.util.Set;
  *                           not authenticated this long after it connected is closed; zero = no limit
  * @param maxClientConn ours (PgBouncer's name): client connections open at once, admin console
  *                      included; one more gets 53300 and is closed
+ * @param pinSessionState ours: in transaction mode a client keeps its server connection while it
+ *                        holds session state that cannot move (temporary tables, WITH HOLD cursors,
+ *                        session advisory locks, PREPARE, LISTEN); false cleans that state when the
+ *                        client lets go instead (pgcat's behaviour: the client loses it)
  * @param serverTls pgcat's key as written; what pgrudder does is {@code serverTlsSslmode}
  * @param verifyServerCertificate pgcat's key as written; see {@code serverTlsSslmode}
  * @param serverTlsSslmode ours: how connections to PostgreSQL use TLS, from {@code server_tls_sslmode}
@@ -72,6 +76,7 @@ public record GeneralConfig(
         Duration shutdownGracePeriod,
         Duration clientLoginTimeout,
         int maxClientConn,
+        boolean pinSessionState,
         PatroniSettings patroni) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";

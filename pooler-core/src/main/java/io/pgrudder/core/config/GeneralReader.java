@@ -76,9 +76,20 @@ final class GeneralReader {
                 g.millis("shutdown_grace_period", DEFAULT_SHUTDOWN_GRACE_PERIOD),
                 g.millis("client_login_timeout", DEFAULT_CLIENT_LOGIN_TIMEOUT),
                 (int) g.integer("max_client_conn", 1, Integer.MAX_VALUE, DEFAULT_MAX_CLIENT_CONN),
+                pinSessionState(g),
                 PatroniReader.read(g, PatroniSettings.DEFAULTS));
         g.reportUnknownKeys();
         return config;
+    }
+
+    private static boolean pinSessionState(TomlSection g) {
+        boolean pin = g.bool("pin_session_state", true);
+        if (!pin) {
+            g.problems().warning(g.path("pin_session_state"), "is false: in transaction mode a client's temporary"
+                    + " tables, WITH HOLD cursors, session advisory locks, PREPAREd statements and LISTENs are removed"
+                    + " when it lets go of its server connection, and its next transaction no longer has them");
+        }
+        return pin;
     }
 
     /**

@@ -44,6 +44,9 @@ public final class ClientMeter {
     private volatile long queries;
     private volatile long errors;
     private volatile long idleSinceNanos = connectedNanos;
+    /** Why the client keeps its server between transactions (metric names), and the same as SHOW CLIENTS says it. */
+    private volatile java.util.Set<String> pinReasons = java.util.Set.of();
+    private volatile String pinned = "";
     private ServerMeter server;
     /**
      * Bytes relayed and not yet added to the pool's and the server's counters: they are added once
@@ -78,6 +81,21 @@ public final class ClientMeter {
         stats.observer().checkoutWaited(waited);
         server = stats.server(s);
         state = State.ACTIVE;
+    }
+
+    /** The session state that pins the client to its server changed (empty: not pinned). */
+    public void pinned(java.util.Set<String> reasons, String label) {
+        pinReasons = reasons;
+        pinned = label;
+    }
+
+    public java.util.Set<String> pinReasons() {
+        return pinReasons;
+    }
+
+    /** SHOW CLIENTS' pinned column: what pins the client, empty when nothing does. */
+    public String pinned() {
+        return pinned;
     }
 
     /** The client gave its server connection back (transaction mode, between transactions). */

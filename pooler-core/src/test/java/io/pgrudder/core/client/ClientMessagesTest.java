@@ -26,7 +26,7 @@ class ClientMessagesTest {
     private static ClientMessages messages() {
         RequestQueue queue = new RequestQueue(encoder -> { });
         QueryRouter router = new QueryRouter(new RoutingRules(DefaultRole.ANY, true, false, false, null));
-        return new ClientMessages(queue, new RoutingCommands(router, queue, 1), new StatementRegistry(), 100, true);
+        return new ClientMessages(queue, new RoutingCommands(router, queue, 1), new StatementRegistry(), 100, true, new SessionState(true, pins -> { }));
     }
 
     /** A well-formed message with one stray byte after its last field, the length counting it. */
@@ -79,7 +79,7 @@ class ClientMessagesTest {
         });
         QueryRouter router = new QueryRouter(new RoutingRules(DefaultRole.ANY, false, false, false, null));
         ClientMessages messages = new ClientMessages(recording, new RoutingCommands(router, recording, 1),
-                new StatementRegistry(), 100, true);
+                new StatementRegistry(), 100, true, new SessionState(true, pins -> { }));
         ServerConnection server = TestServerConnections.embedded();
         for (int i = 0; i < ClientStatements.MAX_STATEMENTS; i++) {
             ByteBuf parse = Unpooled.buffer();

@@ -23,7 +23,7 @@ class PoolingModeTest {
         assertEquals(startup, session.openWith(startup));
         ServerConnection got = TestServerConnections.embedded();
         assertNull(session.syncSql(ClientParameters.fromStartup(startup), got), "opened with them: nothing to apply");
-        assertEquals(ReleasePlan.DISCARD_ALL, session.cleanAfter(new RequestQueue(e -> { })));
+        assertEquals(ReleasePlan.DISCARD_ALL, session.cleanAfter(new RequestQueue(e -> { }), new SessionState(true, p -> { }), got));
         got.channel().close();
     }
 

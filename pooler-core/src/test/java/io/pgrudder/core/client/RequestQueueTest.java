@@ -46,7 +46,7 @@ class RequestQueueTest {
     }
 
     private static boolean actedOnByTheDecodedTag(String tag) {
-        return tag.equals("DISCARD ALL") || Cleanup.forCommandTag(tag) != null;
+        return tag.equals("DISCARD ALL") || SessionTags.PROBED.contains(tag);
     }
 
     @Test
@@ -64,55 +64,22 @@ class RequestQueueTest {
     }
 
     @Test
-    void tagsThatLookLikeOnesActedOnLeaveNothingToClean() {
-        for (String tag : List.of("SET CONSTRAINTS", "SETS", "set", "RESETS", "PREPARE TRANSACTION", "DEALLOCATE",
-                "UNLISTEN", "CLOSE CURSOR", "CREATE TABLE AS", "CREATE INDEX", "SELECT 3")) {
-            assertEquals(EnumSet.noneOf(Cleanup.class), cleanupAfter(tag), "tag '" + tag + "'");
+    void tagsThatLookLikeOnesActedOnAskForNothing() {
+        for (String tag : List.of("SET CONSTRAINTS", "SETS", "set", "RESETS", "PREPARE TRANSACTION", "NOTIFY",
+                "CREATE TABLE AS", "CREATE INDEX", "SELECT 3", "INSERT 0 1")) {
+            assertFalse(probeAfter(tag), "tag '" + tag + "'");
         }
     }
 
     @Test
-    void tagsActedOnAskForTheirCleanup() {
-        assertEquals(EnumSet.of(Cleanup.SETTINGS), cleanupAfter("SET"));
-        assertEquals(EnumSet.of(Cleanup.SETTINGS), cleanupAfter("RESET"));
-        assertEquals(EnumSet.of(Cleanup.PREPARED_STATEMENTS), cleanupAfter("PREPARE"));
-        assertEquals(EnumSet.of(Cleanup.LISTEN), cleanupAfter("LISTEN"));
-        assertEquals(EnumSet.of(Cleanup.CURSORS), cleanupAfter("DECLARE CURSOR"));
-        assertEquals(EnumSet.of(Cleanup.TEMP_TABLES), cleanupAfter("CREATE TABLE"));
-    }
-
-    /** Malformed frames still reach the decoder, which rejects them as it always did. */
-    @Test
-    void aMalformedCommandCompleteIsStillAProtocolViolation() {
-        byte[][] bodies = {
-                "SELECT 1".getBytes(StandardCharsets.US_ASCII),           // no NUL
-                "SELECT 1\0x\0".getBytes(StandardCharsets.US_ASCII),      // bytes after the tag
-                "SET\0\0".getBytes(StandardCharsets.US_ASCII),
-                new byte[0],
-        };
-        for (byte[] body : bodies) {
-            ByteBuf frame = Unpooled.buffer();
-            frame.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + body.length).writeBytes(body);
-            try {
-                RequestQueue queue = new RequestQueue(reply -> { });
-                queue.expect(RequestQueue.Kind.QUERY);
-                assertTrue(RequestQueue.mayActOn(frame));
-                assertThrows(PgException.class, () -> queue.serverMessage(null, null, frame));
-            } finally {
-                frame.release();
-            }
-        }
-        ByteBuf truncated = Unpooled.buffer();
-        truncated.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + 20).writeBytes("SELECT 1\0".getBytes(StandardCharsets.US_ASCII));
-        try {
-            assertTrue(RequestQueue.mayActOn(truncated), "a length past the frame's end");
-        } finally {
-            truncated.release();
+    void tagsThatMayChangeTheSessionAskForAProbeNotACleanup() {
+        for (String tag : List.of("SET", "RESET", "PREPARE", "DEALLOCATE", "LISTEN", "UNLISTEN", "DECLARE CURSOR",
+                "CLOSE CURSOR", "CLOSE CURSOR ALL", "CREATE TABLE", "DROP TABLE", "DO", "CALL")) {
+            assertTrue(probeAfter(tag), "tag '" + tag + "'");
         }
     }
 
-    /** What a transaction-mode client leaves to clean after a simple Query that completed with this tag. */
-    private static EnumSet<Cleanup> cleanupAfter(String tag) {
+    private static boolean probeAfter(String tag) {
         RequestQueue queue = new RequestQueue(reply -> { });
         queue.attached((byte) 'I');
         queue.expect(RequestQueue.Kind.QUERY);
@@ -122,8 +89,13 @@ class RequestQueueTest {
         } finally {
             frame.release();
         }
-        return queue.cleanup();
+        assertEquals(EnumSet.noneOf(Cleanup.class), queue.cleanup(), "nothing cleaned on a tag's word alone");
+        boolean pending = queue.probePending();
+        assertEquals(pending, queue.takeProbeNeeded());
+        assertFalse(queue.probePending(), "taken");
+        return pending;
     }
+
 
     // ---- COPY and the skip-to-Sync rule: the queue counts exactly what the server answers -------
 
@@ -266,17 +238,16 @@ class RequestQueueTest {
         assertEquals(1, queue.requestsOwedToClient(), "one ReadyForQuery for the client's Sync, none for the SET");
     }
 
-    /** SET SESSION AUTHORIZATION shows as a ParameterStatus; neither RESET ALL nor RESET ROLE undoes it. */
+    /** SET SESSION AUTHORIZATION shows as a ParameterStatus: the session is probed, whatever the tag. */
     @Test
-    void aChangedSessionAuthorizationIsCleanedFirst() {
+    void aChangedSessionAuthorizationAsksForAProbe() {
         ServerConnection server = TestServerConnections.embedded();
         RequestQueue queue = new RequestQueue(reply -> { });
         queue.attached((byte) 'I');
         queue.expect(Kind.QUERY);
         ByteBuf status = Unpooled.buffer();
         new io.pgrudder.protocol.backend.ParameterStatus("session_authorization", "bob").encode(status);
-        server(queue, server, status, commandComplete("SET"), readyForQuery());
-        assertEquals(List.of("SET SESSION AUTHORIZATION DEFAULT", "RESET ALL", "RESET ROLE"),
-                Cleanup.statements(queue.cleanup()));
+        server(queue, server, status, commandComplete("SELECT 1"), readyForQuery());
+        assertTrue(queue.probePending());
     }
 }

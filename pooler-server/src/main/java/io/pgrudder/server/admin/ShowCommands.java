@@ -122,13 +122,15 @@ final class ShowCommands {
 
     private ResultTable clients(List<PoolView> views) {
         ResultTable t = ResultTable.show().text("client_id", "database", "user", "application_name", "state")
-                .number("transaction_count", "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us");
+                .number("transaction_count", "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us")
+                .text("pinned");
         for (PoolView v : views) {
             for (ClientMeter c : v.clients()) {
                 long wait = c.waitingNanos() / 1000;
                 t.row(String.valueOf(c.id()), v.poolName(), v.user(), c.applicationName(),
                         c.state().name().toLowerCase(java.util.Locale.ROOT), c.transactionCount(), c.queryCount(),
-                        c.errorCount(), TimeUnit.NANOSECONDS.toSeconds(c.ageNanos()), wait / 1_000_000, wait % 1_000_000);
+                        c.errorCount(), TimeUnit.NANOSECONDS.toSeconds(c.ageNanos()), wait / 1_000_000, wait % 1_000_000,
+                        c.pinned());
             }
         }
         return t;

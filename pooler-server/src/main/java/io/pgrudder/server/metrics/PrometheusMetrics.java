@@ -112,6 +112,7 @@ public final class PrometheusMetrics implements Observer {
         pools("cl_waiting", v -> v.clients(ClientMeter.State.WAITING), views);
         pools("cl_active", v -> v.clients(ClientMeter.State.ACTIVE), views);
         pools("cl_idle", v -> v.clients(ClientMeter.State.IDLE), views);
+        pinned(views);
         pools("sv_idle", v -> v.servers(ServerState.IDLE), views);
         pools("sv_active", v -> v.servers(ServerState.ACTIVE), views);
         pools("sv_login", v -> v.connecting(), views);
@@ -175,6 +176,18 @@ public final class PrometheusMetrics implements Observer {
             rows.add(MultiGauge.Row.of(Tags.of("pool", v.poolName(), "user", v.user()), value.applyAsLong(v)));
         }
         family("pgcat_pools_" + name).register(rows, true);
+    }
+
+    /** pgrudder_pinned_clients{pool, user, reason}: transaction-mode clients keeping their server, by what pins them. */
+    private void pinned(List<PoolView> views) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (PoolView v : views) {
+            for (io.pgrudder.core.client.Pin pin : io.pgrudder.core.client.Pin.values()) {
+                long n = v.clients().stream().filter(c -> c.pinReasons().contains(pin.metricName())).count();
+                rows.add(MultiGauge.Row.of(Tags.of("pool", v.poolName(), "user", v.user(), "reason", pin.metricName()), n));
+            }
+        }
+        family("pgrudder_pinned_clients").register(rows, true);
     }
 
     private void stat(String name, ToLongFunction<PoolView> value, List<PoolView> views) {

@@ -1,0 +1,153 @@
+package io.pgrudder.core.client;
+
+import io.pgrudder.core.backend.ServerConnection;
+import io.pgrudder.core.pool.ReleasePlan;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a transaction-mode client's session holds beyond its settings, as its server last
+ * confirmed ({@link SessionProbe}): the state that pins it to its server connection, and the
+ * custom setting names it used, which the probe asks about by name. Settings themselves are kept
+ * in {@link ClientParameters}, which ParameterSync applies to whichever server the client gets.
+ */
+final class SessionState {
+    /** Custom names remembered per client: more than this and the probe would grow without bound. */
+    static final int MAX_CUSTOM_NAMES = 64;
+    private static final Pattern SET_CUSTOM = Pattern.compile(
+            "\\b(?:set|reset)\\s+(?:session\\s+|local\\s+)?([a-z_][a-z0-9_$]*\\.[a-z_][a-z0-9_$.]*)",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern SET_CONFIG = Pattern.compile("set_config\\s*\\(\\s*('(?:[^']|'')*')?",
+            Pattern.CASE_INSENSITIVE);
+
+    private final boolean pinning;
+    /** Told the pins after each change (the meter, the once-per-pool log). */
+    private final Consumer<Set<Pin>> pinsChanged;
+    private final EnumSet<Pin> pins = EnumSet.noneOf(Pin.class);
+    /** Pins found with pinning off: cleaned when the server is let go. */
+    private final EnumSet<Pin> toClean = EnumSet.noneOf(Pin.class);
+    private final Set<String> customNames = new LinkedHashSet<>();
+
+    SessionState(boolean pinning, Consumer<Set<Pin>> pinsChanged) {
+        this.pinning = pinning;
+        this.pinsChanged = pinsChanged;
+    }
+
+    boolean pinned() {
+        return !pins.isEmpty();
+    }
+
+    Set<Pin> pins() {
+        return Collections.unmodifiableSet(pins);
+    }
+
+    Collection<String> customNames() {
+        return Collections.unmodifiableSet(customNames);
+    }
+
+    /**
+     * Looks in a statement's text for custom settings it may change ({@code SET app.tenant = …},
+     * {@code set_config('app.tenant', …)}). Returns false when it calls set_config with a name the
+     * text does not give (a Bind parameter): the probe cannot ask about it, so the session's
+     * settings must be reset when the server is let go.
+     */
+    boolean noteCustomSettings(String sql) {
+        Matcher m = SET_CUSTOM.matcher(sql);
+        while (m.find()) {
+            remember(m.group(1));
+        }
+        boolean named = true;
+        m = SET_CONFIG.matcher(sql);
+        while (m.find()) {
+            String literal = m.group(1);
+            if (literal == null) {
+                named = false;
+            } else {
+                String name = literal.substring(1, literal.length() - 1).replace("''", "'");
+                if (name.indexOf('.') > 0) {
+                    remember(name);
+                }
+            }
+        }
+        return named;
+    }
+
+    private void remember(String name) {
+        if (customNames.size() < MAX_CUSTOM_NAMES) {
+            customNames.add(name.toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * The server answered the probe: the settings it has become the client's (and the server's
+     * record of what it has applied), and what cannot move pins the client, or is cleaned when
+     * pinning is off.
+     */
+    void confirmed(SessionProbe.Result result, ClientParameters settings, ServerConnection server) {
+        settings.confirmed(result.settings());
+        Map<String, String> applied = server.applied();
+        applied.clear();
+        result.settings().forEach((key, s) -> applied.put(key, s.value()));
+        // Not marked in sync: what the client wants (a RESET's startup value) may differ from what it has.
+        server.syncedWith(null, 0);
+        EnumSet<Pin> found = EnumSet.copyOf(result.pins());
+        if (pinning) {
+            setPins(found);
+        } else {
+            toClean.addAll(found);
+        }
+    }
+
+    /** The probe failed: what the session holds is unknown, so it stays where it is. */
+    void unknown() {
+        EnumSet<Pin> all = EnumSet.copyOf(pins);
+        all.add(Pin.UNKNOWN);
+        setPins(all);
+    }
+
+    /** The server connection is gone (or cleaned with DISCARD ALL): nothing is held any more. */
+    void lost() {
+        toClean.clear();
+        setPins(EnumSet.noneOf(Pin.class));
+    }
+
+    private void setPins(EnumSet<Pin> next) {
+        if (!next.equals(pins)) {
+            pins.clear();
+            pins.addAll(next);
+            pinsChanged.accept(Set.copyOf(next));
+        }
+    }
+
+    /**
+     * How the server is cleaned when the client lets go of it (between transactions, or leaving)
+     * with {@code queued} the cleanup its requests asked for: DISCARD ALL when the session may hold
+     * what cannot be named (pinned, or probed never), else exactly what it holds, and the session
+     * authorization and role always (an idle connection never runs as someone else).
+     */
+    ReleasePlan releasePlan(EnumSet<Cleanup> queued, boolean unprobed, ServerConnection server) {
+        if (unprobed || pinned()) {
+            return ReleasePlan.DISCARD_ALL;
+        }
+        EnumSet<Cleanup> cleanup = EnumSet.copyOf(queued);
+        for (Pin p : toClean) {
+            cleanup.add(p.cleanup());
+        }
+        toClean.clear();
+        if (server.applied().containsKey(SessionProbe.SESSION_AUTHORIZATION)) {
+            cleanup.add(Cleanup.SESSION_AUTHORIZATION);
+        } else if (server.applied().containsKey(SessionProbe.ROLE)) {
+            cleanup.add(Cleanup.ROLE);
+        }
+        return ReleasePlan.cleanup(Cleanup.statements(cleanup));
+    }
+}
