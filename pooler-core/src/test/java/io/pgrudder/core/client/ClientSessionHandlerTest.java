@@ -31,6 +31,7 @@ import io.pgrudder.protocol.backend.BackendMessages;
 import io.pgrudder.protocol.backend.BindComplete;
 import io.pgrudder.protocol.backend.CommandComplete;
 import io.pgrudder.protocol.backend.CopyInResponse;
+import io.pgrudder.protocol.backend.DataRow;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.backend.NoData;
 import io.pgrudder.protocol.backend.ParseComplete;
@@ -446,5 +447,124 @@ class ClientSessionHandlerTest {
         send(new Query("SELECT pg_sleep(10)")::encode);
         client.close();
         assertEquals(List.of(ReleasePlan.CLOSE), pool.released, "its state is unknown");
+    }
+
+    // ---- session state: probed after a transaction that may have changed it, carried or pinned ----
+
+    /** The texts of the Queries the session sent the server (and releases everything it sent). */
+    private static List<String> queriesTo(ServerConnection server) {
+        EmbeddedChannel ch = (EmbeddedChannel) server.channel();
+        List<String> sql = new ArrayList<>();
+        for (ByteBuf f; (f = ch.readOutbound()) != null; ) {
+            try {
+                if (Frames.type(f) == MessageType.QUERY) {
+                    sql.add(Query.decode(Frames.body(f)).sql());
+                }
+            } finally {
+                f.release();
+            }
+        }
+        return sql;
+    }
+
+    private static Consumer<ByteBuf> row(String kind, String name, String value) {
+        return new DataRow(java.util.Arrays.asList(kind.getBytes(), name.getBytes(),
+                value == null ? null : value.getBytes()))::encode;
+    }
+
+    @Test
+    void aTemporaryTablePinsTheClientUntilTheProbeFindsItGone() throws Exception {
+        start("transaction", "");
+        send(new Query("CREATE TEMP TABLE t (a int)")::encode);
+        ServerConnection server = giveServer();
+        assertEquals(List.of("CREATE TEMP TABLE t (a int)"), queriesTo(server));
+        answer(server, new CommandComplete("CREATE TABLE")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        List<String> probe = queriesTo(server);
+        assertEquals(1, probe.size(), "the session is probed before the server is let go");
+        assertTrue(probe.get(0).contains("pg_my_temp_schema()"), probe.get(0));
+        assertEquals(List.of(CommandComplete.class, ReadyForQuery.class),
+                fromSession().stream().map(Object::getClass).toList(), "the client's answer went out at once");
+        answer(server, row("p", "TEMP_OBJECTS", null), new CommandComplete("SELECT 1")::encode,
+                ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(List.of(), fromSession(), "the probe's answer is the pooler's");
+        assertEquals(1, pool.released.size(), "pinned: only the login's server went back");
+
+        send(new Query("INSERT INTO t VALUES (1)")::encode);
+        assertTrue(pool.checkouts.isEmpty(), "a pinned client's next transaction runs on the same server");
+        assertEquals(List.of("INSERT INTO t VALUES (1)"), queriesTo(server));
+        answer(server, new CommandComplete("INSERT 0 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(List.of(), queriesTo(server), "nothing that may change the session: no probe");
+        assertEquals(1, pool.released.size());
+
+        send(new Query("DROP TABLE t")::encode);
+        queriesTo(server);
+        answer(server, new CommandComplete("DROP TABLE")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(1, queriesTo(server).size(), "probed again");
+        answer(server, new CommandComplete("SELECT 0")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(2, pool.released.size(), "nothing left that cannot move: unpinned");
+        assertEquals(ReleasePlan.AS_IS, pool.released.get(1));
+        fromSession();
+    }
+
+    @Test
+    void aSettingTheProbeReportsIsAppliedBeforeTheClientsNextRequest() throws Exception {
+        start("transaction", "");
+        send(new Query("SET statement_timeout = 4321")::encode);
+        ServerConnection first = giveServer();
+        queriesTo(first);
+        answer(first, new CommandComplete("SET")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(1, queriesTo(first).size());
+        answer(first, row("s", "statement_timeout", "4321ms"), new CommandComplete("SELECT 1")::encode,
+                ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(2, pool.released.size(), "a setting moves: the server goes back");
+        fromSession();
+
+        send(new Query("SHOW statement_timeout")::encode);
+        ServerConnection second = giveServer();
+        List<String> sent = queriesTo(second);
+        assertEquals(1, sent.size(), "only the settings go first: " + sent);
+        assertTrue(sent.get(0).contains("set_config('statement_timeout', '4321ms', false)"), sent.get(0));
+        answer(second, new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(List.of("SHOW statement_timeout"), queriesTo(second), "the request goes once they are confirmed");
+        assertEquals(List.of(), fromSession(), "the sync's answer is the pooler's");
+    }
+
+    @Test
+    void settingsARefusedSyncCouldNotApplyFailTheRequestAndNeverRunIt() throws Exception {
+        start("transaction", "");
+        send(new Query("SET ROLE bob")::encode);
+        ServerConnection first = giveServer();
+        queriesTo(first);
+        answer(first, new CommandComplete("SET")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        answer(first, row("s", "role", "bob"), new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        fromSession();
+        send(new Query("DELETE FROM t")::encode);
+        ServerConnection second = giveServer();
+        assertEquals(1, queriesTo(second).size());
+        answer(second, ErrorResponse.of("ERROR", "22023", "role \"bob\" does not exist")::encode,
+                ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(List.of(), queriesTo(second), "the DELETE never ran without its role");
+        List<BackendMessage> replies = fromSession();
+        assertEquals("22023", assertInstanceOf(ErrorResponse.class, replies.get(0)).sqlState());
+        assertInstanceOf(ReadyForQuery.class, replies.get(1));
+        assertTrue(client.isActive(), "the client goes on, as after a failed SET");
+    }
+
+    @Test
+    void aPinnedClientWhoseServerIsLostEndsWithFatal() throws Exception {
+        start("transaction", "");
+        send(new Query("SELECT pg_advisory_lock(1)")::encode);
+        ServerConnection server = giveServer();
+        queriesTo(server);
+        answer(server, new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(1, queriesTo(server).size(), "advisory in the text: probed");
+        answer(server, row("p", "ADVISORY_LOCKS", null), new CommandComplete("SELECT 1")::encode,
+                ReadyForQuery.IDLE_INSTANCE::encode);
+        fromSession();
+        session.serverClosed(server, null);
+        ErrorResponse error = assertInstanceOf(ErrorResponse.class, fromSession().get(0));
+        assertEquals("FATAL", error.severityNonLocalized());
+        assertEquals("08006", error.sqlState());
+        assertTrue(error.message().contains("session advisory locks"), error.message());
     }
 }
