@@ -36,19 +36,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionStateIT {
     private PgrudderServer pooler;
     private String url;
+    private int port;
+    private int metricsPort;
     private PostgresServer postgres;
 
     @BeforeEach
     void start(PostgresServer postgres) throws Exception {
+        start(postgres, "");
+    }
+
+    private void start(PostgresServer postgres, String generalExtra) throws Exception {
+        if (pooler != null) {
+            pooler.close();
+        }
         this.postgres = postgres;
         postgres.execute("DROP ROLE IF EXISTS state_bob; CREATE ROLE state_bob");
-        int port = PoolerHarness.freePort();
+        port = PoolerHarness.freePort();
+        metricsPort = io.pgrudder.server.ops.OpsHarness.freeHttpPort();
         String toml = """
                 [general]
                 host = "127.0.0.1"
                 port = %d
                 admin_username = "admin"
                 admin_password = "admin-secret"
+                enable_prometheus_exporter = true
+                prometheus_exporter_port = %d
+                %s
 
                 [pools.testdb]
                 pool_mode = "transaction"
@@ -61,14 +74,16 @@ class SessionStateIT {
                 [pools.testdb.shards.0]
                 database = "testdb"
                 servers = [["127.0.0.1", %d, "primary"]]
-                """.formatted(port, postgres.port());
+                """.formatted(port, metricsPort, generalExtra, postgres.port());
         url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
         pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("state.toml"), Map.of()));
     }
 
     @AfterEach
     void stop() throws Exception {
-        pooler.close();
+        if (pooler != null) {
+            pooler.close();
+        }
         postgres.execute("DROP ROLE IF EXISTS state_bob");
     }
 
@@ -81,6 +96,22 @@ class SessionStateIT {
             p.setProperty("options", options);
         }
         return DriverManager.getConnection(url, p);
+    }
+
+    private Connection admin() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", "admin-secret");
+        p.setProperty("sslmode", "disable");
+        p.setProperty("preferQueryMode", "simple");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer", p);
+    }
+
+    private String metrics() throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.body();
     }
 
     private static String scalar(Connection c, String sql) throws SQLException {
@@ -258,6 +289,42 @@ class SessionStateIT {
         }
         try (Connection b = connect(null)) {
             assertEquals("0", scalar(b, "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()"));
+        }
+    }
+
+    @Test
+    void aPinnedClientIsVisibleAndAFullPoolOfThemSaysSo() throws Exception {
+        try (Connection a = connect(null); Connection b = connect(null); Connection admin = admin()) {
+            run(a, "CREATE TEMP TABLE t (a int)");
+            run(a, "SELECT pg_advisory_lock(1)");
+            List<String> pinned = new java.util.ArrayList<>();
+            try (Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+                while (rs.next()) {
+                    pinned.add(rs.getString("pinned"));
+                }
+            }
+            assertTrue(pinned.contains("session advisory locks, temporary objects"), pinned.toString());
+            assertTrue(pinned.contains(""), "B is not pinned: " + pinned);
+            String m = metrics();
+            assertTrue(m.contains("pgrudder_pinned_clients{pool=\"testdb\",reason=\"temp_objects\",user=\"postgres\"} 1.0"), m);
+            assertTrue(m.contains("pgrudder_pinned_clients{pool=\"testdb\",reason=\"listen\",user=\"postgres\"} 0.0"), m);
+            SQLException e = assertThrows(SQLException.class, () -> scalar(b, "SELECT 1"));
+            assertEquals("53300", e.getSQLState());
+            assertTrue(e.getMessage().contains("1 held between transactions by clients pinned by session state"), e.getMessage());
+        }
+    }
+
+    @Test
+    void withPinningOffTheStateIsCleanedInsteadAndTheClientLosesIt(PostgresServer postgres) throws Exception {
+        start(postgres, "pin_session_state = false");
+        try (Connection b = connect(null); Connection a = connect(null)) {
+            run(a, "CREATE TEMP TABLE t (a int)");
+            SQLException e = assertThrows(SQLException.class, () -> run(a, "INSERT INTO t VALUES (1)"));
+            assertEquals("42P01", e.getSQLState(), "pgcat's behaviour: cleaned when the client let go");
+            run(a, "SET statement_timeout = 4321");
+            assertEquals("4321ms", scalar(a, "SHOW statement_timeout"), "settings are still carried");
+            assertEquals("0", scalar(b, "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()"));
+            assertEquals(pid(a), pid(b));
         }
     }
 }

@@ -36,6 +36,8 @@ public final class ServerConnection {
     /** Settings pgrudder SET for a client (lower-case name to value); owned by whoever holds the connection. */
     private final Map<String, String> applied = new HashMap<>();
     private volatile Future<?> cancelInFlight;
+    /** Its client's session state pins it to that client between transactions (written by the client). */
+    private volatile boolean pinned;
     private Object syncedWith;
     private long syncedVersion;
     /** Server-side names of the pooler's prepared statements this session has, least recently used first. */
@@ -186,6 +188,14 @@ public final class ServerConnection {
             applied.remove("session_authorization");
         }
         syncedWith = null;
+    }
+
+    public boolean pinned() {
+        return pinned;
+    }
+
+    public void pinned(boolean pinned) {
+        this.pinned = pinned;
     }
 
     /** Every setting is back at the server's default (RESET ALL, DISCARD ALL). */

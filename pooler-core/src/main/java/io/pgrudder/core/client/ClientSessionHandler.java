@@ -102,6 +102,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             meter.pinned(pins.stream().map(Pin::metricName).collect(java.util.stream.Collectors.toUnmodifiableSet()),
                     pins.stream().map(Pin::label).sorted().collect(java.util.stream.Collectors.joining(", ")));
             PinNotices.first(pool.settings().poolName(), pins);
+            ServerConnection s = server;
+            if (s != null) {
+                s.pinned(!pins.isEmpty());
+            }
         });
         messages = new ClientMessages(queue, new RoutingCommands(router, queue, routes.shards()),
                 rewrite ? routes.primary().statements() : null, cacheSize, transactionMode, session);
@@ -238,6 +242,12 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (held.isEmpty()) {
             return; // its ReadyForQuery goes on in relay(): let go, or stay pinned
         }
+        if (session.cleansOnRelease()) {
+            // Pinning off and state found: it is cleaned now, so the next request never sees it either.
+            releaseServer();
+            requestServer(poolFor(held.peek()));
+            return;
+        }
         String sync = mode.syncSql(settings, s);
         if (sync == null) {
             sendHeld(s);
@@ -317,6 +327,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         ServerConnection s = server;
         server = null;
         s.listener(null);
+        s.pinned(false);
         probing = false;
         timers.cancelStatement();
         reads.unblock(ReadGate.SERVER_FULL);

@@ -46,6 +46,11 @@ final class SessionState {
         return !pins.isEmpty();
     }
 
+    /** Pinning is off and the session holds what must be cleaned when the server is let go. */
+    boolean cleansOnRelease() {
+        return !toClean.isEmpty();
+    }
+
     Set<Pin> pins() {
         return Collections.unmodifiableSet(pins);
     }

@@ -615,6 +615,17 @@ public final class Pool implements ServerPool {
         }
 
         @Override
+        public int pinnedServers() {
+            int n = 0;
+            for (ServerConnection s : lists.busy()) {
+                if (s.pinned()) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        @Override
         public boolean isEmpty() {
             return lists.idleCount() == 0;
         }

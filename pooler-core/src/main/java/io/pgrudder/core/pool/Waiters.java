@@ -44,6 +44,11 @@ final class Waiters {
 
         /** A waiter's time ran out and it left the queue. */
         void gaveUp();
+
+        /** Connections held between transactions by clients their session state pins (transaction mode). */
+        default int pinnedServers() {
+            return 0;
+        }
     }
 
     /** The pool's idle connections, as serving waiters sees them. */
@@ -260,9 +265,15 @@ final class Waiters {
             fail(waiter, PgException.fatal(SqlState.TOO_MANY_CONNECTIONS,
                     "no server connection for " + settings + " became free within connect_timeout ("
                             + settings.connectTimeout().toMillis() + " ms); all " + settings.poolSize()
-                            + " connections of pool_size are in use"));
+                            + " connections of pool_size are in use" + pinnedNote(owner.pinnedServers())));
         }
         owner.gaveUp();
+    }
+
+    /** Said in the 53300 when pinned clients hold connections: the fix is in the app, or pool_size. */
+    private static String pinnedNote(int pinned) {
+        return pinned == 0 ? "" : " (" + pinned + " held between transactions by clients pinned by session state: "
+                + "temporary tables, WITH HOLD cursors, advisory locks, PREPARE or LISTEN; see SHOW CLIENTS, column pinned)";
     }
 
     private void fail(Waiter waiter, PgException cause) {

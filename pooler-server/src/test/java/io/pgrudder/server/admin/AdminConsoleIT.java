@@ -55,7 +55,7 @@ class AdminConsoleIT {
                     "reserve_pool", "pool_mode", "max_connections", "current_connections", "paused", "disabled"),
                     columns(admin, "SHOW DATABASES"));
             assertEquals(List.of("client_id", "database", "user", "application_name", "state", "transaction_count",
-                    "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us"), columns(admin, "SHOW CLIENTS"));
+                    "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us", "pinned"), columns(admin, "SHOW CLIENTS"));
             assertEquals(List.of("server_id", "database_name", "user", "address_id", "application_name", "state",
                     "transaction_count", "query_count", "bytes_sent", "bytes_received", "age_seconds", "prepare_cache_hit",
                     "prepare_cache_miss", "prepare_cache_eviction", "prepare_cache_size"), columns(admin, "SHOW SERVERS"));
