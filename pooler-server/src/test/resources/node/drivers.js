@@ -79,9 +79,42 @@ async function namedQueries() {
   }
 }
 
+// Session state an app written for a direct connection relies on, in transaction mode: a setting the
+// server does not report, a temporary table used over several statements, LISTEN/NOTIFY.
+async function sessionState() {
+  const { Client } = require('pg');
+  const a = new Client(connection);
+  const b = new Client(connection);
+  await a.connect();
+  await b.connect();
+  try {
+    await a.query('SET statement_timeout = 4321');
+    check((await a.query('SHOW statement_timeout')).rows[0].statement_timeout === '4321ms', 'setting carried');
+    check((await b.query('SHOW statement_timeout')).rows[0].statement_timeout === '0', 'setting not leaked');
+    await a.query('CREATE TEMP TABLE node_tmp (n int)');
+    await a.query('INSERT INTO node_tmp VALUES (1), (2)');
+    check(Number((await a.query('SELECT count(*) AS c FROM node_tmp')).rows[0].c) === 2, 'temp table kept');
+    const got = new Promise((resolve) => a.on('notification', (m) => resolve(m)));
+    await a.query('LISTEN node_ch');
+    await b.query("NOTIFY node_ch, 'hello'");
+    const m = await got;
+    check(m.channel === 'node_ch' && m.payload === 'hello', 'notification ' + JSON.stringify(m));
+    const bPid = (await b.query('SELECT pg_backend_pid() AS p')).rows[0].p;
+    check(m.processId === bPid, 'sender pid ' + m.processId + ' vs ' + bPid);
+    await a.query('UNLISTEN *');
+    await a.query('DROP TABLE node_tmp');
+    const seen = await b.query("SELECT count(*) AS c FROM pg_class WHERE relnamespace = pg_my_temp_schema()");
+    check(Number(seen.rows[0].c) === 0, 'temp table not seen by another client');
+  } finally {
+    await a.end();
+    await b.end();
+  }
+}
+
 (async () => {
   await knexLoad();
   await namedQueries();
+  await sessionState();
   console.log('ALL OK');
 })().catch((e) => {
   console.error('FAILED: ' + (e && e.stack ? e.stack : e));

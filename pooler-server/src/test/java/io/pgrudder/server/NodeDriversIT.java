@@ -66,14 +66,20 @@ class NodeDriversIT {
         return run(new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true), seconds);
     }
 
+    /** Output goes to a file, so a hung script ends in the timeout rather than in a read that never returns. */
     private static Result run(ProcessBuilder pb, int seconds) throws Exception {
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("timed out: " + pb.command());
+        Path log = Files.createTempFile(NODE_DIR, "run", ".log");
+        Process p = pb.redirectOutput(log.toFile()).start();
+        boolean ended = p.waitFor(seconds, TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly().waitFor();
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.deleteIfExists(log);
+        if (!ended) {
+            throw new AssertionError("timed out after " + seconds + " s: " + pb.command() + "\n" + out);
+        }
+        return new Result(p.exitValue(), out);
     }
 
     private static boolean onPath(String tool) {

@@ -237,8 +237,11 @@ final class RequestQueue {
                 }
                 return !internal;
             }
-            case MessageType.NOTICE_RESPONSE, MessageType.NOTIFICATION_RESPONSE -> {
+            case MessageType.NOTICE_RESPONSE -> {
                 return !internal;
+            }
+            case MessageType.NOTIFICATION_RESPONSE -> {
+                return true; // the session's, whenever it comes: during the pooler's own query too
             }
             default -> {
             }

@@ -250,4 +250,25 @@ class RequestQueueTest {
         server(queue, server, status, commandComplete("SELECT 1"), readyForQuery());
         assertTrue(queue.probePending());
     }
+
+    /** A pinned LISTENer's notification can arrive while the pooler's own probe runs: it is still the client's. */
+    @Test
+    void aNotificationDuringThePoolersOwnQueryGoesToTheClient() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = new RequestQueue(reply -> { });
+        queue.attached((byte) 'I');
+        queue.internal(failure -> { }, row -> { });
+        ByteBuf notification = Unpooled.buffer();
+        new io.pgrudder.protocol.backend.NotificationResponse(42, "ch", "hello").encode(notification);
+        ByteBuf notice = Unpooled.buffer();
+        io.pgrudder.protocol.backend.NoticeResponse.of("NOTICE", "00000", "the probe's own").encode(notice);
+        try {
+            assertTrue(queue.serverMessage(server, null, notification));
+            assertFalse(queue.serverMessage(server, null, notice), "a notice of the pooler's query is its own");
+        } finally {
+            notification.release();
+            notice.release();
+            server.channel().close();
+        }
+    }
 }
