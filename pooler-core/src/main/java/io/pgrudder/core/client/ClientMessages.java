@@ -21,9 +21,6 @@ import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Query;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Sends a client's messages to the server it holds and tells the {@link RequestQueue} what each
@@ -35,9 +32,6 @@ import java.util.regex.Pattern;
  * statement) are given in order, and the messages up to Sync are dropped as the server would.
  */
 final class ClientMessages {
-    private static final Pattern DEALLOCATE = Pattern.compile(
-            "\\s*deallocate\\s+(?:prepare\\s+)?(all|\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
-
     private final RequestQueue queue;
     /** pgcat's SET/SHOW SERVER ROLE and friends, answered by the pooler. */
     private final RoutingCommands commands;
@@ -154,15 +148,15 @@ final class ClientMessages {
         }
         switch (type) {
             case MessageType.QUERY -> {
-                if (!startsWithDeallocate(frame)) {
+                if (!Deallocation.startsWithDeallocate(frame)) {
                     return false;
                 }
-                String sql = Query.decode(Frames.body(frame)).sql();
-                if (!DEALLOCATE.matcher(sql).matches()) {
+                Deallocation deallocation = Deallocation.of(Query.decode(Frames.body(frame)).sql());
+                if (deallocation == null) {
                     return false;
                 }
                 frame.release();
-                deallocate(sql);
+                deallocate(deallocation);
                 return true;
             }
             case MessageType.PARSE -> {
@@ -239,18 +233,11 @@ final class ClientMessages {
         if (commands.answer(frame)) {
             return;
         }
-        if (registry != null && startsWithDeallocate(frame)) {
-            String sql = Query.decode(Frames.body(frame)).sql();
-            String unknown = unknownDeallocated(sql);
-            if (unknown != null && !unknown.startsWith(StatementRegistry.SERVER_NAME_PREFIX)) {
-                // As with an unknown Bind: the server fails it, aborting an open transaction block.
-                noteAdvisoryLock(frame);
-                forward(frame, to, Kind.QUERY);
-                return;
-            }
-            if (DEALLOCATE.matcher(sql).matches()) {
+        if (registry != null && Deallocation.startsWithDeallocate(frame)) {
+            Deallocation deallocation = Deallocation.of(Query.decode(Frames.body(frame)).sql());
+            if (deallocation != null && !sentAsIs(deallocation)) {
                 frame.release();
-                deallocate(sql);
+                deallocate(deallocation);
                 return;
             }
         }
@@ -258,20 +245,14 @@ final class ClientMessages {
         forward(frame, to, Kind.QUERY);
     }
 
-    /** The name a DEALLOCATE names when the client has no such statement, else null. */
-    private String unknownDeallocated(String sql) {
-        Matcher m = DEALLOCATE.matcher(sql);
-        if (!m.matches() || m.group(1).equalsIgnoreCase("all")) {
-            return null;
-        }
-        String name = statementName(m.group(1));
-        return statements.containsKey(name) ? null : name;
-    }
-
-    /** A name as DEALLOCATE writes it: "Quoted" as is, unquoted folded to lower case. */
-    private static String statementName(String written) {
-        return written.startsWith("\"") ? written.substring(1, written.length() - 1).replace("\"\"", "\"")
-                : written.toLowerCase(Locale.ROOT);
+    /**
+     * A DEALLOCATE of a name the client does not have goes to the server as it is: as with an
+     * unknown Bind, the server fails it, aborting an open transaction block. Not a name in the
+     * pooler's own namespace, which that server may have.
+     */
+    private boolean sentAsIs(Deallocation deallocation) {
+        return !deallocation.all() && !statements.containsKey(deallocation.name())
+                && !deallocation.name().startsWith(StatementRegistry.SERVER_NAME_PREFIX);
     }
 
     /**
@@ -290,15 +271,12 @@ final class ClientMessages {
     }
 
     /** DEALLOCATE name / DEALLOCATE ALL on the client's own names, answered as PostgreSQL would. */
-    private void deallocate(String sql) {
-        Matcher m = DEALLOCATE.matcher(sql);
-        m.matches();
-        String target = m.group(1);
-        if (target.equalsIgnoreCase("all")) {
+    private void deallocate(Deallocation deallocation) {
+        if (deallocation.all()) {
             statements.clear();
             queue.synthetic(out -> new CommandComplete("DEALLOCATE ALL").encode(out), null);
         } else {
-            String name = statementName(target);
+            String name = deallocation.name();
             if (statements.remove(name) == null) {
                 queue.synthetic(error("26000", "prepared statement \"" + name + "\" does not exist"), null);
             } else {
@@ -449,7 +427,6 @@ final class ClientMessages {
     }
 
     private final AdvisoryLockScan advisoryLockScan = new AdvisoryLockScan();
-    private static final byte[] DEALLOCATE_WORD = "deallocate".getBytes(StandardCharsets.US_ASCII);
 
     /** Session-level advisory locks (pg_advisory_lock…, not pg_advisory_xact_lock…) outlive the transaction. */
     private void noteAdvisoryLock(ByteBuf frame) {
@@ -480,23 +457,5 @@ final class ClientMessages {
             }
             return matched < NEEDLE.length;
         }
-    }
-
-    /** Whether a Query's text starts with DEALLOCATE (any case), looked at without decoding it. */
-    private static boolean startsWithDeallocate(ByteBuf frame) {
-        int i = frame.readerIndex() + Frames.HEADER_SIZE;
-        int end = frame.writerIndex();
-        while (i < end && Character.isWhitespace(frame.getByte(i))) {
-            i++;
-        }
-        if (end - i < DEALLOCATE_WORD.length) {
-            return false;
-        }
-        for (byte b : DEALLOCATE_WORD) {
-            if ((frame.getByte(i++) | 0x20) != b) {
-                return false;
-            }
-        }
-        return true;
     }
 }

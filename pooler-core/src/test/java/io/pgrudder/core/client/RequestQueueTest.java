@@ -55,7 +55,7 @@ class RequestQueueTest {
             ByteBuf frame = commandComplete(tag);
             try {
                 int readerIndex = frame.readerIndex();
-                assertEquals(actedOnByTheDecodedTag(tag), RequestQueue.mayActOn(frame), "tag '" + tag + "'");
+                assertEquals(actedOnByTheDecodedTag(tag), CommandTags.mayActOn(frame), "tag '" + tag + "'");
                 assertEquals(readerIndex, frame.readerIndex(), "the frame is only peeked at");
             } finally {
                 frame.release();
@@ -96,7 +96,7 @@ class RequestQueueTest {
             try {
                 RequestQueue queue = new RequestQueue(reply -> { });
                 queue.expect(RequestQueue.Kind.QUERY);
-                assertTrue(RequestQueue.mayActOn(frame));
+                assertTrue(CommandTags.mayActOn(frame));
                 assertThrows(PgException.class, () -> queue.serverMessage(null, null, frame));
             } finally {
                 frame.release();
@@ -105,7 +105,7 @@ class RequestQueueTest {
         ByteBuf truncated = Unpooled.buffer();
         truncated.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + 20).writeBytes("SELECT 1\0".getBytes(StandardCharsets.US_ASCII));
         try {
-            assertTrue(RequestQueue.mayActOn(truncated), "a length past the frame's end");
+            assertTrue(CommandTags.mayActOn(truncated), "a length past the frame's end");
         } finally {
             truncated.release();
         }
