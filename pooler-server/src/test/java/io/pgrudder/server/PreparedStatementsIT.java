@@ -331,6 +331,129 @@ class PreparedStatementsIT {
         }
     }
 
+    /** Every client on one server connection, so that what one client leaves there meets the next. */
+    private void oneServerConnection() throws Exception {
+        harness.close();
+        harness = PoolerHarness.start(postgres, "transaction", "prepared_statements_cache_size = 3", 1,
+                "connect_timeout = 10000");
+    }
+
+    /** Parse/Sync; returns "1" for ParseComplete or "ERROR sqlstate". */
+    private static String tryPrepare(WireClient c, String name, String sql) throws Exception {
+        c.send(out -> {
+            new Parse(name, sql, new int[0]).encode(out);
+            Sync.INSTANCE.encode(out);
+        });
+        BackendMessage m = c.read();
+        c.readUntil(ReadyForQuery.class);
+        return m instanceof ErrorResponse e ? "ERROR " + e.sqlState() : m instanceof ParseComplete ? "1" : m.toString();
+    }
+
+    @Test
+    void statementsPreparedInARolledBackTransactionArePreparedAgain() throws Exception {
+        oneServerConnection();
+        postgres.execute("DROP TYPE IF EXISTS pair1, pair2, pair3, gone");
+        // What runs after BEGIN before the type is made, and what ends the transaction without it.
+        String[] before = {null, "SAVEPOINT sp", null};
+        String[][] endings = {{"ROLLBACK"}, {"ROLLBACK TO SAVEPOINT sp", "COMMIT"}, {"SELECT 1 / 0", "COMMIT"}};
+        for (int n = 0; n < endings.length; n++) {
+            String[] ending = endings[n];
+            String type = "pair" + (n + 1);
+            String sql = "SELECT ($1::" + type + ").a";
+            try (WireClient a = login(); WireClient b = login()) {
+                assertEquals("BEGIN T", simple(a, "BEGIN"));
+                if (before[n] != null) {
+                    simple(a, before[n]);
+                }
+                assertEquals("CREATE TYPE T", simple(a, "CREATE TYPE " + type + " AS (a int, b int)"));
+                prepare(a, "p", sql);
+                assertEquals("1", run(a, "p", "(1,2)"));
+                for (String end : ending) {
+                    simple(a, end);
+                }
+                assertEquals('I', (char) readyOf(a).transactionStatus(), String.join("; ", ending));
+
+                assertEquals("ERROR 42704", tryPrepare(b, "q", sql),
+                        "the type is gone: the Parse fails as on a direct connection (" + String.join("; ", ending) + ")");
+                assertEquals("CREATE TYPE I", simple(a, "CREATE TYPE " + type + " AS (a int, b int)"));
+                prepare(b, "q", sql);
+                assertEquals("3", run(b, "q", "(3,4)"), "prepared again after " + String.join("; ", ending));
+                assertEquals("5", run(b, "q", "(5,6)"));
+            }
+        }
+        try (WireClient a = login()) {
+            assertEquals("BEGIN T", simple(a, "BEGIN"));
+            assertEquals("CREATE TYPE T", simple(a, "CREATE TYPE gone AS (a int)"));
+            prepare(a, "p", "SELECT ($1::gone).a");
+            assertEquals("7", run(a, "p", "(7)"));
+        } // the client leaves inside its transaction: the pooler rolls it back
+        try (WireClient b = login()) {
+            assertEquals("CREATE TYPE I", simple(b, "CREATE TYPE gone AS (a int)"));
+            prepare(b, "q", "SELECT ($1::gone).a");
+            assertEquals("8", run(b, "q", "(8)"), "prepared again after the pooler's own ROLLBACK");
+        }
+    }
+
+    private static ReadyForQuery readyOf(WireClient c) throws Exception {
+        c.send(new Query("SELECT 1")::encode);
+        return c.readUntil(ReadyForQuery.class);
+    }
+
+    @Test
+    void pgjdbcGoesOnAfterARolledBackTypeChangeAndItsOwnCacheEvictions() throws Exception {
+        postgres.execute("DROP TYPE IF EXISTS jpair");
+        Properties p = new Properties();
+        p.setProperty("prepareThreshold", "1");
+        p.setProperty("preparedStatementCacheQueries", "2");
+        try (Connection c = harness.connect("testdb", "md5user", "md5pass", p)) {
+            try (PreparedStatement plain = c.prepareStatement("SELECT ?::int + 1")) {
+                plain.setInt(1, 1);
+                assertEquals(2, intOf(plain));
+            }
+            c.setAutoCommit(false);
+            try (java.sql.Statement ddl = c.createStatement()) {
+                ddl.execute("CREATE TYPE jpair AS (a int, b int)");
+            }
+            try (PreparedStatement typed = c.prepareStatement("SELECT (?::jpair).a")) {
+                typed.setObject(1, "(1,2)", java.sql.Types.OTHER);
+                assertEquals(1, intOf(typed));
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            try (java.sql.Statement ddl = c.createStatement()) {
+                ddl.execute("CREATE TYPE jpair AS (a int, b int)");
+            }
+            for (int round = 0; round < 3; round++) {
+                try (PreparedStatement typed = c.prepareStatement("SELECT (?::jpair).a")) {
+                    typed.setObject(1, "(" + round + ",2)", java.sql.Types.OTHER);
+                    assertEquals(round, intOf(typed), "the same statement after the rolled-back type change");
+                }
+                try (PreparedStatement plain = c.prepareStatement("SELECT ?::int + 1")) {
+                    plain.setInt(1, round);
+                    assertEquals(round + 1, intOf(plain));
+                }
+            }
+            for (int round = 0; round < 5; round++) {
+                for (int k = 0; k < 4; k++) {
+                    try (PreparedStatement s = c.prepareStatement("SELECT ?::int * " + (k + 2))) {
+                        s.setInt(1, round);
+                        assertEquals(round * (k + 2), intOf(s), "pgjdbc's cache holds two of these four");
+                    }
+                }
+            }
+            try (java.sql.Statement ddl = c.createStatement()) {
+                ddl.execute("DROP TYPE jpair");
+            }
+        }
+    }
+
+    private static int intOf(PreparedStatement s) throws Exception {
+        try (ResultSet rs = s.executeQuery()) {
+            assertTrue(rs.next());
+            return rs.getInt(1);
+        }
+    }
+
     private String tool(String name) {
         return postgres.pgBinDir().map(d -> d.resolve(name).toString()).orElse(name);
     }

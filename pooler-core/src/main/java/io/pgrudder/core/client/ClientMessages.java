@@ -27,9 +27,10 @@ import java.nio.charset.StandardCharsets;
  * one will be answered with. With protocol-level prepared statements on (transaction mode,
  * prepared_statements_cache_size &gt; 0), a named statement is renamed to its pool-wide name; a
  * server that already has it gets no Parse (the pooler answers ParseComplete); a Bind or Describe
- * on a server that lacks it gets the Parse slipped in first; the server's own LRU evicts with
- * Close. Errors a direct connection would give for the client's names (unknown or duplicate
- * statement) are given in order, and the messages up to Sync are dropped as the server would.
+ * on a server that lacks it (or has it but not to be trusted) gets the Parse slipped in first, by
+ * the {@link StatementPreparer}. Errors a direct connection would give for the client's names
+ * (unknown or duplicate statement) are given in order, and the messages up to Sync are dropped as
+ * the server would.
  */
 final class ClientMessages {
     private final RequestQueue queue;
@@ -37,7 +38,8 @@ final class ClientMessages {
     private final RoutingCommands commands;
     /** Null when statements pass through unchanged (session mode, or the cache is off). */
     private final StatementRegistry registry;
-    private final int cacheSize;
+    /** Null when {@link #registry} is. */
+    private final StatementPreparer preparer;
     private final boolean transactionMode;
     /** The client's statement names and what they are on the servers. */
     private final ClientStatements statements = new ClientStatements();
@@ -52,7 +54,7 @@ final class ClientMessages {
         this.queue = queue;
         this.commands = commands;
         this.registry = registry;
-        this.cacheSize = cacheSize;
+        this.preparer = registry == null ? null : new StatementPreparer(queue, registry, cacheSize);
         this.transactionMode = transactionMode;
         queue.onDiscardAll(statements::clear);
     }
@@ -312,10 +314,10 @@ final class ClientMessages {
         }
         statements.put(name, statement);
         Runnable undo = () -> statements.remove(name, statement);
-        if (to.prepared().get(statement.serverName()) != null) {
+        if (preparer.has(to, statement)) {
             queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), undo);
         } else {
-            prepareOn(to, statement, Kind.PARSE, undo);
+            preparer.prepare(to, statement, Kind.PARSE, undo);
         }
     }
 
@@ -333,7 +335,7 @@ final class ClientMessages {
             unknownStatement(frame, to, name, Kind.BIND);
             return;
         }
-        ensurePrepared(to, statement);
+        preparer.ensure(to, statement);
         // Same Bind, with the statement's server-side name: portal, name, then the rest untouched.
         ByteBuf out = to.channel().alloc().buffer(frame.readableBytes() + 16);
         int start = Frames.beginMessage(out, MessageType.BIND);
@@ -359,7 +361,7 @@ final class ClientMessages {
             return;
         }
         frame.release();
-        ensurePrepared(to, statement);
+        preparer.ensure(to, statement);
         writeAndExpect(to, new Describe(Describe.STATEMENT, statement.serverName())::encode, Kind.DESCRIBE, null);
     }
 
@@ -375,32 +377,6 @@ final class ClientMessages {
         Statement removed = statements.remove(close.name());
         Runnable undo = removed == null ? null : () -> statements.put(close.name(), removed);
         queue.synthetic(out -> CloseComplete.INSTANCE.encode(out), undo);
-    }
-
-    /** Slips a Parse in when the server lacks the statement (its ParseComplete is swallowed). */
-    private void ensurePrepared(ServerConnection to, Statement statement) {
-        if (to.prepared().get(statement.serverName()) == null) {
-            prepareOn(to, statement, Kind.SWALLOWED, null);
-        }
-    }
-
-    private void prepareOn(ServerConnection to, Statement statement, Kind kind, Runnable clientUndo) {
-        while (to.prepared().size() >= cacheSize && !to.prepared().isEmpty()) {
-            String eldest = to.prepared().keySet().iterator().next();
-            to.prepared().remove(eldest);
-            writeAndExpect(to, new Close(Close.STATEMENT, eldest)::encode, Kind.SWALLOWED, null);
-        }
-        to.prepared().put(statement.serverName(), Boolean.TRUE);
-        Runnable undo = () -> {
-            to.prepared().remove(statement.serverName());
-            if (clientUndo != null) {
-                clientUndo.run();
-            }
-        };
-        ByteBuf out = to.channel().alloc().buffer();
-        new Parse(statement.serverName(), statement.query(), statement.parameterTypes()).encode(out);
-        queue.expect(kind, undo, () -> registry.accepted(statement));
-        to.write(out);
     }
 
     /** An error the pooler gives for the client's names; the rest up to Sync is dropped, as the server would. */

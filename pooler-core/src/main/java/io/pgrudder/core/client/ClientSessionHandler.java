@@ -534,6 +534,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         detach(); // gone: the pool saw it close
+        from.statements().rolledBack(); // and so is its transaction, with what it accepted
         if (transactionMode && loggedIn() && queue.transactionStatus() == ReadyForQuery.IDLE) {
             // No transaction block was open: the client's connection survives, and its next
             // transaction gets another server; what ran may or may not have committed, as

@@ -7,13 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 
 /**
- * The CommandComplete tags {@link RequestQueue} acts on: DISCARD ALL and those of
- * {@link Cleanup#forCommandTag}. Only these are decoded; SELECT n, INSERT 0 n and the rest are told apart from them in the
+ * The CommandComplete tags {@link RequestQueue} acts on: DISCARD ALL and ROLLBACK (for the
+ * pooler's statements on the server) and those of {@link Cleanup#forCommandTag}.
+ * Only these are decoded; SELECT n, INSERT 0 n and the rest are told apart from them in the
  * frame itself, without building a String.
  */
 final class CommandTags {
-    private static final byte[][] ACTED_ON = Stream.of("DISCARD ALL", "SET", "RESET", "PREPARE", "LISTEN",
-            "DECLARE CURSOR", "CREATE TABLE")
+    private static final byte[][] ACTED_ON = Stream.of("DISCARD ALL", "ROLLBACK", "SET", "RESET",
+            "PREPARE", "LISTEN", "DECLARE CURSOR", "CREATE TABLE")
             .map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 
     private CommandTags() {

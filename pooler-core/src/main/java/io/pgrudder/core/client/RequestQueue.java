@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  *
  * <p>Also kept: whether an extended sequence is open without its Sync, the last transaction
  * status, a FATAL from the server, and the session state the client left that must be cleaned
- * before another client gets the connection. Only ReadyForQuery, ParameterStatus,
- * CommandComplete, ErrorResponse and a few type bytes are looked at.
+ * before another client gets the connection; and the server's {@link
+ * io.pgrudder.core.backend.ServerStatements} learn what the server confirmed (ReadyForQuery 'I',
+ * an ErrorResponse, CommandComplete ROLLBACK). Only ReadyForQuery,
+ * ParameterStatus, CommandComplete, ErrorResponse and a few type bytes are looked at.
  */
 final class RequestQueue {
     private static final Logger log = LoggerFactory.getLogger(RequestQueue.class);
@@ -163,6 +165,9 @@ final class RequestQueue {
                 copyIn = false;
                 transactionStatus = ReadyForQuery.decode(Frames.body(frame)).transactionStatus();
                 server.transactionStatus(transactionStatus);
+                if (transactionStatus == ReadyForQuery.IDLE) {
+                    server.statements().idle();
+                }
                 if (head != null) {
                     expected.poll();
                     if (internal) {
@@ -240,6 +245,7 @@ final class RequestQueue {
         if ("FATAL".equals(severity) || "PANIC".equals(severity)) {
             fatal = true;
         }
+        server.statements().rolledBack(); // what was prepared since the last 'I' may be undone
         if (head == null) {
             return true;
         }
@@ -298,8 +304,12 @@ final class RequestQueue {
     private void commandCompleted(ServerConnection server, String tag) {
         if (tag.equals("DISCARD ALL")) {
             server.clearApplied();
-            server.prepared().clear();
+            server.statements().clear();
             onDiscardAll.run();
+            return;
+        }
+        if (tag.equals("ROLLBACK")) {
+            server.statements().rolledBack();
             return;
         }
         Cleanup needed = Cleanup.forCommandTag(tag);
