@@ -338,6 +338,35 @@ class PreparedStatementsIT {
                 "connect_timeout = 10000");
     }
 
+    /**
+     * Parse/Bind/Execute/Sync of {@code sql} as the unnamed statement (psycopg 3 in pipeline mode
+     * sends its DEALLOCATEs so); returns what came back, e.g. "1 2 DEALLOCATE Z" for ParseComplete,
+     * BindComplete, CommandComplete DEALLOCATE and ReadyForQuery, or "ERROR 26000" in its place.
+     */
+    private static String extended(WireClient c, String sql) throws Exception {
+        c.send(out -> {
+            new Parse("", sql, new int[0]).encode(out);
+            new Bind("", "", new short[0], List.of(), new short[0]).encode(out);
+            new Execute("", 0).encode(out);
+            Sync.INSTANCE.encode(out);
+        });
+        StringBuilder got = new StringBuilder();
+        while (true) {
+            BackendMessage m = c.read();
+            if (m instanceof ParseComplete) {
+                got.append("1 ");
+            } else if (m instanceof BindComplete) {
+                got.append("2 ");
+            } else if (m instanceof CommandComplete done) {
+                got.append(done.tag()).append(' ');
+            } else if (m instanceof ErrorResponse e) {
+                got.append("ERROR ").append(e.sqlState()).append(' ');
+            } else if (m instanceof ReadyForQuery) {
+                return got.append('Z').toString();
+            }
+        }
+    }
+
     /** Parse/Sync; returns "1" for ParseComplete or "ERROR sqlstate". */
     private static String tryPrepare(WireClient c, String name, String sql) throws Exception {
         c.send(out -> {
@@ -347,6 +376,28 @@ class PreparedStatementsIT {
         BackendMessage m = c.read();
         c.readUntil(ReadyForQuery.class);
         return m instanceof ErrorResponse e ? "ERROR " + e.sqlState() : m instanceof ParseComplete ? "1" : m.toString();
+    }
+
+    @Test
+    void deallocateAllThatReachesTheServerIsTakenIntoAccount() throws Exception {
+        oneServerConnection();
+        try (WireClient a = login(); WireClient b = login()) {
+            prepare(a, "s1", "SELECT 1 + $1::int");
+            prepare(b, "other", "SELECT 1 + $1::int"); // the same statement on the server
+            assertEquals("2", run(b, "other", "1"));
+
+            assertEquals("1 2 DEALLOCATE ALL Z", extended(a, "DEALLOCATE ALL"));
+            assertEquals("ERROR 26000", run(a, "s1", "1"), "the client's own names are gone, as on a direct connection");
+            assertEquals("2", run(b, "other", "1"), "the other client's statement is prepared again on that server");
+            prepare(a, "s1", "SELECT 1 + $1::int");
+            assertEquals("3", run(a, "s1", "2"), "the name is free again and works");
+
+            assertEquals("ROLLBACK I", simple(a, "ROLLBACK; DEALLOCATE ALL"));
+            assertEquals("ERROR 26000", run(a, "s1", "1"));
+            assertEquals("3", run(b, "other", "2"));
+            prepare(a, "s1", "SELECT 1 + $1::int");
+            assertEquals("4", run(a, "s1", "3"));
+        }
     }
 
     @Test

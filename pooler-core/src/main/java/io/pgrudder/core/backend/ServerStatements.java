@@ -61,6 +61,12 @@ public final class ServerStatements {
         byName.put(name, Boolean.FALSE);
     }
 
+    /** Every statement here may be gone from the server (a DEALLOCATE ALL ran there). */
+    public void distrustAll() {
+        byName.replaceAll((name, trusted) -> Boolean.FALSE);
+        sinceIdle.clear();
+    }
+
     /** The least recently used statement, or null when there is none. */
     public String eldest() {
         Iterator<String> it = byName.keySet().iterator();

@@ -7,13 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 
 /**
- * The CommandComplete tags {@link RequestQueue} acts on: DISCARD ALL and ROLLBACK (for the
- * pooler's statements on the server) and those of {@link Cleanup#forCommandTag}.
+ * The CommandComplete tags {@link RequestQueue} acts on: DISCARD ALL, DEALLOCATE ALL and
+ * ROLLBACK (for the pooler's statements on the server) and those of {@link Cleanup#forCommandTag}.
  * Only these are decoded; SELECT n, INSERT 0 n and the rest are told apart from them in the
  * frame itself, without building a String.
  */
 final class CommandTags {
-    private static final byte[][] ACTED_ON = Stream.of("DISCARD ALL", "ROLLBACK", "SET", "RESET",
+    private static final byte[][] ACTED_ON = Stream.of("DISCARD ALL", "DEALLOCATE ALL", "ROLLBACK", "SET", "RESET",
             "PREPARE", "LISTEN", "DECLARE CURSOR", "CREATE TABLE")
             .map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
 

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * status, a FATAL from the server, and the session state the client left that must be cleaned
  * before another client gets the connection; and the server's {@link
  * io.pgrudder.core.backend.ServerStatements} learn what the server confirmed (ReadyForQuery 'I',
- * an ErrorResponse, CommandComplete ROLLBACK). Only ReadyForQuery,
+ * an ErrorResponse, CommandComplete ROLLBACK or DEALLOCATE ALL). Only ReadyForQuery,
  * ParameterStatus, CommandComplete, ErrorResponse and a few type bytes are looked at.
  */
 final class RequestQueue {
@@ -305,6 +305,13 @@ final class RequestQueue {
         if (tag.equals("DISCARD ALL")) {
             server.clearApplied();
             server.statements().clear();
+            onDiscardAll.run();
+            return;
+        }
+        if (tag.equals("DEALLOCATE ALL")) {
+            // One that reached the server (extended protocol, or in a multi-statement Query). Not
+            // cleared: a Parse sent after it may be there, and closing one the server lacks is harmless.
+            server.statements().distrustAll();
             onDiscardAll.run();
             return;
         }

@@ -58,7 +58,7 @@ class ServerStatementsTest {
     }
 
     @Test
-    void preparingAgainMakesItTrusted() {
+    void preparingAgainMakesItTrustedAndDistrustAllMarksEveryOne() {
         ServerStatements s = new ServerStatements();
         s.preparing("a");
         s.preparing("b");
@@ -66,7 +66,8 @@ class ServerStatementsTest {
         assertFalse(s.usable("a"));
         s.preparing("a");
         assertTrue(s.usable("a"));
-        assertEquals(Map.of("a", true, "b", true), s.snapshot());
+        s.distrustAll();
+        assertEquals(Map.of("a", false, "b", false), s.snapshot());
         s.clear();
         assertEquals(0, s.size());
     }

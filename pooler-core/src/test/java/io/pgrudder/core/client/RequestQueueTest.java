@@ -46,7 +46,7 @@ class RequestQueueTest {
     }
 
     private static boolean actedOnByTheDecodedTag(String tag) {
-        return tag.equals("DISCARD ALL") || tag.equals("ROLLBACK")
+        return tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL") || tag.equals("ROLLBACK")
                 || Cleanup.forCommandTag(tag) != null;
     }
 
@@ -80,6 +80,28 @@ class RequestQueueTest {
         assertEquals(EnumSet.of(Cleanup.LISTEN), cleanupAfter("LISTEN"));
         assertEquals(EnumSet.of(Cleanup.CURSORS), cleanupAfter("DECLARE CURSOR"));
         assertEquals(EnumSet.of(Cleanup.TEMP_TABLES), cleanupAfter("CREATE TABLE"));
+    }
+
+    /** A DEALLOCATE ALL the server ran: the client's names are gone, and none of the pooler's is trusted there. */
+    @Test
+    void aDeallocateAllTheServerRanLeavesNoStatementTrusted() {
+        ServerConnection server = TestServerConnections.embedded();
+        server.statements().preparing("pgrudder_1");
+        RequestQueue queue = new RequestQueue(reply -> { });
+        boolean[] clientNamesCleared = {false};
+        queue.onDiscardAll(() -> clientNamesCleared[0] = true);
+        queue.attached((byte) 'I');
+        queue.expect(Kind.EXECUTE);
+        ByteBuf frame = commandComplete("DEALLOCATE ALL");
+        try {
+            assertTrue(queue.serverMessage(server, null, frame));
+        } finally {
+            frame.release();
+            server.channel().close();
+        }
+        assertTrue(clientNamesCleared[0]);
+        assertFalse(server.statements().usable("pgrudder_1"));
+        assertTrue(server.statements().contains("pgrudder_1"), "closed before it is prepared again");
     }
 
     /** Malformed frames still reach the decoder, which rejects them as it always did. */
