@@ -401,6 +401,40 @@ class PreparedStatementsIT {
     }
 
     @Test
+    void deallocateOfAClientsStatementThroughTheExtendedProtocolBehavesAsOnADirectConnection() throws Exception {
+        oneServerConnection();
+        try (WireClient a = login(); WireClient b = login()) {
+            prepare(a, "_pg3_1", "SELECT 10 + $1::int");
+            prepare(b, "mine", "SELECT 10 + $1::int"); // the same statement on the server
+            prepare(a, "Quoted \"Name\"", "SELECT 20 + $1::int");
+            prepare(a, "_pg3_2", "SELECT 30 + $1::int");
+            assertEquals("21", run(a, "Quoted \"Name\"", "1"));
+
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "DEALLOCATE _pg3_1"));
+            assertEquals("ERROR 26000", run(a, "_pg3_1", "1"));
+            assertEquals("11", run(b, "mine", "1"), "another client's name for it goes on working");
+            prepare(a, "_pg3_1", "SELECT 10 + $1::int");
+            assertEquals("12", run(a, "_pg3_1", "2"), "the name is free again");
+
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "DEALLOCATE PREPARE \"Quoted \"\"Name\"\"\""));
+            assertEquals("ERROR 26000", run(a, "Quoted \"Name\"", "1"));
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "deallocate _PG3_2;"), "unquoted names are folded");
+            assertEquals("ERROR 26000", run(a, "_pg3_2", "1"));
+            prepare(a, "_pg3_2", "SELECT 30 + $1::int");
+            assertEquals("31", run(a, "_pg3_2", "1"), "prepared again on the server after its DEALLOCATE");
+
+            assertEquals("1 2 ERROR 26000 Z", extended(a, "DEALLOCATE never_prepared"), "the server's own error");
+            assertEquals("BEGIN T", simple(a, "BEGIN"));
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "DEALLOCATE _pg3_1"), "inside a transaction block too");
+            assertEquals("ROLLBACK I", simple(a, "ROLLBACK"));
+            assertEquals("ERROR 26000", run(a, "_pg3_1", "1"), "DEALLOCATE is not undone by ROLLBACK");
+            assertEquals("11", run(b, "mine", "1"));
+            assertTrue(extended(a, "DEALLOCATE pgrudder_1").contains("ERROR 26000"), "the pooler's names are not the client's");
+            assertEquals("11", run(b, "mine", "1"));
+        }
+    }
+
+    @Test
     void statementsPreparedInARolledBackTransactionArePreparedAgain() throws Exception {
         oneServerConnection();
         postgres.execute("DROP TYPE IF EXISTS pair1, pair2, pair3, gone");

@@ -28,9 +28,10 @@ import java.nio.charset.StandardCharsets;
  * prepared_statements_cache_size &gt; 0), a named statement is renamed to its pool-wide name; a
  * server that already has it gets no Parse (the pooler answers ParseComplete); a Bind or Describe
  * on a server that lacks it (or has it but not to be trusted) gets the Parse slipped in first, by
- * the {@link StatementPreparer}. Errors a direct connection would give for the client's names
- * (unknown or duplicate statement) are given in order, and the messages up to Sync are dropped as
- * the server would.
+ * the {@link StatementPreparer}. A DEALLOCATE of the client's names is answered here, or through
+ * the extended protocol rewritten to the server-side name. Errors a direct connection would give
+ * for the client's names (unknown or duplicate statement) are given in order, and the messages up
+ * to Sync are dropped as the server would.
  */
 final class ClientMessages {
     private final RequestQueue queue;
@@ -292,6 +293,9 @@ final class ClientMessages {
         queue.extendedOpen(true);
         Parse parse = Parse.decode(Frames.body(frame));
         noteAdvisoryLock(frame);
+        if (parse.name().isEmpty() && registry != null && deallocateThroughParse(frame, parse, to)) {
+            return;
+        }
         if (parse.name().isEmpty() || registry == null) {
             if (!parse.name().isEmpty() && transactionMode) {
                 // Named statements without the cache cannot follow the client: never leave them behind.
@@ -319,6 +323,36 @@ final class ClientMessages {
         } else {
             preparer.prepare(to, statement, Kind.PARSE, undo);
         }
+    }
+
+    /**
+     * An unnamed Parse of DEALLOCATE of one of the client's statements (psycopg 3 in pipeline mode
+     * sends these): returns true when it took the frame. The server gets DEALLOCATE of the
+     * statement's server-side name, after a Parse of it if it lacks it, so the DEALLOCATE runs
+     * and replies (or fails, in a failed transaction) as on a direct connection. The client's
+     * name goes now and comes back if the server skips or fails the Parse; the statement is no
+     * longer trusted on that server, so its next use there closes and prepares it again, whether
+     * the DEALLOCATE ran or not. A name in the pooler's namespace the client lacks is refused, as
+     * a Bind of it is; other unknown names go as they are, for the server's own 26000.
+     */
+    private boolean deallocateThroughParse(ByteBuf frame, Parse parse, ServerConnection to) {
+        Deallocation deallocation = Deallocation.of(parse.query());
+        if (deallocation == null || deallocation.all() || sentAsIs(deallocation)) {
+            return false;
+        }
+        frame.release();
+        String name = deallocation.name();
+        Statement statement = statements.get(name);
+        if (statement == null) {
+            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
+            return true;
+        }
+        preparer.ensure(to, statement);
+        statements.remove(name);
+        to.statements().distrust(statement.serverName());
+        Parse rewritten = new Parse("", "DEALLOCATE " + statement.serverName(), parse.parameterTypes());
+        writeAndExpect(to, rewritten::encode, Kind.PARSE, () -> statements.put(name, statement));
+        return true;
     }
 
     private void bind(ByteBuf frame, ServerConnection to) {
