@@ -331,6 +331,214 @@ class PreparedStatementsIT {
         }
     }
 
+    /** Every client on one server connection, so that what one client leaves there meets the next. */
+    private void oneServerConnection() throws Exception {
+        harness.close();
+        harness = PoolerHarness.start(postgres, "transaction", "prepared_statements_cache_size = 3", 1,
+                "connect_timeout = 10000");
+    }
+
+    /**
+     * Parse/Bind/Execute/Sync of {@code sql} as the unnamed statement (psycopg 3 in pipeline mode
+     * sends its DEALLOCATEs so); returns what came back, e.g. "1 2 DEALLOCATE Z" for ParseComplete,
+     * BindComplete, CommandComplete DEALLOCATE and ReadyForQuery, or "ERROR 26000" in its place.
+     */
+    private static String extended(WireClient c, String sql) throws Exception {
+        c.send(out -> {
+            new Parse("", sql, new int[0]).encode(out);
+            new Bind("", "", new short[0], List.of(), new short[0]).encode(out);
+            new Execute("", 0).encode(out);
+            Sync.INSTANCE.encode(out);
+        });
+        StringBuilder got = new StringBuilder();
+        while (true) {
+            BackendMessage m = c.read();
+            if (m instanceof ParseComplete) {
+                got.append("1 ");
+            } else if (m instanceof BindComplete) {
+                got.append("2 ");
+            } else if (m instanceof CommandComplete done) {
+                got.append(done.tag()).append(' ');
+            } else if (m instanceof ErrorResponse e) {
+                got.append("ERROR ").append(e.sqlState()).append(' ');
+            } else if (m instanceof ReadyForQuery) {
+                return got.append('Z').toString();
+            }
+        }
+    }
+
+    /** Parse/Sync; returns "1" for ParseComplete or "ERROR sqlstate". */
+    private static String tryPrepare(WireClient c, String name, String sql) throws Exception {
+        c.send(out -> {
+            new Parse(name, sql, new int[0]).encode(out);
+            Sync.INSTANCE.encode(out);
+        });
+        BackendMessage m = c.read();
+        c.readUntil(ReadyForQuery.class);
+        return m instanceof ErrorResponse e ? "ERROR " + e.sqlState() : m instanceof ParseComplete ? "1" : m.toString();
+    }
+
+    @Test
+    void deallocateAllThatReachesTheServerIsTakenIntoAccount() throws Exception {
+        oneServerConnection();
+        try (WireClient a = login(); WireClient b = login()) {
+            prepare(a, "s1", "SELECT 1 + $1::int");
+            prepare(b, "other", "SELECT 1 + $1::int"); // the same statement on the server
+            assertEquals("2", run(b, "other", "1"));
+
+            assertEquals("1 2 DEALLOCATE ALL Z", extended(a, "DEALLOCATE ALL"));
+            assertEquals("ERROR 26000", run(a, "s1", "1"), "the client's own names are gone, as on a direct connection");
+            assertEquals("2", run(b, "other", "1"), "the other client's statement is prepared again on that server");
+            prepare(a, "s1", "SELECT 1 + $1::int");
+            assertEquals("3", run(a, "s1", "2"), "the name is free again and works");
+
+            assertEquals("ROLLBACK I", simple(a, "ROLLBACK; DEALLOCATE ALL"));
+            assertEquals("ERROR 26000", run(a, "s1", "1"));
+            assertEquals("3", run(b, "other", "2"));
+            prepare(a, "s1", "SELECT 1 + $1::int");
+            assertEquals("4", run(a, "s1", "3"));
+        }
+    }
+
+    @Test
+    void deallocateOfAClientsStatementThroughTheExtendedProtocolBehavesAsOnADirectConnection() throws Exception {
+        oneServerConnection();
+        try (WireClient a = login(); WireClient b = login()) {
+            prepare(a, "_pg3_1", "SELECT 10 + $1::int");
+            prepare(b, "mine", "SELECT 10 + $1::int"); // the same statement on the server
+            prepare(a, "Quoted \"Name\"", "SELECT 20 + $1::int");
+            prepare(a, "_pg3_2", "SELECT 30 + $1::int");
+            assertEquals("21", run(a, "Quoted \"Name\"", "1"));
+
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "DEALLOCATE _pg3_1"));
+            assertEquals("ERROR 26000", run(a, "_pg3_1", "1"));
+            assertEquals("11", run(b, "mine", "1"), "another client's name for it goes on working");
+            prepare(a, "_pg3_1", "SELECT 10 + $1::int");
+            assertEquals("12", run(a, "_pg3_1", "2"), "the name is free again");
+
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "DEALLOCATE PREPARE \"Quoted \"\"Name\"\"\""));
+            assertEquals("ERROR 26000", run(a, "Quoted \"Name\"", "1"));
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "deallocate _PG3_2;"), "unquoted names are folded");
+            assertEquals("ERROR 26000", run(a, "_pg3_2", "1"));
+            prepare(a, "_pg3_2", "SELECT 30 + $1::int");
+            assertEquals("31", run(a, "_pg3_2", "1"), "prepared again on the server after its DEALLOCATE");
+
+            assertEquals("1 2 ERROR 26000 Z", extended(a, "DEALLOCATE never_prepared"), "the server's own error");
+            assertEquals("BEGIN T", simple(a, "BEGIN"));
+            assertEquals("1 2 DEALLOCATE Z", extended(a, "DEALLOCATE _pg3_1"), "inside a transaction block too");
+            assertEquals("ROLLBACK I", simple(a, "ROLLBACK"));
+            assertEquals("ERROR 26000", run(a, "_pg3_1", "1"), "DEALLOCATE is not undone by ROLLBACK");
+            assertEquals("11", run(b, "mine", "1"));
+            assertTrue(extended(a, "DEALLOCATE pgrudder_1").contains("ERROR 26000"), "the pooler's names are not the client's");
+            assertEquals("11", run(b, "mine", "1"));
+        }
+    }
+
+    @Test
+    void statementsPreparedInARolledBackTransactionArePreparedAgain() throws Exception {
+        oneServerConnection();
+        postgres.execute("DROP TYPE IF EXISTS pair1, pair2, pair3, gone");
+        // What runs after BEGIN before the type is made, and what ends the transaction without it.
+        String[] before = {null, "SAVEPOINT sp", null};
+        String[][] endings = {{"ROLLBACK"}, {"ROLLBACK TO SAVEPOINT sp", "COMMIT"}, {"SELECT 1 / 0", "COMMIT"}};
+        for (int n = 0; n < endings.length; n++) {
+            String[] ending = endings[n];
+            String type = "pair" + (n + 1);
+            String sql = "SELECT ($1::" + type + ").a";
+            try (WireClient a = login(); WireClient b = login()) {
+                assertEquals("BEGIN T", simple(a, "BEGIN"));
+                if (before[n] != null) {
+                    simple(a, before[n]);
+                }
+                assertEquals("CREATE TYPE T", simple(a, "CREATE TYPE " + type + " AS (a int, b int)"));
+                prepare(a, "p", sql);
+                assertEquals("1", run(a, "p", "(1,2)"));
+                for (String end : ending) {
+                    simple(a, end);
+                }
+                assertEquals('I', (char) readyOf(a).transactionStatus(), String.join("; ", ending));
+
+                assertEquals("ERROR 42704", tryPrepare(b, "q", sql),
+                        "the type is gone: the Parse fails as on a direct connection (" + String.join("; ", ending) + ")");
+                assertEquals("CREATE TYPE I", simple(a, "CREATE TYPE " + type + " AS (a int, b int)"));
+                prepare(b, "q", sql);
+                assertEquals("3", run(b, "q", "(3,4)"), "prepared again after " + String.join("; ", ending));
+                assertEquals("5", run(b, "q", "(5,6)"));
+            }
+        }
+        try (WireClient a = login()) {
+            assertEquals("BEGIN T", simple(a, "BEGIN"));
+            assertEquals("CREATE TYPE T", simple(a, "CREATE TYPE gone AS (a int)"));
+            prepare(a, "p", "SELECT ($1::gone).a");
+            assertEquals("7", run(a, "p", "(7)"));
+        } // the client leaves inside its transaction: the pooler rolls it back
+        try (WireClient b = login()) {
+            assertEquals("CREATE TYPE I", simple(b, "CREATE TYPE gone AS (a int)"));
+            prepare(b, "q", "SELECT ($1::gone).a");
+            assertEquals("8", run(b, "q", "(8)"), "prepared again after the pooler's own ROLLBACK");
+        }
+    }
+
+    private static ReadyForQuery readyOf(WireClient c) throws Exception {
+        c.send(new Query("SELECT 1")::encode);
+        return c.readUntil(ReadyForQuery.class);
+    }
+
+    @Test
+    void pgjdbcGoesOnAfterARolledBackTypeChangeAndItsOwnCacheEvictions() throws Exception {
+        postgres.execute("DROP TYPE IF EXISTS jpair");
+        Properties p = new Properties();
+        p.setProperty("prepareThreshold", "1");
+        p.setProperty("preparedStatementCacheQueries", "2");
+        try (Connection c = harness.connect("testdb", "md5user", "md5pass", p)) {
+            try (PreparedStatement plain = c.prepareStatement("SELECT ?::int + 1")) {
+                plain.setInt(1, 1);
+                assertEquals(2, intOf(plain));
+            }
+            c.setAutoCommit(false);
+            try (java.sql.Statement ddl = c.createStatement()) {
+                ddl.execute("CREATE TYPE jpair AS (a int, b int)");
+            }
+            try (PreparedStatement typed = c.prepareStatement("SELECT (?::jpair).a")) {
+                typed.setObject(1, "(1,2)", java.sql.Types.OTHER);
+                assertEquals(1, intOf(typed));
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            try (java.sql.Statement ddl = c.createStatement()) {
+                ddl.execute("CREATE TYPE jpair AS (a int, b int)");
+            }
+            for (int round = 0; round < 3; round++) {
+                try (PreparedStatement typed = c.prepareStatement("SELECT (?::jpair).a")) {
+                    typed.setObject(1, "(" + round + ",2)", java.sql.Types.OTHER);
+                    assertEquals(round, intOf(typed), "the same statement after the rolled-back type change");
+                }
+                try (PreparedStatement plain = c.prepareStatement("SELECT ?::int + 1")) {
+                    plain.setInt(1, round);
+                    assertEquals(round + 1, intOf(plain));
+                }
+            }
+            for (int round = 0; round < 5; round++) {
+                for (int k = 0; k < 4; k++) {
+                    try (PreparedStatement s = c.prepareStatement("SELECT ?::int * " + (k + 2))) {
+                        s.setInt(1, round);
+                        assertEquals(round * (k + 2), intOf(s), "pgjdbc's cache holds two of these four");
+                    }
+                }
+            }
+            try (java.sql.Statement ddl = c.createStatement()) {
+                ddl.execute("DROP TYPE jpair");
+            }
+        }
+    }
+
+    private static int intOf(PreparedStatement s) throws Exception {
+        try (ResultSet rs = s.executeQuery()) {
+            assertTrue(rs.next());
+            return rs.getInt(1);
+        }
+    }
+
     private String tool(String name) {
         return postgres.pgBinDir().map(d -> d.resolve(name).toString()).orElse(name);
     }

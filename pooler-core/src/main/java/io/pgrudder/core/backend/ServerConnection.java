@@ -40,8 +40,8 @@ public final class ServerConnection {
     private volatile boolean pinned;
     private Object syncedWith;
     private long syncedVersion;
-    /** Server-side names of the pooler's prepared statements this session has, least recently used first. */
-    private final LinkedHashMap<String, Boolean> prepared = new LinkedHashMap<>(16, 0.75f, true);
+    /** The pooler's prepared statements this session has. */
+    private final ServerStatements statements = new ServerStatements();
     /** The server said it is a standby (in_hot_standby = on, or pg_is_in_recovery()); sticky. */
     private volatile boolean reportedHotStandby;
     /** Set when the login completes; from then on it receives every frame the server sends. */
@@ -157,11 +157,11 @@ public final class ServerConnection {
     }
 
     /**
-     * The pooler's prepared statements this session has (server-side names), in LRU order; owned by
-     * whoever holds the connection. DEALLOCATE ALL or DISCARD ALL empties it.
+     * The pooler's prepared statements this session has (server-side names), in LRU order, and
+     * which can be trusted; owned by whoever holds the connection.
      */
-    public LinkedHashMap<String, Boolean> prepared() {
-        return prepared;
+    public ServerStatements statements() {
+        return statements;
     }
 
     /** The client settings this session was last made to match (see ParameterSync), or null. */

@@ -5,6 +5,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
+import io.pgrudder.protocol.backend.CommandComplete;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.backend.ParameterStatus;
 import io.pgrudder.protocol.backend.ReadyForQuery;
@@ -70,7 +71,7 @@ public final class ServerReset implements ServerListener {
             server.identityReset(false);
         }
         if (statements.contains("DISCARD ALL") || statements.contains("DEALLOCATE ALL")) {
-            server.prepared().clear();
+            server.statements().clear();
         }
         server.flush();
     }
@@ -93,6 +94,13 @@ public final class ServerReset implements ServerListener {
                     ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
                     log.info("{}: reset failed: {} {}", server, error.sqlState(), error.message());
                     failed = true;
+                    server.statements().rolledBack();
+                }
+                case MessageType.COMMAND_COMPLETE -> {
+                    if (CommandComplete.decode(Frames.body(frame)).tag().equals("ROLLBACK")) {
+                        // The client's transaction: what was prepared in it is not to be trusted.
+                        server.statements().rolledBack();
+                    }
                 }
                 case MessageType.PARAMETER_STATUS -> {
                     ParameterStatus status = ParameterStatus.decode(Frames.body(frame));
@@ -101,6 +109,9 @@ public final class ServerReset implements ServerListener {
                 case MessageType.READY_FOR_QUERY -> {
                     byte status = ReadyForQuery.decode(Frames.body(frame)).transactionStatus();
                     server.transactionStatus(status);
+                    if (status == ReadyForQuery.IDLE) {
+                        server.statements().idle();
+                    }
                     if (--awaiting == 0) {
                         finish(!failed && status == ReadyForQuery.IDLE);
                     }

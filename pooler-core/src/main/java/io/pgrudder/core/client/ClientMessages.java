@@ -20,29 +20,26 @@ import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Query;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Sends a client's messages to the server it holds and tells the {@link RequestQueue} what each
  * one will be answered with. With protocol-level prepared statements on (transaction mode,
  * prepared_statements_cache_size &gt; 0), a named statement is renamed to its pool-wide name; a
  * server that already has it gets no Parse (the pooler answers ParseComplete); a Bind or Describe
- * on a server that lacks it gets the Parse slipped in first; the server's own LRU evicts with
- * Close. Errors a direct connection would give for the client's names (unknown or duplicate
- * statement) are given in order, and the messages up to Sync are dropped as the server would.
+ * on a server that lacks it (or has it but not to be trusted) gets the Parse slipped in first, by
+ * the {@link StatementPreparer}. A DEALLOCATE of the client's names is answered here, or through
+ * the extended protocol rewritten to the server-side name. Errors a direct connection would give
+ * for the client's names (unknown or duplicate statement) are given in order, and the messages up
+ * to Sync are dropped as the server would.
  */
 final class ClientMessages {
-    private static final Pattern DEALLOCATE = Pattern.compile(
-            "\\s*deallocate\\s+(?:prepare\\s+)?(all|\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
-
     private final RequestQueue queue;
     /** pgcat's SET/SHOW SERVER ROLE and friends, answered by the pooler. */
     private final RoutingCommands commands;
     /** Null when statements pass through unchanged (session mode, or the cache is off). */
     private final StatementRegistry registry;
-    private final int cacheSize;
+    /** Null when {@link #registry} is. */
+    private final StatementPreparer preparer;
     private final boolean transactionMode;
     /** The client's statement names and what they are on the servers. */
     private final ClientStatements statements = new ClientStatements();
@@ -61,7 +58,7 @@ final class ClientMessages {
         this.queue = queue;
         this.commands = commands;
         this.registry = registry;
-        this.cacheSize = cacheSize;
+        this.preparer = registry == null ? null : new StatementPreparer(queue, registry, cacheSize);
         this.transactionMode = transactionMode;
         queue.onDiscardAll(statements::clear);
     }
@@ -157,15 +154,15 @@ final class ClientMessages {
         }
         switch (type) {
             case MessageType.QUERY -> {
-                if (!startsWithDeallocate(frame)) {
+                if (!Deallocation.startsWithDeallocate(frame)) {
                     return false;
                 }
-                String sql = Query.decode(Frames.body(frame)).sql();
-                if (!DEALLOCATE.matcher(sql).matches()) {
+                Deallocation deallocation = Deallocation.of(Query.decode(Frames.body(frame)).sql());
+                if (deallocation == null) {
                     return false;
                 }
                 frame.release();
-                deallocate(sql);
+                deallocate(deallocation);
                 return true;
             }
             case MessageType.PARSE -> {
@@ -242,18 +239,11 @@ final class ClientMessages {
         if (commands.answer(frame)) {
             return;
         }
-        if (registry != null && startsWithDeallocate(frame)) {
-            String sql = Query.decode(Frames.body(frame)).sql();
-            String unknown = unknownDeallocated(sql);
-            if (unknown != null && !unknown.startsWith(StatementRegistry.SERVER_NAME_PREFIX)) {
-                // As with an unknown Bind: the server fails it, aborting an open transaction block.
-                noteSessionState(frame);
-                forward(frame, to, Kind.QUERY);
-                return;
-            }
-            if (DEALLOCATE.matcher(sql).matches()) {
+        if (registry != null && Deallocation.startsWithDeallocate(frame)) {
+            Deallocation deallocation = Deallocation.of(Query.decode(Frames.body(frame)).sql());
+            if (deallocation != null && !sentAsIs(deallocation)) {
                 frame.release();
-                deallocate(sql);
+                deallocate(deallocation);
                 return;
             }
         }
@@ -261,20 +251,14 @@ final class ClientMessages {
         forward(frame, to, Kind.QUERY);
     }
 
-    /** The name a DEALLOCATE names when the client has no such statement, else null. */
-    private String unknownDeallocated(String sql) {
-        Matcher m = DEALLOCATE.matcher(sql);
-        if (!m.matches() || m.group(1).equalsIgnoreCase("all")) {
-            return null;
-        }
-        String name = statementName(m.group(1));
-        return statements.containsKey(name) ? null : name;
-    }
-
-    /** A name as DEALLOCATE writes it: "Quoted" as is, unquoted folded to lower case. */
-    private static String statementName(String written) {
-        return written.startsWith("\"") ? written.substring(1, written.length() - 1).replace("\"\"", "\"")
-                : written.toLowerCase(Locale.ROOT);
+    /**
+     * A DEALLOCATE of a name the client does not have goes to the server as it is: as with an
+     * unknown Bind, the server fails it, aborting an open transaction block. Not a name in the
+     * pooler's own namespace, which that server may have.
+     */
+    private boolean sentAsIs(Deallocation deallocation) {
+        return !deallocation.all() && !statements.containsKey(deallocation.name())
+                && !deallocation.name().startsWith(StatementRegistry.SERVER_NAME_PREFIX);
     }
 
     /**
@@ -293,15 +277,12 @@ final class ClientMessages {
     }
 
     /** DEALLOCATE name / DEALLOCATE ALL on the client's own names, answered as PostgreSQL would. */
-    private void deallocate(String sql) {
-        Matcher m = DEALLOCATE.matcher(sql);
-        m.matches();
-        String target = m.group(1);
-        if (target.equalsIgnoreCase("all")) {
+    private void deallocate(Deallocation deallocation) {
+        if (deallocation.all()) {
             statements.clear();
             queue.synthetic(out -> new CommandComplete("DEALLOCATE ALL").encode(out), null);
         } else {
-            String name = statementName(target);
+            String name = deallocation.name();
             if (statements.remove(name) == null) {
                 queue.synthetic(error("26000", "prepared statement \"" + name + "\" does not exist"), null);
             } else {
@@ -315,6 +296,9 @@ final class ClientMessages {
         queue.extendedOpen(true);
         Parse parse = Parse.decode(Frames.body(frame));
         noteSessionState(frame);
+        if (parse.name().isEmpty() && registry != null && deallocateThroughParse(frame, parse, to)) {
+            return;
+        }
         if (parse.name().isEmpty() || registry == null) {
             if (!parse.name().isEmpty() && transactionMode) {
                 // Named statements without the cache cannot follow the client: never leave them behind.
@@ -337,11 +321,41 @@ final class ClientMessages {
         }
         statements.put(name, statement);
         Runnable undo = () -> statements.remove(name, statement);
-        if (to.prepared().get(statement.serverName()) != null) {
+        if (preparer.has(to, statement)) {
             queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), undo);
         } else {
-            prepareOn(to, statement, Kind.PARSE, undo);
+            preparer.prepare(to, statement, Kind.PARSE, undo);
         }
+    }
+
+    /**
+     * An unnamed Parse of DEALLOCATE of one of the client's statements (psycopg 3 in pipeline mode
+     * sends these): returns true when it took the frame. The server gets DEALLOCATE of the
+     * statement's server-side name, after a Parse of it if it lacks it, so the DEALLOCATE runs
+     * and replies (or fails, in a failed transaction) as on a direct connection. The client's
+     * name goes now and comes back if the server skips or fails the Parse; the statement is no
+     * longer trusted on that server, so its next use there closes and prepares it again, whether
+     * the DEALLOCATE ran or not. A name in the pooler's namespace the client lacks is refused, as
+     * a Bind of it is; other unknown names go as they are, for the server's own 26000.
+     */
+    private boolean deallocateThroughParse(ByteBuf frame, Parse parse, ServerConnection to) {
+        Deallocation deallocation = Deallocation.of(parse.query());
+        if (deallocation == null || deallocation.all() || sentAsIs(deallocation)) {
+            return false;
+        }
+        frame.release();
+        String name = deallocation.name();
+        Statement statement = statements.get(name);
+        if (statement == null) {
+            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
+            return true;
+        }
+        preparer.ensure(to, statement);
+        statements.remove(name);
+        to.statements().distrust(statement.serverName());
+        Parse rewritten = new Parse("", "DEALLOCATE " + statement.serverName(), parse.parameterTypes());
+        writeAndExpect(to, rewritten::encode, Kind.PARSE, () -> statements.put(name, statement));
+        return true;
     }
 
     private void bind(ByteBuf frame, ServerConnection to) {
@@ -358,7 +372,7 @@ final class ClientMessages {
             unknownStatement(frame, to, name, Kind.BIND);
             return;
         }
-        ensurePrepared(to, statement);
+        preparer.ensure(to, statement);
         // Same Bind, with the statement's server-side name: portal, name, then the rest untouched.
         ByteBuf out = to.channel().alloc().buffer(frame.readableBytes() + 16);
         int start = Frames.beginMessage(out, MessageType.BIND);
@@ -384,7 +398,7 @@ final class ClientMessages {
             return;
         }
         frame.release();
-        ensurePrepared(to, statement);
+        preparer.ensure(to, statement);
         writeAndExpect(to, new Describe(Describe.STATEMENT, statement.serverName())::encode, Kind.DESCRIBE, null);
     }
 
@@ -400,32 +414,6 @@ final class ClientMessages {
         Statement removed = statements.remove(close.name());
         Runnable undo = removed == null ? null : () -> statements.put(close.name(), removed);
         queue.synthetic(out -> CloseComplete.INSTANCE.encode(out), undo);
-    }
-
-    /** Slips a Parse in when the server lacks the statement (its ParseComplete is swallowed). */
-    private void ensurePrepared(ServerConnection to, Statement statement) {
-        if (to.prepared().get(statement.serverName()) == null) {
-            prepareOn(to, statement, Kind.SWALLOWED, null);
-        }
-    }
-
-    private void prepareOn(ServerConnection to, Statement statement, Kind kind, Runnable clientUndo) {
-        while (to.prepared().size() >= cacheSize && !to.prepared().isEmpty()) {
-            String eldest = to.prepared().keySet().iterator().next();
-            to.prepared().remove(eldest);
-            writeAndExpect(to, new Close(Close.STATEMENT, eldest)::encode, Kind.SWALLOWED, null);
-        }
-        to.prepared().put(statement.serverName(), Boolean.TRUE);
-        Runnable undo = () -> {
-            to.prepared().remove(statement.serverName());
-            if (clientUndo != null) {
-                clientUndo.run();
-            }
-        };
-        ByteBuf out = to.channel().alloc().buffer();
-        new Parse(statement.serverName(), statement.query(), statement.parameterTypes()).encode(out);
-        queue.expect(kind, undo, () -> registry.accepted(statement));
-        to.write(out);
     }
 
     /** An error the pooler gives for the client's names; the rest up to Sync is dropped, as the server would. */
@@ -451,7 +439,6 @@ final class ClientMessages {
         to.write(out);
     }
 
-    private static final byte[] DEALLOCATE_WORD = "deallocate".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * Transaction mode: a statement whose text may leave session state no command tag names has
@@ -476,23 +463,5 @@ final class ClientMessages {
                 queue.cleanupNeeded(Cleanup.SETTINGS);
             }
         }
-    }
-
-    /** Whether a Query's text starts with DEALLOCATE (any case), looked at without decoding it. */
-    private static boolean startsWithDeallocate(ByteBuf frame) {
-        int i = frame.readerIndex() + Frames.HEADER_SIZE;
-        int end = frame.writerIndex();
-        while (i < end && Character.isWhitespace(frame.getByte(i))) {
-            i++;
-        }
-        if (end - i < DEALLOCATE_WORD.length) {
-            return false;
-        }
-        for (byte b : DEALLOCATE_WORD) {
-            if ((frame.getByte(i++) | 0x20) != b) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -654,6 +654,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         boolean stateLost = session.pinned() || probing || queue.probePending();
         detach(); // gone: the pool saw it close
+        from.statements().rolledBack(); // and so is its transaction, with what it accepted
         if (stateLost) {
             // Its temporary tables, cursors, locks or settings went with it: as on a direct connection, the session ends.
             String held = session.pinned() ? "held " + String.join(", ", session.pins().stream().map(Pin::label).sorted().toList())

@@ -11,13 +11,11 @@ import io.pgrudder.protocol.backend.ReadyForQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * What the server a client holds still owes, message by message, in order (PgBouncer's
@@ -29,22 +27,16 @@ import java.util.stream.Stream;
  *
  * <p>Also kept: whether an extended sequence is open without its Sync, the last transaction
  * status, a FATAL from the server, and the session state the client left that must be cleaned
- * before another client gets the connection. Only ReadyForQuery, ParameterStatus,
- * CommandComplete, ErrorResponse and a few type bytes are looked at.
+ * before another client gets the connection; and the server's {@link
+ * io.pgrudder.core.backend.ServerStatements} learn what the server confirmed (ReadyForQuery 'I',
+ * an ErrorResponse, CommandComplete ROLLBACK or DEALLOCATE ALL). Only ReadyForQuery,
+ * ParameterStatus, CommandComplete, ErrorResponse and a few type bytes are looked at.
  */
 final class RequestQueue {
     private static final Logger log = LoggerFactory.getLogger(RequestQueue.class);
     /** Reported settings a client's own SET changes and the pooler then carries to other server connections. */
     private static final Set<String> CARRIED = Set.of("application_name", "client_encoding", "datestyle",
             "intervalstyle", "timezone", "standard_conforming_strings", "search_path");
-    /**
-     * The CommandComplete tags {@link #commandCompleted} acts on: DISCARD ALL and those of
-     * {@link Cleanup#forCommandTag}. Only these are decoded; SELECT n, INSERT 0 n and the rest are
-     * told apart from them in the frame itself, without building a String.
-     */
-    private static final byte[][] TAGS_ACTED_ON = Stream.concat(Stream.of("DISCARD ALL"), SessionTags.PROBED.stream())
-            .map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
-
     enum Kind {
         PARSE, BIND, DESCRIBE, EXECUTE, CLOSE, SYNC, QUERY, FUNCTION_CALL,
         /** The pooler's own simple query (settings): every reply swallowed, its outcome to a callback. */
@@ -206,6 +198,9 @@ final class RequestQueue {
                 copyIn = false;
                 transactionStatus = ReadyForQuery.decode(Frames.body(frame)).transactionStatus();
                 server.transactionStatus(transactionStatus);
+                if (transactionStatus == ReadyForQuery.IDLE) {
+                    server.statements().idle();
+                }
                 if (head != null) {
                     expected.poll();
                     if (internal) {
@@ -271,7 +266,7 @@ final class RequestQueue {
                 }
             }
             case MessageType.COMMAND_COMPLETE, MessageType.EMPTY_QUERY_RESPONSE, MessageType.PORTAL_SUSPENDED -> {
-                if (type == MessageType.COMMAND_COMPLETE && mayActOn(frame)) {
+                if (type == MessageType.COMMAND_COMPLETE && CommandTags.mayActOn(frame)) {
                     commandCompleted(server, CommandComplete.decode(Frames.body(frame)).tag());
                 }
                 if (head.kind() == Kind.EXECUTE) {
@@ -290,6 +285,7 @@ final class RequestQueue {
         if ("FATAL".equals(severity) || "PANIC".equals(severity)) {
             fatal = true;
         }
+        server.statements().rolledBack(); // what was prepared since the last 'I' may be undone
         if (head == null) {
             return true;
         }
@@ -348,49 +344,23 @@ final class RequestQueue {
     private void commandCompleted(ServerConnection server, String tag) {
         if (tag.equals("DISCARD ALL")) {
             server.clearApplied();
-            server.prepared().clear();
+            server.statements().clear();
             onDiscardAll.run();
+            return;
+        }
+        if (tag.equals("DEALLOCATE ALL")) {
+            // One that reached the server (extended protocol, or in a multi-statement Query). Not
+            // cleared: a Parse sent after it may be there, and closing one the server lacks is harmless.
+            server.statements().distrustAll();
+            onDiscardAll.run();
+        }
+        if (tag.equals("ROLLBACK")) {
+            server.statements().rolledBack();
             return;
         }
         if (SessionTags.PROBED.contains(tag)) {
             probeNeeded = true;
         }
-    }
-
-    /**
-     * Whether a CommandComplete frame carries one of {@link #TAGS_ACTED_ON}, read in place. A
-     * malformed frame answers true, so that decoding it fails as it always did.
-     */
-    static boolean mayActOn(ByteBuf frame) {
-        int start = frame.readerIndex();
-        if (frame.readableBytes() < Frames.HEADER_SIZE) {
-            return true;
-        }
-        int bodyLength = frame.getInt(start + 1) - 4;
-        if (bodyLength < 1 || bodyLength > frame.readableBytes() - Frames.HEADER_SIZE) {
-            return true;
-        }
-        int tag = start + Frames.HEADER_SIZE;
-        int tagLength = bodyLength - 1;
-        if (frame.getByte(tag + tagLength) != 0) {
-            return true;
-        }
-        for (byte[] candidate : TAGS_ACTED_ON) {
-            if (candidate.length == tagLength && sameBytes(frame, tag, candidate)) {
-                return true;
-            }
-        }
-        // Not one of ours, unless a NUL inside the tag makes the frame one decoding rejects.
-        return frame.bytesBefore(tag, tagLength, (byte) 0) >= 0;
-    }
-
-    private static boolean sameBytes(ByteBuf frame, int index, byte[] expected) {
-        for (int i = 0; i < expected.length; i++) {
-            if (frame.getByte(index + i) != expected[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void pop() {

@@ -90,8 +90,18 @@ public final class StatementRegistry {
         return statements.get(new Key(query, parameterTypes));
     }
 
-    public void accepted(Statement statement) {
-        accepted.add(statement.serverName());
+    /** A server answered its Parse with ParseComplete; returns whether none had before. */
+    public boolean accepted(Statement statement) {
+        return accepted.add(statement.serverName());
+    }
+
+    /**
+     * The Parse that first accepted it was inside a transaction that rolled back (it may have
+     * parsed only against what that transaction made). Another server may have accepted it
+     * meanwhile; forgetting that too only sends the next Parse of it to a server.
+     */
+    public void acceptanceRolledBack(Statement statement) {
+        accepted.remove(statement.serverName());
     }
 
     public boolean isAccepted(Statement statement) {

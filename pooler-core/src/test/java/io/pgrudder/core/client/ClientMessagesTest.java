@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** A malformed client message is answered with an error and released, on every path that decodes it. */
@@ -93,6 +94,31 @@ class ClientMessagesTest {
         messages.send(one, server);
         assertEquals(0, one.refCnt());
         assertEquals(java.util.List.of("E54000"), replies.stream().filter(r -> r.startsWith("E")).toList());
+        server.channel().close();
+    }
+
+    /** DEALLOCATE of a client's name through the extended protocol reaches the server under the statement's server-side name. */
+    @Test
+    void anExtendedDeallocateOfAClientsNameIsRewrittenToTheServerSideName() {
+        ServerConnection server = TestServerConnections.embedded();
+        io.netty.channel.embedded.EmbeddedChannel channel = (io.netty.channel.embedded.EmbeddedChannel) server.channel();
+        ClientMessages messages = messages();
+        ByteBuf prepare = Unpooled.buffer();
+        new Parse("_pg3_1", "SELECT 1", new int[0]).encode(prepare);
+        messages.send(prepare, server);
+        ByteBuf deallocate = Unpooled.buffer();
+        new Parse("", "DEALLOCATE \"_pg3_1\"", new int[0]).encode(deallocate);
+        messages.send(deallocate, server);
+        channel.flushOutbound();
+        List<String> sent = new java.util.ArrayList<>();
+        ByteBuf frame;
+        while ((frame = channel.readOutbound()) != null) {
+            Parse parse = Parse.decode(io.pgrudder.protocol.Frames.body(frame));
+            sent.add(parse.name() + ": " + parse.query());
+            frame.release();
+        }
+        assertEquals(List.of("pgrudder_1: SELECT 1", ": DEALLOCATE pgrudder_1"), sent);
+        assertFalse(server.statements().usable("pgrudder_1"), "closed and prepared again on its next use");
         server.channel().close();
     }
 }

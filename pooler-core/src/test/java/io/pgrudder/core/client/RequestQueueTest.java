@@ -46,7 +46,7 @@ class RequestQueueTest {
     }
 
     private static boolean actedOnByTheDecodedTag(String tag) {
-        return tag.equals("DISCARD ALL") || SessionTags.PROBED.contains(tag);
+        return tag.equals("DISCARD ALL") || tag.equals("ROLLBACK") || SessionTags.PROBED.contains(tag);
     }
 
     @Test
@@ -55,7 +55,7 @@ class RequestQueueTest {
             ByteBuf frame = commandComplete(tag);
             try {
                 int readerIndex = frame.readerIndex();
-                assertEquals(actedOnByTheDecodedTag(tag), RequestQueue.mayActOn(frame), "tag '" + tag + "'");
+                assertEquals(actedOnByTheDecodedTag(tag), CommandTags.mayActOn(frame), "tag '" + tag + "'");
                 assertEquals(readerIndex, frame.readerIndex(), "the frame is only peeked at");
             } finally {
                 frame.release();
@@ -76,6 +76,58 @@ class RequestQueueTest {
         for (String tag : List.of("SET", "RESET", "PREPARE", "DEALLOCATE", "LISTEN", "UNLISTEN", "DECLARE CURSOR",
                 "CLOSE CURSOR", "CLOSE CURSOR ALL", "CREATE TABLE", "DROP TABLE", "DO", "CALL")) {
             assertTrue(probeAfter(tag), "tag '" + tag + "'");
+        }
+    }
+
+    /** A DEALLOCATE ALL the server ran: the client's names are gone, and none of the pooler's is trusted there. */
+    @Test
+    void aDeallocateAllTheServerRanLeavesNoStatementTrusted() {
+        ServerConnection server = TestServerConnections.embedded();
+        server.statements().preparing("pgrudder_1");
+        RequestQueue queue = new RequestQueue(reply -> { });
+        boolean[] clientNamesCleared = {false};
+        queue.onDiscardAll(() -> clientNamesCleared[0] = true);
+        queue.attached((byte) 'I');
+        queue.expect(Kind.EXECUTE);
+        ByteBuf frame = commandComplete("DEALLOCATE ALL");
+        try {
+            assertTrue(queue.serverMessage(server, null, frame));
+        } finally {
+            frame.release();
+            server.channel().close();
+        }
+        assertTrue(clientNamesCleared[0]);
+        assertFalse(server.statements().usable("pgrudder_1"));
+        assertTrue(server.statements().contains("pgrudder_1"), "closed before it is prepared again");
+    }
+
+    /** Malformed frames still reach the decoder, which rejects them as it always did. */
+    @Test
+    void aMalformedCommandCompleteIsStillAProtocolViolation() {
+        byte[][] bodies = {
+                "SELECT 1".getBytes(StandardCharsets.US_ASCII),           // no NUL
+                "SELECT 1\0x\0".getBytes(StandardCharsets.US_ASCII),      // bytes after the tag
+                "SET\0\0".getBytes(StandardCharsets.US_ASCII),
+                new byte[0],
+        };
+        for (byte[] body : bodies) {
+            ByteBuf frame = Unpooled.buffer();
+            frame.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + body.length).writeBytes(body);
+            try {
+                RequestQueue queue = new RequestQueue(reply -> { });
+                queue.expect(RequestQueue.Kind.QUERY);
+                assertTrue(CommandTags.mayActOn(frame));
+                assertThrows(PgException.class, () -> queue.serverMessage(null, null, frame));
+            } finally {
+                frame.release();
+            }
+        }
+        ByteBuf truncated = Unpooled.buffer();
+        truncated.writeByte(MessageType.COMMAND_COMPLETE).writeInt(4 + 20).writeBytes("SELECT 1\0".getBytes(StandardCharsets.US_ASCII));
+        try {
+            assertTrue(CommandTags.mayActOn(truncated), "a length past the frame's end");
+        } finally {
+            truncated.release();
         }
     }
 

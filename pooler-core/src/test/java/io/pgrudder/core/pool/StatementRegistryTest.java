@@ -3,6 +3,7 @@ package io.pgrudder.core.pool;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,5 +36,16 @@ class StatementRegistryTest {
             registry.statement("SELECT " + i, new int[0]);
         }
         assertEquals(1, registry.size(), "cleared when full, then the new one");
+    }
+
+    @Test
+    void acceptanceIsReportedOnceAndCanBeTakenBack() {
+        StatementRegistry registry = new StatementRegistry();
+        StatementRegistry.Statement s = registry.statement("SELECT $1::t", new int[0]);
+        assertFalse(registry.isAccepted(s));
+        assertTrue(registry.accepted(s), "the first server to accept it");
+        assertFalse(registry.accepted(s), "not the first");
+        registry.acceptanceRolledBack(s);
+        assertFalse(registry.isAccepted(s), "a Parse of it needs a server again");
     }
 }
