@@ -238,7 +238,11 @@ public final class NotificationHub implements ServerListener {
         Optional<ServerAddress> to = target.address();
         if (to.isEmpty()) {
             failConnectionWaiters(target.unavailable(null));
-            retryLater();
+            if (subscriptions.isEmpty()) {
+                stop();
+            } else {
+                retryLater(); // or sooner: targetChanged
+            }
             return;
         }
         ServerAddress address = to.get();
