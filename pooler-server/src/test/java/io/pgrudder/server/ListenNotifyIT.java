@@ -229,6 +229,22 @@ class ListenNotifyIT {
     }
 
     @Test
+    void discardAllOnTheServerEndsWhatThePoolerListensOnForTheClientToo() throws Exception {
+        try (Connection a = listener(); Connection direct = direct()) {
+            run(a, "LISTEN d");
+            assertNotEquals(0, listenerPid(direct));
+            run(a, "DISCARD ALL"); // runs on a server, and includes UNLISTEN *
+            Await.until("A, the only listener, listens on nothing: the listening connection goes", () -> {
+                try {
+                    return listenerPid(direct) == 0;
+                } catch (SQLException e) {
+                    throw new AssertionError(e);
+                }
+            }, Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
     void aKilledListeningConnectionIsReopenedAndListensOnEveryChannelAgain() throws Exception {
         try (Connection a = listener(); Connection b = listener(); Connection direct = direct()) {
             run(a, "LISTEN first");

@@ -453,9 +453,6 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 // Until the just-attached server answers, what follows the first frames is kept
                 // too: a replay must resend the whole request (Parse alone would wait for a Sync).
                 firstAnswer.add(frame);
-                if (listens != null) {
-                    listens.sentToServer(frame);
-                }
                 forward(server, frame);
             }
             case IDLE -> {
@@ -476,6 +473,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void forward(ServerConnection to, ByteBuf frame) {
         meter.toServer(frame);
+        if (listens != null) {
+            listens.sentToServer(frame);
+        }
         messages.send(frame, to);
     }
 

@@ -16,6 +16,7 @@ import io.pgrudder.protocol.frontend.Query;
 
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * A transaction-mode client's LISTEN and UNLISTEN that the pooler answers itself, through its
@@ -27,6 +28,9 @@ import java.util.function.Consumer;
  * already sent waits here, then goes on in order.
  */
 final class ListenCommands {
+    private static final Pattern DISCARD_ALL = Pattern.compile("\\s*discard\\s+all\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
+    /** Longer Query frames are not looked at for DISCARD ALL (whitespace aside, it is 12 bytes). */
+    private static final int DISCARD_ALL_MAX_FRAME = 64;
     private final ChannelHandlerContext ctx;
     private final ReadGate reads;
     private final NotificationHub hub;
@@ -97,10 +101,16 @@ final class ListenCommands {
 
     /**
      * A frame going to the client's server (it holds one: pinned, or in a transaction): an exact
-     * UNLISTEN also ends what the pooler listens on for it, as it would on one backend.
+     * UNLISTEN, or DISCARD ALL (which includes UNLISTEN *), also ends what the pooler listens on
+     * for it, as it would on one backend.
      */
     void sentToServer(ByteBuf frame) {
         if (outbox == null) {
+            return;
+        }
+        if (isDiscardAll(frame)) {
+            outbox.unlistenedAll();
+            hub.unlistenAll(outbox);
             return;
         }
         ListenStatement statement = recognize(frame);
@@ -119,6 +129,17 @@ final class ListenCommands {
             default -> {
                 // LISTEN on the server: the server delivers it (a duplicate if the hub does too)
             }
+        }
+    }
+
+    private static boolean isDiscardAll(ByteBuf frame) {
+        if (Frames.type(frame) != MessageType.QUERY || frame.readableBytes() > DISCARD_ALL_MAX_FRAME) {
+            return false;
+        }
+        try {
+            return DISCARD_ALL.matcher(Query.decode(Frames.body(frame)).sql()).matches();
+        } catch (PgException malformed) {
+            return false;
         }
     }
 

@@ -107,10 +107,15 @@ final class NotificationOutbox extends ChannelInboundHandlerAdapter implements N
         channels.clear();
     }
 
+    /** The channel a notification is on; null (so it is dropped) when the frame is malformed. */
     private static String channelOf(ByteBuf notification) {
-        ByteBuf body = Frames.body(notification);
-        Frames.readInt32(body);
-        return Frames.readCString(body);
+        try {
+            ByteBuf body = Frames.body(notification);
+            Frames.readInt32(body);
+            return Frames.readCString(body);
+        } catch (PgException | IndexOutOfBoundsException malformed) {
+            return null;
+        }
     }
 
     private void overflow() {
