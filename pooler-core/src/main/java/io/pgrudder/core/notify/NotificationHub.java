@@ -23,15 +23,11 @@ import io.pgrudder.protocol.frontend.Query;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -75,19 +71,6 @@ public final class NotificationHub implements ServerListener {
     private record Waiter(Subscriber subscriber, String channel, Promise<Void> promise, boolean wasSubscribed) {
     }
 
-    /** One LISTEN or UNLISTEN sent on the listening connection, until its ReadyForQuery. */
-    private static final class Command {
-        final String channel;
-        final boolean listen;
-        final List<Waiter> waiters = new ArrayList<>(1);
-        ErrorResponse error;
-
-        Command(String channel, boolean listen) {
-            this.channel = channel;
-            this.listen = listen;
-        }
-    }
-
     private final String name;
     private final ServerTarget target;
     private final ServerConnector connector;
@@ -95,11 +78,8 @@ public final class NotificationHub implements ServerListener {
     private final Function<ServerAddress, ServerLogin> login;
 
     private final Subscriptions<Subscriber> subscriptions = new Subscriptions<>();
-    /** Channels the listening connection's server has confirmed LISTENing on. */
-    private final Set<String> confirmed = new HashSet<>();
-    /** Per channel, the last command sent for it that is not answered yet. */
-    private final Map<String, Command> lastSent = new HashMap<>();
-    private final ArrayDeque<Command> inFlight = new ArrayDeque<>();
+    /** What the listening connection was told and still owes. */
+    private final ChannelCommands<Waiter> commands = new ChannelCommands<>();
     /** LISTENs that arrived while there was no listening connection. */
     private final List<Waiter> waitingForConnection = new ArrayList<>();
     /** Notifications of the current read, per subscriber, handed over at its end. */
@@ -181,14 +161,14 @@ public final class NotificationHub implements ServerListener {
             open();
             return;
         }
-        Command last = lastSent.get(channel);
-        if (last != null && last.listen) {
-            last.waiters.add(waiter);
-        } else if (last == null && confirmed.contains(channel)) {
-            promise.trySuccess(null);
-        } else {
-            send(channel, true).waiters.add(waiter);
+        if (commands.join(channel, waiter)) {
+            return; // the LISTEN in flight answers it
         }
+        if (commands.confirmed(channel)) {
+            promise.trySuccess(null);
+            return;
+        }
+        send(channel, true, waiter);
     }
 
     /** The last subscriber of {@code channel} left: the server stops sending it. */
@@ -196,20 +176,16 @@ public final class NotificationHub implements ServerListener {
         if (connection == null) {
             return;
         }
-        Command last = lastSent.get(channel);
-        if (last != null ? last.listen : confirmed.contains(channel)) {
-            send(channel, false);
+        if (commands.listening(channel)) {
+            send(channel, false, null);
         }
     }
 
-    private Command send(String channel, boolean listen) {
-        Command command = new Command(channel, listen);
-        inFlight.add(command);
-        lastSent.put(channel, command);
+    private void send(String channel, boolean listen, Waiter waiter) {
+        commands.sent(channel, listen, waiter);
         String sql = new ListenStatement(listen ? ListenStatement.Action.LISTEN : ListenStatement.Action.UNLISTEN,
                 channel).sql();
         connection.writeAndFlush(Frames.encoded(connection.channel().alloc(), new Query(sql)::encode));
-        return command;
     }
 
     /** Nobody listens any more: the listening connection goes. */
@@ -289,13 +265,10 @@ public final class NotificationHub implements ServerListener {
                     subscriptions.channels().size());
         }
         for (String channel : subscriptions.channels()) {
-            send(channel, true);
+            send(channel, true, null);
         }
         for (Waiter w : waitingForConnection) {
-            Command c = lastSent.get(w.channel());
-            if (c != null && c.listen) {
-                c.waiters.add(w);
-            } else {
+            if (!commands.join(w.channel(), w)) {
                 w.promise().trySuccess(null); // its subscriber left meanwhile
             }
         }
@@ -329,11 +302,7 @@ public final class NotificationHub implements ServerListener {
             return;
         }
         deliverBatch();
-        for (Command c : inFlight) {
-            if (c.listen) {
-                waitingForConnection.addAll(c.waiters);
-            }
-        }
+        waitingForConnection.addAll(commands.takeWaiters());
         forgetConnection();
         if (closed || subscriptions.isEmpty()) {
             stop();
@@ -347,9 +316,7 @@ public final class NotificationHub implements ServerListener {
     /** The listening connection is gone: what it listened on and what it still owed go with it. */
     private void forgetConnection() {
         connection = null;
-        confirmed.clear();
-        lastSent.clear();
-        inFlight.clear();
+        commands.clear();
     }
 
     private void retryLater() {
@@ -379,10 +346,7 @@ public final class NotificationHub implements ServerListener {
 
     private void failWaiters(PgException cause) {
         failConnectionWaiters(cause);
-        for (Command c : inFlight) {
-            fail(c.waiters, cause);
-            c.waiters.clear();
-        }
+        fail(commands.takeWaiters(), cause);
     }
 
     private void failConnectionWaiters(PgException cause) {
@@ -419,16 +383,13 @@ public final class NotificationHub implements ServerListener {
                 case MessageType.NOTIFICATION_RESPONSE -> fanOut(frame);
                 case MessageType.ERROR_RESPONSE -> {
                     ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
-                    Command head = inFlight.peek();
-                    if (head != null) {
-                        head.error = error;
-                    } else {
+                    if (!commands.error(error)) {
                         log.info("{}: the listening connection {} reported: {} {}", name, from, error.sqlState(),
                                 error.message());
                     }
                 }
                 case MessageType.READY_FOR_QUERY -> {
-                    Command done = inFlight.poll();
+                    ChannelCommands.Answer<Waiter> done = commands.readyForQuery();
                     if (done != null) {
                         answered(done);
                     }
@@ -448,23 +409,16 @@ public final class NotificationHub implements ServerListener {
         }
     }
 
-    private void answered(Command c) {
-        if (lastSent.get(c.channel) == c) {
-            lastSent.remove(c.channel);
-        }
-        if (c.error == null) {
-            if (c.listen) {
-                confirmed.add(c.channel);
-            } else {
-                confirmed.remove(c.channel);
-            }
-            c.waiters.forEach(w -> w.promise().trySuccess(null));
+    private void answered(ChannelCommands.Answer<Waiter> a) {
+        ErrorResponse error = a.error();
+        if (error == null) {
+            a.waiters().forEach(w -> w.promise().trySuccess(null));
             return;
         }
-        log.warn("{}: {} {} failed on {}: {} {}", name, c.listen ? "LISTEN" : "UNLISTEN", c.channel, connection,
-                c.error.sqlState(), c.error.message());
-        fail(c.waiters, new PgException(PgException.Severity.ERROR, c.error.sqlState(), c.error.message(),
-                c.error.detail(), c.error.hint(), null));
+        log.warn("{}: {} {} failed on {}: {} {}", name, a.listen() ? "LISTEN" : "UNLISTEN", a.channel(), connection,
+                error.sqlState(), error.message());
+        fail(a.waiters(), new PgException(PgException.Severity.ERROR, error.sqlState(), error.message(),
+                error.detail(), error.hint(), null));
         closeIfUnused();
     }
 
