@@ -253,6 +253,13 @@ public final class NotificationHub implements ServerListener {
             stop();
             return;
         }
+        if (!target.accepts(server.address())) {
+            // The target moved while this one was being opened: try where it points now.
+            log.info("{}: {} is no longer where {} points; opening the listening connection again", name, server, target);
+            server.channel().close();
+            retryLater();
+            return;
+        }
         connection = server;
         retryMillis = FIRST_RETRY_MILLIS;
         server.listener(this);
