@@ -286,6 +286,15 @@ class ListenNotifyIT {
             run(a, "UNLISTEN *");
             // Unpinned: B gets the pool's one server (it would wait for it otherwise), and it listens on nothing.
             assertEquals("0", scalar(b, "SELECT count(*) FROM pg_listening_channels()"));
+            // Nor is a LISTEN with another statement in the same Query taken by the pooler, or one in a DO block.
+            run(b, "LISTEN multi; SELECT 1");
+            assertEquals("1", scalar(b, "SELECT count(*) FROM pg_listening_channels()"), "B's own backend listens");
+            run(b, "UNLISTEN *");
+            run(b, "DO $$BEGIN EXECUTE 'LISTEN in_do'; END$$");
+            assertEquals("1", scalar(b, "SELECT count(*) FROM pg_listening_channels()"));
+            run(b, "UNLISTEN *");
+            assertEquals(0, listenerPid(direct), "the pooler listened on nothing all along");
+            assertEquals("0", scalar(a, "SELECT count(*) FROM pg_listening_channels()"), "and nobody is pinned now");
         }
     }
 
