@@ -267,6 +267,8 @@ class SessionStateIT {
     @Test
     void listenGetsItsNotifications() throws Exception {
         try (Connection b = connect(null); Connection a = connect(null)) {
+            // pgjdbc sends it with the extended protocol, so the server runs it and A is pinned to it
+            // (a plain simple-query LISTEN is answered by the pooler instead: ListenNotifyIT).
             run(a, "LISTEN ch");
             // B needs the server A holds: it waits until A no longer listens, so NOTIFY goes from the server itself.
             postgres.execute("NOTIFY ch, 'hello'");

@@ -76,6 +76,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private SessionState session;
     /** The session probe is running: the client's next request waits for what it finds. */
     private boolean probing;
+    /** LISTEN/UNLISTEN answered by the pooler (transaction mode); null when they go to the server. */
+    private ListenCommands listens;
 
     ClientSessionHandler(Pooler pooler, PoolRoutes routes, String username, Map<String, String> startupParameters) {
         this.pooler = pooler;
@@ -94,6 +96,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         this.ctx = ctx;
         this.timers = new SessionTimers(ctx.executor());
         this.reads = new ReadGate(ctx.channel());
+        if (transactionMode) {
+            listens = ListenCommands.of(ctx, reads, routes.primary().notifications(), f -> channelRead(ctx, f),
+                    () -> channelReadComplete(ctx));
+        }
         int cacheSize = pool.settings().preparedStatementsCacheSize();
         boolean rewrite = transactionMode && cacheSize > 0;
         // One registry for both of the user's pools: a client's statements follow it to either.
@@ -461,6 +467,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 forward(server, frame);
             }
             case IDLE -> {
+                if (listens != null && listens.take(frame)) {
+                    return;
+                }
                 if (messages.answerWithoutServer(frame)) {
                     ctx.flush();
                     return;
@@ -475,6 +484,9 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void forward(ServerConnection to, ByteBuf frame) {
         meter.toServer(frame);
+        if (listens != null) {
+            listens.sentToServer(frame);
+        }
         messages.send(frame, to);
     }
 

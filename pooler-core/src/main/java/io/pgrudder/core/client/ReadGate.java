@@ -20,6 +20,8 @@ public final class ReadGate {
     public static final int CLIENT_FULL = 1 << 2;
     /** A request is being answered, one at a time (the admin console's commands). */
     public static final int ANSWERING = 1 << 3;
+    /** A LISTEN the pooler answers waits for its channel to be listened on (ListenCommands). */
+    public static final int CONFIRMING_LISTEN = 1 << 4;
 
     private final Channel channel;
     private int reasons;

@@ -12,6 +12,7 @@ import io.pgrudder.core.backend.NodeProbe;
 import io.pgrudder.core.backend.ServerReset;
 import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.notify.NotificationHub;
 import io.pgrudder.core.pool.Waiters.Waiter;
 import io.pgrudder.core.routing.FixedServer;
 import io.pgrudder.core.routing.ServerTarget;
@@ -52,6 +53,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Pool implements ServerPool {
     private static final Logger log = LoggerFactory.getLogger(Pool.class);
+    /** The application_name of a pool's listening connection, as pg_stat_activity shows it. */
+    public static final String LISTENER_APPLICATION_NAME = "pgrudder listener";
 
 
     private final PoolSettings settings;
@@ -85,6 +88,8 @@ public final class Pool implements ServerPool {
     private boolean paused;
     /** The target's {@link ServerTarget#spreadOver()} at the last change (confined to the loop). */
     private final SpreadBalance balance = new SpreadBalance();
+    /** The one listening connection of this pool's clients (outside pool_size), opened at the first LISTEN. */
+    private final NotificationHub notifications;
     /** Set by {@link #retire}: checkouts and the successor's connections go there. */
     private volatile Pool successor;
 
@@ -102,6 +107,8 @@ public final class Pool implements ServerPool {
         this.waiters = new Waiters(settings, target, loop, waitersView);
         this.opener = new ServerOpener(settings, target, connector, loop, new OpenerView());
         this.janitor = new PoolJanitor(settings, new JanitorView(), System::nanoTime);
+        this.notifications = new NotificationHub(settings.toString(), target, connector, loop,
+                address -> opener.login(address, Map.of("application_name", LISTENER_APPLICATION_NAME), target.requirePrimary()));
         loop.execute(() -> janitorRounds = loop.scheduleWithFixedDelay(() -> onLoop(janitor::round), 1, 1, TimeUnit.SECONDS));
         stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
     }
@@ -115,6 +122,15 @@ public final class Pool implements ServerPool {
     @Override
     public ServerTarget target() {
         return target;
+    }
+
+    /**
+     * The pool's LISTEN/NOTIFY fan-out. A retired pool keeps it for the clients subscribed to it
+     * (their listening connection closes when the last one leaves); {@link #close} closes it.
+     */
+    @Override
+    public NotificationHub notifications() {
+        return notifications;
     }
 
     /** Pool-wide names of protocol-level prepared statements (transaction mode). */
@@ -210,6 +226,7 @@ public final class Pool implements ServerPool {
     public Future<Void> close() {
         Promise<Void> done = loop.newPromise();
         stopWatchingTarget.run();
+        notifications.close();
         onLoop(() -> {
             closed = true;
             if (janitorRounds != null) {

@@ -5,6 +5,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.notify.NotificationHub;
 import io.pgrudder.core.routing.ServerTarget;
 
 import java.util.Map;
@@ -35,4 +36,9 @@ public interface ServerPool {
     Map<String, String> reportedParameters(Map<String, String> clientSettings);
 
     void reportedParameters(Map<String, String> clientSettings, Map<String, String> reported);
+
+    /** LISTEN/NOTIFY for this pool's transaction-mode clients; null when LISTEN goes to the server (pinning). */
+    default NotificationHub notifications() {
+        return null;
+    }
 }
