@@ -106,6 +106,40 @@ class PreparedStatementsIT {
         }
     }
 
+    /**
+     * psycopg 3 prepares automatically (prepare_threshold 0: at the first run), evicts from its own
+     * cache with DEALLOCATE (prepared_max 2), cleans up after a failed transaction and a rolled-back
+     * type change, and in pipeline mode sends all of it through the extended protocol.
+     */
+    @Test
+    void psycopg3AutomaticPreparedStatementsThroughEvictionsRollbacksAndPipelines() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("target", "python-drivers");
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Path script = dir.resolve("psycopg_prepared.py");
+        try (java.io.InputStream in = getClass().getResourceAsStream("/python/psycopg_prepared.py")) {
+            java.nio.file.Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        postgres.execute("GRANT CREATE ON SCHEMA public TO md5user");
+        java.nio.file.Path log = dir.resolve("psycopg.log");
+        // Debian's interpreter, the one python3-psycopg installs into (a pyenv shim on PATH would not see it).
+        String python = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("PGRUDDER_PORT", String.valueOf(harness.port));
+        pb.environment().put("PGRUDDER_USER", "md5user");
+        pb.environment().put("PGRUDDER_PASSWORD", "md5pass");
+        pb.environment().put("PGRUDDER_DATABASE", "testdb");
+        Process p = pb.start();
+        boolean ended = p.waitFor(180, TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly().waitFor();
+        }
+        String out = java.nio.file.Files.readString(log);
+        assertTrue(ended, "psycopg script timed out:\n" + out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("ALL OK"), out);
+    }
+
     private WireClient login() throws Exception {
         WireClient c = new WireClient(harness.port);
         c.send(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "md5user", "database", "testdb"))::encode);

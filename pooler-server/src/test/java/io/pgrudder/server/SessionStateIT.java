@@ -222,6 +222,13 @@ class SessionStateIT {
             assertEquals("3", scalar(a, "SELECT (SELECT count(*) FROM t) + (SELECT count(*) FROM t2) + (SELECT count(*) FROM t3)"));
             assertEquals(backend, pid(a));
             run(a, "DROP TABLE t, t2, t3");
+            run(a, "CREATE TEMP VIEW tv AS SELECT 1 AS one");
+            run(a, "CREATE TEMP SEQUENCE ts");
+            assertEquals("1", scalar(a, "SELECT one FROM tv"));
+            assertEquals("1", scalar(a, "SELECT nextval('ts')"));
+            assertEquals("2", scalar(a, "SELECT nextval('ts')"), "the same sequence, so the same server");
+            run(a, "DROP VIEW tv");
+            run(a, "DROP SEQUENCE ts");
             // Unpinned: B gets the backend, which holds none of A's tables.
             assertEquals("0", scalar(b, "SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()"));
             assertEquals(backend, pid(b));
@@ -251,6 +258,13 @@ class SessionStateIT {
             assertEquals("", scalar(a, "SELECT pg_advisory_lock(42)"));
             assertEquals("1", scalar(a, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"));
             assertEquals("t", scalar(a, "SELECT pg_advisory_unlock(42)"));
+            assertEquals("0", scalar(b, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
+
+            postgres.execute("CREATE OR REPLACE PROCEDURE state_lock() LANGUAGE sql AS 'SELECT pg_advisory_lock(8)'");
+            run(a, "CALL state_lock()");
+            assertEquals("1", scalar(a, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"),
+                    "a procedure's lock: CALL is probed");
+            run(a, "SELECT pg_advisory_unlock_all()");
             assertEquals("0", scalar(b, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"));
 
             run(a, "DO $$ BEGIN PERFORM pg_advisory_lock(7); END $$");

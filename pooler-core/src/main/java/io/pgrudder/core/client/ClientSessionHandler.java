@@ -282,14 +282,21 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         log.warn("client {} ({}): {} refused the session's settings: {} {}", ctx.channel().remoteAddress(), username,
                 got, failure.sqlState(), failure.message());
+        serverPool.release(detach(), cleanPlan(got));
+        answerHeld(ClientReplies.settingsRefused(failure));
+    }
+
+    /**
+     * The requests held for a server end, unsent, with {@code error} and a ReadyForQuery each, as if
+     * they had failed there; the client is idle and read again.
+     */
+    private void answerHeld(PgException error) {
         int requests = RequestQueue.requestsIn(held);
         while (!held.isEmpty()) {
             held.poll().release();
         }
-        serverPool.release(detach(), cleanPlan(got));
         transitionTo(ClientState.IDLE, null);
-        writeToClient(ErrorResponse.from(PgException.error(failure.sqlState(), "could not give a server connection this "
-                + "session's settings: " + failure.message()))::encode);
+        writeToClient(ErrorResponse.from(error)::encode);
         for (int i = 0; i < Math.max(1, requests); i++) {
             writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
         }
@@ -566,7 +573,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         boolean readyForQuery = Frames.type(frame) == MessageType.READY_FOR_QUERY;
         if (toClient) {
             meter.toClient(frame);
-            ctx.write(transactionMode ? survivable(frame) : frame, ctx.voidPromise());
+            ctx.write(transactionMode ? ClientReplies.survivable(frame, queue.transactionStatus(), ctx.alloc()) : frame,
+                    ctx.voidPromise());
         } else {
             frame.release();
         }
@@ -582,27 +590,6 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 armStatementTimer();
             }
         }
-    }
-
-    /**
-     * In transaction mode a server's FATAL (its connection is going away: a switchover, a restart)
-     * ends only the statement it ran, not the client's connection: the client gets it as an ERROR
-     * when no transaction block was open, and its next transaction gets another server.
-     */
-    private ByteBuf survivable(ByteBuf frame) {
-        if (Frames.type(frame) != MessageType.ERROR_RESPONSE || queue.transactionStatus() != ReadyForQuery.IDLE) {
-            return frame;
-        }
-        ErrorResponse error = ErrorResponse.decode(Frames.body(frame));
-        String severity = error.severityNonLocalized() != null ? error.severityNonLocalized() : error.severity();
-        if (!"FATAL".equals(severity)) {
-            return frame;
-        }
-        frame.release();
-        ByteBuf out = ctx.alloc().buffer();
-        ErrorResponse.from(new PgException(PgException.Severity.ERROR, error.sqlState(), error.message(),
-                error.detail(), error.hint(), null)).encode(out);
-        return out;
     }
 
     private void armStatementTimer() {
@@ -689,11 +676,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             // PostgreSQL's own 08007 says.
             int owed = queue.requestsOwedToClient();
             if (owed > 0 && !queue.sawFatalError()) {
-                writeToClient(ErrorResponse.from(new PgException(PgException.Severity.ERROR,
-                        SqlState.TRANSACTION_RESOLUTION_UNKNOWN,
-                        "server connection lost while the statement ran; it may or may not have been committed",
-                        null, "It ran at most once: pgrudder does not send a statement again unless the server "
-                        + "said it ran none of it. Check whether it took effect before retrying.", null))::encode);
+                writeToClient(ErrorResponse.from(ClientReplies.outcomeUnknown())::encode);
             }
             for (int i = 0; i < owed; i++) {
                 writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
@@ -741,18 +724,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     /** Cancelled while waiting for a server: the queued requests end with 57014, as if they ran. */
     private void cancelWait() {
         checkout.cancel(false);
-        int requests = RequestQueue.requestsIn(held);
-        while (!held.isEmpty()) {
-            held.poll().release();
-        }
-        transitionTo(ClientState.IDLE, null);
-        writeToClient(ErrorResponse.from(PgException.error(SqlState.QUERY_CANCELED,
-                "canceling statement due to user request"))::encode);
-        for (int i = 0; i < Math.max(1, requests); i++) {
-            writeToClient(ReadyForQuery.IDLE_INSTANCE::encode);
-        }
-        ctx.flush();
-        reads.unblock(ReadGate.WAITING_FOR_SERVER);
+        answerHeld(PgException.error(SqlState.QUERY_CANCELED, "canceling statement due to user request"));
     }
 
     // ---- the client leaves ----------------------------------------------------------------------
