@@ -441,27 +441,48 @@ final class ClientMessages {
 
 
     /**
-     * Transaction mode: a statement whose text may leave session state no command tag names has
-     * the session probed after its transaction ({@link SessionScan}); custom setting names in it
-     * are remembered for the probe, and a set_config whose name is not in the text (a Bind
-     * parameter) has the settings reset when the server is let go.
+     * Transaction mode: tells the session probe after the transaction what this statement's text
+     * says it may change ({@link SessionScan}: temporary objects, advisory locks, LISTEN,
+     * set_config; {@link SettingStatement}: which setting a SET or RESET changes). Custom setting
+     * names in it are remembered for the probe, and a set_config whose name is not in the text (a
+     * Bind parameter) has every setting read and the session's settings reset when it lets go.
+     * Only a text that may matter is decoded: one starting with SET or RESET, or with set_config,
+     * or with both "set" and a dot.
      */
     private void noteSessionState(ByteBuf frame) {
         if (!transactionMode) {
             return;
         }
         int found = sessionScan.scan(frame);
-        if ((found & SessionScan.PROBE) != 0) {
-            queue.probeNeeded();
+        if ((found & (SessionScan.PROBE | SessionScan.SET)) == 0) {
+            return;
         }
-        boolean mayNameCustom = (found & SessionScan.SET_CONFIG) != 0
-                || (found & SessionScan.SET) != 0 && (found & SessionScan.DOT) != 0;
-        if (mayNameCustom) {
-            ByteBuf body = Frames.body(frame);
-            String sql = Frames.type(frame) == MessageType.QUERY ? Query.decode(body).sql() : Parse.decode(body).query();
-            if (!session.noteCustomSettings(sql)) {
-                queue.cleanupNeeded(Cleanup.SETTINGS);
-            }
+        ProbeRequest probe = queue.probe();
+        if ((found & SessionScan.TEMP) != 0) {
+            probe.pins.add(Pin.TEMP_OBJECTS);
+        }
+        if ((found & SessionScan.ADVISORY) != 0) {
+            probe.pins.add(Pin.ADVISORY_LOCKS);
+        }
+        if ((found & SessionScan.LISTEN) != 0) {
+            probe.pins.add(Pin.LISTEN);
+        }
+        if ((found & (SessionScan.SET | SessionScan.SET_CONFIG)) == 0) {
+            return;
+        }
+        boolean query = Frames.type(frame) == MessageType.QUERY;
+        boolean setFirst = !query || SettingStatement.queryStartsWithSetOrReset(frame);
+        if ((found & SessionScan.SET_CONFIG) == 0 && (found & SessionScan.DOT) == 0 && !setFirst) {
+            return; // UPDATE … SET, OFFSET: nothing to read
+        }
+        ByteBuf body = Frames.body(frame);
+        String sql = query ? Query.decode(body).sql() : Parse.decode(body).query();
+        if (SettingStatement.startsWithSetOrReset(sql)) {
+            SettingStatement.read(sql, probe);
+        }
+        if (!session.noteCustomSettings(sql, probe.named)) {
+            probe.allSettings = true;
+            queue.cleanupNeeded(Cleanup.SETTINGS);
         }
     }
 }

@@ -27,6 +27,8 @@ final class ClientParameters {
     private final Map<String, Setting> settings = new LinkedHashMap<>();
     /** What the client asked for at startup: RESET returns a setting to this, as on a direct connection. */
     private Map<String, Setting> startup = Map.of();
+    /** What the client's session set on top of them, as its servers confirmed (lower-case name). */
+    private final Map<String, Setting> session = new LinkedHashMap<>();
 
     static ClientParameters fromStartup(Map<String, String> startup) {
         ClientParameters p = new ClientParameters();
@@ -48,7 +50,26 @@ final class ClientParameters {
      * that may have changed them): from now on these are carried, over the startup values for
      * everything the session no longer sets (a RESET returns to the startup value).
      */
-    void confirmed(Map<String, Setting> session) {
+    void confirmed(Map<String, Setting> confirmed) {
+        session.clear();
+        session.putAll(confirmed);
+        rebuild();
+    }
+
+    /** Some settings confirmed by name: {@code changed} now set so, {@code removed} back to the startup value. */
+    void confirmed(Map<String, Setting> changed, java.util.Collection<String> removed) {
+        removed.forEach(session::remove);
+        session.putAll(changed);
+        rebuild();
+    }
+
+    /** A reported setting the client changed (its ParameterStatus): carried like a confirmed one. */
+    void reported(String name, String value) {
+        session.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
+        put(name, value);
+    }
+
+    private void rebuild() {
         version++;
         settings.clear();
         settings.putAll(startup);

@@ -517,14 +517,21 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
      * what cannot move.
      */
     private void betweenTransactions() {
-        if (queue.takeProbeNeeded()) {
+        ProbeRequest asked = queue.takeProbe();
+        if (asked != null) {
             ServerConnection s = server;
-            SessionProbe probe = new SessionProbe();
-            probing = true;
-            queue.internal(failure -> probed(s, probe, failure), probe::row);
-            writeToServer(s, new Query(SessionProbe.sql(session.customNames()))::encode);
-            s.flush();
-            return; // its ReadyForQuery brings the client back here
+            SessionProbe probe = new SessionProbe(asked);
+            String sql = SessionProbe.sql(asked, session.customNames());
+            if (sql == null) {
+                // Only RESETs by name, which their tags confirmed: nothing to ask.
+                session.confirmed(probe.result(), settings, s);
+            } else {
+                probing = true;
+                queue.internal(failure -> probed(s, probe, failure), probe::row);
+                writeToServer(s, new Query(sql)::encode);
+                s.flush();
+                return; // its ReadyForQuery brings the client back here
+            }
         }
         if (!session.pinned()) {
             releaseServer();

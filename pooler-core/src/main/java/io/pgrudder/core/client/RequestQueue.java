@@ -74,7 +74,7 @@ final class RequestQueue {
      * {@link SessionTags}, or a statement {@link SessionScan} flagged): the session is probed
      * before the server is let go.
      */
-    private boolean probeNeeded;
+    private final ProbeRequest probe = new ProbeRequest();
 
     private final ArrayDeque<Expect> expected = new ArrayDeque<>();
     private final EnumSet<Cleanup> cleanup = EnumSet.noneOf(Cleanup.class);
@@ -110,7 +110,7 @@ final class RequestQueue {
         fatal = false;
         internalFailure = null;
         rowSinks.clear();
-        probeNeeded = false;
+        probe.clear();
         transactionStatus = status;
     }
 
@@ -138,20 +138,19 @@ final class RequestQueue {
         rowSinks.add(rows == null ? f -> { } : rows);
     }
 
-    void probeNeeded() {
-        probeNeeded = true;
+    /** What the session probe after this transaction asks; the client's statements add to it. */
+    ProbeRequest probe() {
+        return probe;
     }
 
     /** Whether the session must be probed before it is let go (not yet done). */
     boolean probePending() {
-        return probeNeeded;
+        return probe.needed();
     }
 
-    /** Whether the session must be probed before it is let go; reading it clears it. */
-    boolean takeProbeNeeded() {
-        boolean needed = probeNeeded;
-        probeNeeded = false;
-        return needed;
+    /** What to probe before the server is let go, or null when nothing; taking it clears it. */
+    ProbeRequest takeProbe() {
+        return probe.needed() ? probe.take() : null;
     }
 
     /** A reply the pooler makes, sent when everything before it has been answered. */
@@ -224,10 +223,10 @@ final class RequestQueue {
                 String key = status.name().toLowerCase(Locale.ROOT);
                 if (!internal && key.equals("session_authorization")) {
                     // The client changed who the session runs as (PostgreSQL reports only changes).
-                    probeNeeded = true;
+                    probe.identity = true;
                 }
                 if (!internal && carried != null && CARRIED.contains(key)) {
-                    carried.put(status.name(), status.value());
+                    carried.reported(status.name(), status.value());
                     server.applied().put(key, status.value());
                 }
                 return !internal;
@@ -346,6 +345,7 @@ final class RequestQueue {
             server.clearApplied();
             server.statements().clear();
             onDiscardAll.run();
+            probe.everything(); // the settings went back to the startup values, the rest went
             return;
         }
         if (tag.equals("DEALLOCATE ALL")) {
@@ -358,9 +358,7 @@ final class RequestQueue {
             server.statements().rolledBack();
             return;
         }
-        if (SessionTags.PROBED.contains(tag)) {
-            probeNeeded = true;
-        }
+        SessionTags.ask(tag, probe);
     }
 
     private void pop() {

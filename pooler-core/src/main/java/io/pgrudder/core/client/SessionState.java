@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -60,30 +61,36 @@ final class SessionState {
     }
 
     /**
-     * Looks in a statement's text for custom settings it may change ({@code SET app.tenant = …},
-     * {@code set_config('app.tenant', …)}). Returns false when it calls set_config with a name the
-     * text does not give (a Bind parameter): the probe cannot ask about it, so the session's
-     * settings must be reset when the server is let go.
+     * Looks in a statement's text for the settings it may change by name: custom ones
+     * ({@code SET app.tenant = …}) are remembered for every later full probe; set_config's literal
+     * names go to {@code named}. Returns false when it calls set_config with a name the text does
+     * not give (a Bind parameter): the probe cannot ask about it by name.
      */
-    boolean noteCustomSettings(String sql) {
+    boolean noteCustomSettings(String sql, Collection<String> named) {
         Matcher m = SET_CUSTOM.matcher(sql);
         while (m.find()) {
             remember(m.group(1));
         }
-        boolean named = true;
+        boolean allNamed = true;
         m = SET_CONFIG.matcher(sql);
         while (m.find()) {
             String literal = m.group(1);
             if (literal == null) {
-                named = false;
+                allNamed = false;
             } else {
-                String name = literal.substring(1, literal.length() - 1).replace("''", "'");
+                String name = literal.substring(1, literal.length() - 1).replace("''", "'").toLowerCase(Locale.ROOT);
+                named.add(name);
                 if (name.indexOf('.') > 0) {
                     remember(name);
                 }
             }
         }
-        return named;
+        return allNamed;
+    }
+
+    /** The same, for a statement whose named settings are not needed (tests). */
+    boolean noteCustomSettings(String sql) {
+        return noteCustomSettings(sql, new java.util.ArrayList<>());
     }
 
     private void remember(String name) {
@@ -98,17 +105,48 @@ final class SessionState {
      * pinning is off.
      */
     void confirmed(SessionProbe.Result result, ClientParameters settings, ServerConnection server) {
-        settings.confirmed(result.settings());
+        ProbeRequest asked = result.asked();
         Map<String, String> applied = server.applied();
-        applied.clear();
-        result.settings().forEach((key, s) -> applied.put(key, s.value()));
+        if (asked.allSettings) {
+            Map<String, ClientParameters.Setting> have = new java.util.HashMap<>();
+            result.settings().forEach((key, s) -> {
+                if (!s.value().isEmpty()) {
+                    have.put(key, s);
+                }
+            });
+            settings.confirmed(have);
+            applied.clear();
+            have.forEach((key, s) -> applied.put(key, s.value()));
+        } else {
+            Map<String, ClientParameters.Setting> changed = new java.util.HashMap<>();
+            Set<String> removed = new java.util.HashSet<>(asked.reset);
+            List<String> asks = new java.util.ArrayList<>(asked.named);
+            if (asked.identity) {
+                asks.add(SessionProbe.SESSION_AUTHORIZATION);
+                asks.add(SessionProbe.ROLE);
+            }
+            for (String name : asks) {
+                ClientParameters.Setting s = result.settings().get(name);
+                if (s == null || s.value().isEmpty()) {
+                    removed.add(name);
+                } else {
+                    changed.put(name, s);
+                }
+            }
+            removed.removeAll(changed.keySet());
+            settings.confirmed(changed, removed);
+            removed.forEach(applied::remove);
+            changed.forEach((key, s) -> applied.put(key, s.value()));
+        }
         // Not marked in sync: what the client wants (a RESET's startup value) may differ from what it has.
         server.syncedWith(null, 0);
-        EnumSet<Pin> found = EnumSet.copyOf(result.pins());
+        EnumSet<Pin> next = EnumSet.copyOf(pins);
+        next.removeAll(asked.pins);
+        next.addAll(result.pins());
         if (pinning) {
-            setPins(found);
+            setPins(next);
         } else {
-            toClean.addAll(found);
+            toClean.addAll(result.pins());
         }
     }
 

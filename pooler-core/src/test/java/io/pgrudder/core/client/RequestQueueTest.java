@@ -143,7 +143,7 @@ class RequestQueueTest {
         }
         assertEquals(EnumSet.noneOf(Cleanup.class), queue.cleanup(), "nothing cleaned on a tag's word alone");
         boolean pending = queue.probePending();
-        assertEquals(pending, queue.takeProbeNeeded());
+        assertEquals(pending, queue.takeProbe() != null);
         assertFalse(queue.probePending(), "taken");
         return pending;
     }

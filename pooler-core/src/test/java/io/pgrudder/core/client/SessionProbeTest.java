@@ -16,18 +16,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SessionProbeTest {
     @Test
-    void theQueryAsksForCustomNamesOnlyWhenThereAreAndQuotesThem() {
-        assertFalse(SessionProbe.sql(List.of()).contains("unnest"));
-        String sql = SessionProbe.sql(List.of("app.tenant", "o'brien.x"));
+    void aFullProbeAsksForCustomNamesOnlyWhenThereAreAndQuotesThem() {
+        ProbeRequest all = new ProbeRequest();
+        all.everything();
+        assertFalse(SessionProbe.sql(all, List.of()).contains("unnest"));
+        String sql = SessionProbe.sql(all, List.of("app.tenant", "o'brien.x"));
         assertTrue(sql.contains("ARRAY['app.tenant', 'o''brien.x']"), sql);
+        assertTrue(sql.contains("pg_settings"), sql);
         for (Pin pin : EnumSet.range(Pin.TEMP_OBJECTS, Pin.ADVISORY_LOCKS)) {
             assertTrue(sql.contains("'" + pin.name() + "'"), pin + " is counted");
         }
     }
 
     @Test
+    void aTargetedProbeAsksOnlyWhatItWasAsked() {
+        ProbeRequest one = new ProbeRequest();
+        one.named.add("statement_timeout");
+        assertEquals("SELECT 's', n, pg_catalog.current_setting(n, true) FROM pg_catalog.unnest(ARRAY['statement_timeout']"
+                + "::text[]) AS n", SessionProbe.sql(one, List.of("app.tenant")));
+        ProbeRequest temp = new ProbeRequest();
+        temp.pins.add(Pin.TEMP_OBJECTS);
+        String sql = SessionProbe.sql(temp, List.of());
+        assertTrue(sql.contains("pg_class") && !sql.contains("pg_proc") && !sql.contains("pg_settings"), sql);
+        ProbeRequest resets = new ProbeRequest();
+        resets.reset.add("work_mem");
+        assertEquals(null, SessionProbe.sql(resets, List.of()), "a RESET by name needs no question");
+    }
+
+    @Test
     void rowsBecomeSettingsAndPins() {
-        SessionProbe probe = new SessionProbe();
+        SessionProbe probe = new SessionProbe(new ProbeRequest());
         feed(probe, "s", "DateStyle", "ISO, DMY");
         feed(probe, "s", "role", "bob");
         feed(probe, "p", "TEMP_OBJECTS", null);

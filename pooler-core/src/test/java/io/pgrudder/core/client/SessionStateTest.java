@@ -18,10 +18,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionStateTest {
     private final List<Set<Pin>> changes = new ArrayList<>();
 
+    /** A full probe (every setting, every pin kind) that found these. */
     private static SessionProbe.Result result(Map<String, String> settings, EnumSet<Pin> pins) {
+        ProbeRequest asked = new ProbeRequest();
+        asked.everything();
+        return result(asked, settings, pins);
+    }
+
+    private static SessionProbe.Result result(ProbeRequest asked, Map<String, String> settings, EnumSet<Pin> pins) {
         Map<String, ClientParameters.Setting> s = new java.util.HashMap<>();
         settings.forEach((k, v) -> s.put(k.toLowerCase(java.util.Locale.ROOT), new ClientParameters.Setting(k, v)));
-        return new SessionProbe.Result(s, pins);
+        return new SessionProbe.Result(s, pins, asked);
+    }
+
+    @Test
+    void aProbeByNameChangesOnlyWhatItAskedAndLeavesOtherPinsAlone() {
+        SessionState state = new SessionState(true, changes::add);
+        ServerConnection server = TestServerConnections.embedded();
+        ClientParameters settings = ClientParameters.fromStartup(Map.of("statement_timeout", "5000"));
+        state.confirmed(result(Map.of("work_mem", "8MB", "role", "bob"), EnumSet.of(Pin.LISTEN)), settings, server);
+        ProbeRequest asked = new ProbeRequest();
+        asked.named.add("lock_timeout");
+        asked.reset.add("statement_timeout");
+        asked.pins.add(Pin.TEMP_OBJECTS);
+        state.confirmed(result(asked, Map.of("lock_timeout", "1s"), EnumSet.of(Pin.TEMP_OBJECTS)), settings, server);
+        assertEquals("8MB", settings.all().get("work_mem").value(), "not asked: kept");
+        assertEquals("1s", settings.all().get("lock_timeout").value());
+        assertEquals("5000", settings.all().get("statement_timeout").value(), "RESET by name: the startup value");
+        assertEquals("bob", settings.all().get("role").value(), "the identity was not asked: kept");
+        assertEquals(Set.of(Pin.LISTEN, Pin.TEMP_OBJECTS), state.pins(), "LISTEN not checked: still held");
+        assertEquals(Map.of("work_mem", "8MB", "role", "bob", "lock_timeout", "1s"), server.applied());
+        server.channel().close();
     }
 
     @Test
