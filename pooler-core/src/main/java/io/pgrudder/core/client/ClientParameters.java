@@ -24,7 +24,16 @@ final class ClientParameters {
 
     static final String APPLICATION_NAME = "application_name";
 
-    private final Map<String, Setting> settings = new LinkedHashMap<>();
+    /**
+     * Replaced, never changed in place: a server connection remembers the last client it was
+     * synced with, and the next client, on another event loop, compares its settings with that
+     * one's ({@link #sameSettings}) while that client may be changing its own.
+     */
+    private volatile Snapshot current = new Snapshot(Map.of(), 0);
+
+    /** The settings and their version, read together from any thread. */
+    private record Snapshot(Map<String, Setting> settings, long version) {
+    }
     /** What the client asked for at startup: RESET returns a setting to this, as on a direct connection. */
     private Map<String, Setting> startup = Map.of();
     /** What the client's session set on top of them, as its servers confirmed (lower-case name). */
@@ -41,7 +50,7 @@ final class ClientParameters {
         if (options != null) {
             parseOptions(options).forEach(p::put);
         }
-        p.startup = Map.copyOf(p.settings);
+        p.startup = p.current.settings();
         return p;
     }
 
@@ -70,22 +79,21 @@ final class ClientParameters {
     }
 
     private void rebuild() {
-        version++;
-        settings.clear();
-        settings.putAll(startup);
-        settings.putAll(session);
+        Map<String, Setting> next = new LinkedHashMap<>(startup);
+        next.putAll(session);
+        current = new Snapshot(Collections.unmodifiableMap(next), current.version() + 1);
     }
 
-    /** Changes with every put, so a server synced with this client can tell it is still in sync. */
-    private long version;
-
+    /** Changes with every change, so a server synced with this client can tell it is still in sync. */
     long version() {
-        return version;
+        return current.version();
     }
 
     void put(String name, String value) {
-        version++;
-        settings.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
+        Snapshot was = current;
+        Map<String, Setting> next = new LinkedHashMap<>(was.settings());
+        next.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
+        current = new Snapshot(Collections.unmodifiableMap(next), was.version() + 1);
     }
 
     /**
@@ -94,24 +102,34 @@ final class ClientParameters {
      */
     Map<String, String> reportKey() {
         Map<String, String> key = new java.util.HashMap<>();
-        settings.forEach((k, v) -> key.put(k, v.value()));
+        current.settings().forEach((k, v) -> key.put(k, v.value()));
         key.remove(APPLICATION_NAME);
         return Map.copyOf(key);
     }
 
     /** The application_name the client asked for, or null. */
     String applicationName() {
-        Setting s = settings.get(APPLICATION_NAME);
+        Setting s = current.settings().get(APPLICATION_NAME);
         return s == null ? null : s.value();
     }
 
     /** The same settings, spelled the same way, as {@code other}'s. */
     boolean sameSettings(ClientParameters other) {
-        return settings.equals(other.settings);
+        return current.settings().equals(other.current.settings());
     }
 
     Map<String, Setting> all() {
-        return Collections.unmodifiableMap(settings);
+        return current.settings();
+    }
+
+    /**
+     * Whether this client (another one, on any loop) still has, at {@code version}, the settings
+     * {@code wanted} asks for: one read of its settings and their version, so a change it makes
+     * meanwhile cannot pass for the settings a server was synced with.
+     */
+    boolean stillSameAs(long version, ClientParameters wanted) {
+        Snapshot mine = current;
+        return mine.version() == version && mine.settings().equals(wanted.current.settings());
     }
 
     /**

@@ -24,8 +24,7 @@ final class ParameterSync {
         if (server.syncedWith() == wanted && server.syncedVersion() == wanted.version()) {
             return null; // the same client got the same connection back, nothing changed since
         }
-        if (server.syncedWith() instanceof ClientParameters last && last.version() == server.syncedVersion()
-                && last.sameSettings(wanted)) {
+        if (server.syncedWith() instanceof ClientParameters last && last.stillSameAs(server.syncedVersion(), wanted)) {
             // Synced with another client that has not changed a setting since, and asks for the same
             // ones (a pool of identical clients): nothing to send, nothing to compare one by one.
             server.syncedWith(wanted, wanted.version());
