@@ -248,20 +248,15 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         if (held.isEmpty()) {
             return; // its ReadyForQuery goes on in relay(): let go, or stay pinned
         }
-        if (session.cleansOnRelease()) {
-            // Pinning off and state found: it is cleaned now, so the next request never sees it either.
-            releaseServer();
-            requestServer(poolFor(held.peek()));
+        if (session.pinned()) {
+            sendHeld(s); // its next transaction runs where its state is
             return;
         }
-        String sync = mode.syncSql(settings, s);
-        if (sync == null) {
-            sendHeld(s);
-            return;
-        }
-        queue.internal(f -> synced(s, f));
-        writeToServer(s, new Query(sync)::encode);
-        s.flush();
+        // A new transaction: it goes where its first statement says (a write to the primary, even
+        // when the probe ran on a replica), on a server synced with what the probe found and, with
+        // pinning off, cleaned of what it found.
+        releaseServer();
+        requestServer(poolFor(held.peek()));
     }
 
     /**
