@@ -27,7 +27,7 @@ final class ClientParameters {
     /**
      * Replaced, never changed in place: a server connection remembers the last client it was
      * synced with, and the next client, on another event loop, compares its settings with that
-     * one's ({@link #sameSettings}) while that client may be changing its own.
+     * one's ({@link #stillSameAs}) while that client may be changing its own.
      */
     private volatile Snapshot current = new Snapshot(Map.of(), 0);
 
@@ -113,10 +113,6 @@ final class ClientParameters {
         return s == null ? null : s.value();
     }
 
-    /** The same settings, spelled the same way, as {@code other}'s. */
-    boolean sameSettings(ClientParameters other) {
-        return current.settings().equals(other.current.settings());
-    }
 
     Map<String, Setting> all() {
         return current.settings();

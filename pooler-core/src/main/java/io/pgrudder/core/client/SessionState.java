@@ -47,11 +47,6 @@ final class SessionState {
         return !pins.isEmpty();
     }
 
-    /** Pinning is off and the session holds what must be cleaned when the server is let go. */
-    boolean cleansOnRelease() {
-        return !toClean.isEmpty();
-    }
-
     Set<Pin> pins() {
         return Collections.unmodifiableSet(pins);
     }
@@ -86,11 +81,6 @@ final class SessionState {
             }
         }
         return allNamed;
-    }
-
-    /** The same, for a statement whose named settings are not needed (tests). */
-    boolean noteCustomSettings(String sql) {
-        return noteCustomSettings(sql, new java.util.ArrayList<>());
     }
 
     private void remember(String name) {

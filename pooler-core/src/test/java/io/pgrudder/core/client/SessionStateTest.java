@@ -54,17 +54,17 @@ class SessionStateTest {
     @Test
     void customSettingNamesAreTakenFromSetAndSetConfigLiterals() {
         SessionState state = new SessionState(true, changes::add);
-        assertTrue(state.noteCustomSettings("SET app.tenant = 7; set session My.Region to 'eu'"));
-        assertTrue(state.noteCustomSettings("SELECT set_config('rls.user_id', '42', false), set_config('work_mem', '1MB', false)"));
+        assertTrue(state.noteCustomSettings("SET app.tenant = 7; set session My.Region to 'eu'", new ArrayList<>()));
+        assertTrue(state.noteCustomSettings("SELECT set_config('rls.user_id', '42', false), set_config('work_mem', '1MB', false)", new ArrayList<>()));
         assertEquals(List.of("app.tenant", "my.region", "rls.user_id"), List.copyOf(state.customNames()));
-        assertFalse(state.noteCustomSettings("SELECT set_config($1, $2, false)"), "a name the text does not give");
+        assertFalse(state.noteCustomSettings("SELECT set_config($1, $2, false)", new ArrayList<>()), "a name the text does not give");
     }
 
     @Test
     void customSettingNamesAreBounded() {
         SessionState state = new SessionState(true, changes::add);
         for (int i = 0; i < SessionState.MAX_CUSTOM_NAMES + 10; i++) {
-            state.noteCustomSettings("SET app.n" + i + " = 1");
+            state.noteCustomSettings("SET app.n" + i + " = 1", new ArrayList<>());
         }
         assertEquals(SessionState.MAX_CUSTOM_NAMES, state.customNames().size());
     }
