@@ -308,17 +308,27 @@ class SessionStateIT {
         }
     }
 
+    private static List<String> pinnedColumn(Connection admin) {
+        List<String> pinned = new java.util.ArrayList<>();
+        try (Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
+            while (rs.next()) {
+                pinned.add(rs.getString("pinned"));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return pinned;
+    }
+
     @Test
     void aPinnedClientIsVisibleAndAFullPoolOfThemSaysSo() throws Exception {
         try (Connection a = connect(null); Connection b = connect(null); Connection admin = admin()) {
             run(a, "CREATE TEMP TABLE t (a int)");
             run(a, "SELECT pg_advisory_lock(1)");
-            List<String> pinned = new java.util.ArrayList<>();
-            try (Statement st = admin.createStatement(); ResultSet rs = st.executeQuery("SHOW CLIENTS")) {
-                while (rs.next()) {
-                    pinned.add(rs.getString("pinned"));
-                }
-            }
+            // The client has its answer before the probe after it has answered: wait for what SHOW CLIENTS says.
+            Await.until("SHOW CLIENTS names both pins", () -> pinnedColumn(admin).contains("session advisory locks, "
+                    + "temporary objects"), java.time.Duration.ofSeconds(20));
+            List<String> pinned = pinnedColumn(admin);
             assertTrue(pinned.contains("session advisory locks, temporary objects"), pinned.toString());
             assertTrue(pinned.contains(""), "B is not pinned: " + pinned);
             String m = metrics();
