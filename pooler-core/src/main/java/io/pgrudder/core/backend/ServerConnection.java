@@ -46,7 +46,7 @@ public final class ServerConnection {
     private volatile boolean reportedHotStandby;
     /** Set when the login completes; from then on it receives every frame the server sends. */
     private volatile ServerRelayHandler relay;
-    private int processId;
+    private volatile int processId;
     private byte[] secretKey = new byte[0];
     /** The TLS settings this connection was opened with. */
     private final ServerTls tls;

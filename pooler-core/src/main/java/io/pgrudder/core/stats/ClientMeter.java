@@ -78,8 +78,10 @@ public final class ClientMeter {
     public void attached(ServerConnection s) {
         long waited = System.nanoTime() - waitStartNanos;
         pool.waitTimeMicros.add(PoolCounters.micros(waited));
+        pool.assignments.add(1);
         stats.observer().checkoutWaited(waited);
-        server = stats.server(s);
+        server = stats.server(s, pool);
+        server.waitTimeMicros.add(PoolCounters.micros(waited));
         state = State.ACTIVE;
     }
 
@@ -163,15 +165,18 @@ public final class ClientMeter {
             stats.observer().queryDone(took);
             if (s != null) {
                 s.queries.add(1);
+                s.queryTimeMicros.add(PoolCounters.micros(took));
             }
         }
         if (status == ReadyForQuery.IDLE && requests.isEmpty() && !extendedOpen && inTransaction) {
             inTransaction = false;
             transactions++;
             pool.xactCount.add(1);
-            pool.xactTimeMicros.add(PoolCounters.micros(now - transactionStartNanos));
+            long xactMicros = PoolCounters.micros(now - transactionStartNanos);
+            pool.xactTimeMicros.add(xactMicros);
             if (s != null) {
                 s.transactions.add(1);
+                s.xactTimeMicros.add(xactMicros);
             }
             idleSinceNanos = now;
         }

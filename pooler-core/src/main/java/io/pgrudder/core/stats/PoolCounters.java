@@ -21,6 +21,8 @@ public final class PoolCounters {
     final LongAdder queryTimeMicros = new LongAdder();
     final LongAdder waitTimeMicros = new LongAdder();
     final LongAdder errors = new LongAdder();
+    /** Times a client was given a server connection (PgBouncer's server_assignment_count). */
+    final LongAdder assignments = new LongAdder();
 
     private Totals last = Totals.ZERO;
     private volatile Averages averages = Averages.ZERO;
@@ -41,6 +43,10 @@ public final class PoolCounters {
     public Totals totals() {
         return new Totals(xactCount.sum(), queryCount.sum(), received.sum(), sent.sum(), xactTimeMicros.sum(),
                 queryTimeMicros.sum(), waitTimeMicros.sum(), errors.sum());
+    }
+
+    public long serverAssignments() {
+        return assignments.sum();
     }
 
     /** The averages of the last complete period. */
@@ -67,7 +73,13 @@ public final class PoolCounters {
     /** Totals since start; times in microseconds. */
     public record Totals(long xactCount, long queryCount, long received, long sent, long xactTime, long queryTime,
                          long waitTime, long errors) {
-        static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0);
+
+        public Totals plus(Totals o) {
+            return new Totals(xactCount + o.xactCount, queryCount + o.queryCount, received + o.received,
+                    sent + o.sent, xactTime + o.xactTime, queryTime + o.queryTime, waitTime + o.waitTime,
+                    errors + o.errors);
+        }
 
         Totals minus(Totals o) {
             return new Totals(xactCount - o.xactCount, queryCount - o.queryCount, received - o.received,

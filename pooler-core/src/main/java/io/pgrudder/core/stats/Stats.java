@@ -25,6 +25,8 @@ public final class Stats {
     private final Map<String, PoolCounters> pools = new ConcurrentHashMap<>();
     private final Map<Long, ClientMeter> clients = new ConcurrentHashMap<>();
     private final Map<ServerConnection, ServerMeter> servers = new ConcurrentHashMap<>();
+    /** Counts of closed server connections by (pool, user, host, port); a few entries per address. */
+    private final Map<String, PoolCounters.Totals> closedServers = new ConcurrentHashMap<>();
     private final LongAdder clientsOpened = new LongAdder();
     private final LongAdder clientsClosed = new LongAdder();
     private volatile Observer observer = Observer.NONE;
@@ -68,13 +70,44 @@ public final class Stats {
         return Optional.ofNullable(pools.get(pool + '\0' + user));
     }
 
-    ServerMeter server(ServerConnection s) {
+    /** A connection belongs to one pool, so to one (pool, user): its meter is made once. */
+    ServerMeter server(ServerConnection s, PoolCounters pool) {
         ServerMeter meter = servers.get(s);
         if (meter == null) {
-            meter = servers.computeIfAbsent(s, ServerMeter::new);
-            s.channel().closeFuture().addListener(f -> servers.remove(s));
+            meter = servers.computeIfAbsent(s, k -> new ServerMeter(k, pool));
+            s.channel().closeFuture().addListener(f -> {
+                ServerMeter gone = servers.remove(s);
+                if (gone != null) {
+                    retire(gone);
+                }
+            });
         }
         return meter;
+    }
+
+    /** A closed connection's counts, kept under its (pool, user, host, port). */
+    private void retire(ServerMeter meter) {
+        closedServers.merge(addressKey(meter.pool().pool(), meter.pool().user(), meter.server().address().host(),
+                meter.server().address().port()), meter.totals(), PoolCounters.Totals::plus);
+    }
+
+    private static String addressKey(String pool, String user, String host, int port) {
+        return pool + '\0' + user + '\0' + host + '\0' + port;
+    }
+
+    /**
+     * Everything the clients of (pool, user) did on connections to host:port since start: the
+     * closed connections' counts plus the open ones'. Read by the exporter, once per scrape.
+     */
+    public PoolCounters.Totals addressTotals(String pool, String user, String host, int port) {
+        PoolCounters.Totals sum = closedServers.getOrDefault(addressKey(pool, user, host, port), PoolCounters.Totals.ZERO);
+        for (ServerMeter m : servers.values()) {
+            if (m.pool().pool().equals(pool) && m.pool().user().equals(user)
+                    && m.server().address().host().equals(host) && m.server().address().port() == port) {
+                sum = sum.plus(m.totals());
+            }
+        }
+        return sum;
     }
 
     /** The meter of a server connection, if it ever carried a client's traffic. */
