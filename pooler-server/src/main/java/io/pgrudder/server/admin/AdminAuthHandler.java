@@ -40,13 +40,15 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
 
     private final Pooler pooler;
     private final AdminDatabase.Control control;
+    private final ConsoleState state;
     private final String user;
     private final String database;
     private Step step;
     private byte[] salt;
     private ScramServer scram;
 
-    AdminAuthHandler(Pooler pooler, AdminDatabase.Control control, String user, String database) {
+    AdminAuthHandler(Pooler pooler, AdminDatabase.Control control, ConsoleState state, String user, String database) {
+        this.state = state;
         this.pooler = pooler;
         this.control = control;
         this.user = user;
@@ -150,7 +152,7 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
         r.nextBytes(secret);
         ctx.write(Frames.encoded(ctx.alloc(), new BackendKeyData(r.nextInt(1, Integer.MAX_VALUE), secret)::encode));
         ctx.writeAndFlush(Frames.encoded(ctx.alloc(), ReadyForQuery.IDLE_INSTANCE::encode));
-        ctx.pipeline().replace(this, "admin", new AdminSessionHandler(pooler, control, user, database));
+        ctx.pipeline().replace(this, "admin", new AdminSessionHandler(pooler, control, state, user, database));
     }
 
     @Override

@@ -1,6 +1,11 @@
 package io.pgrudder.server.admin;
 
+import io.netty.channel.Channel;
 import io.pgrudder.core.Pooler;
+import io.pgrudder.core.backend.ServerConnection;
+import io.pgrudder.core.backend.ServerState;
+import io.pgrudder.core.client.ClientErrors;
+import io.pgrudder.core.stats.ClientMeter;
 import io.pgrudder.core.pool.Pool;
 import io.pgrudder.core.pool.Pools;
 import io.pgrudder.core.pool.Pools.PoolKey;
@@ -18,20 +23,26 @@ import java.util.concurrent.CompletableFuture;
  * The admin console's commands. pgcat's: SHOW ..., RELOAD, SET, PAUSE, RESUME, SHUTDOWN; and
  * with PgBouncer's meaning, which pgcat lacks: RECONNECT [db] (idle server connections close
  * now, busy ones when released; new checkouts get new ones) and KILL db (its clients and server
- * connections are closed at once).
+ * connections are closed at once). PAUSE waits, as PgBouncer's does, until every server
+ * connection of the paused pools is released (bounded by {@code shutdown_timeout}, then 57014);
+ * DISABLE/ENABLE db, KILL_CLIENT id and WAIT_CLOSE [db] also mean what they mean in PgBouncer.
  */
 final class AdminCommands {
     static final String SUPPORTED = "SHOW " + String.join("|", ShowCommands.NAMES)
-            + "; RELOAD; PAUSE [db[,user]]; RESUME [db[,user]]; RECONNECT [db]; KILL db; SHUTDOWN; SET ...";
+            + "; RELOAD; PAUSE [db[,user]]; RESUME [db[,user]]; RECONNECT [db]; KILL db; KILL_CLIENT id; "
+            + "DISABLE db; ENABLE db; WAIT_CLOSE [db]; SHUTDOWN; SET ...";
+    private static final long POLL_MILLIS = 50;
 
     private final Pooler pooler;
     private final AdminDatabase.Control control;
+    private final ConsoleState state;
     private final ShowCommands show;
 
-    AdminCommands(Pooler pooler, AdminDatabase.Control control) {
+    AdminCommands(Pooler pooler, AdminDatabase.Control control, ConsoleState state) {
         this.pooler = pooler;
         this.control = control;
-        this.show = new ShowCommands(pooler);
+        this.state = state;
+        this.show = new ShowCommands(pooler, state);
     }
 
     /** Runs every ';'-separated statement of one Query, in order. */
@@ -68,6 +79,16 @@ final class AdminCommands {
                     }
                     yield reconnect(arg, true);
                 }
+                case "KILL_CLIENT" -> killClient(arg);
+                case "DISABLE" -> disable(arg, true);
+                case "ENABLE" -> disable(arg, false);
+                case "WAIT_CLOSE" -> waitClose(arg);
+                case "SUSPEND" -> throw PgException.error(SqlState.FEATURE_NOT_SUPPORTED, "SUSPEND is PgBouncer's "
+                        + "step of an online restart (-R), which pgrudder does not have; restart it with a rolling "
+                        + "update, or use PAUSE, which waits until every server connection is released");
+                case "BAN", "UNBAN" -> throw PgException.error(SqlState.FEATURE_NOT_SUPPORTED, verb + " is not "
+                        + "supported: pgrudder routes by the Patroni topology and has no ban list (SHOW BANS is "
+                        + "always empty); use DISABLE db, or tag the member nofailover/noloadbalance in Patroni");
                 case "SHUTDOWN" -> {
                     control.shutdown("admin SHUTDOWN");
                     yield CompletableFuture.completedFuture(ResultTable.show().text("success").row("t"));
@@ -92,7 +113,141 @@ final class AdminCommands {
     private CompletableFuture<ResultTable> pause(String arg, boolean pause) {
         List<Pool> matched = matching(arg);
         matched.forEach(p -> p.paused(pause));
-        return done(pause ? "PAUSE" : "RESUME");
+        if (!pause) {
+            return done("RESUME");
+        }
+        // PgBouncer's PAUSE returns once every server is released; then the idle ones are closed.
+        return until(() -> busy(matched), "PAUSE" + (arg == null ? "" : " " + arg),
+                "server connections are still held by clients (a long transaction, or session mode); the pools "
+                        + "stay paused: wait and PAUSE again, or RESUME")
+                .thenApply(x -> {
+                    matched.forEach(p -> p.paused(true));
+                    return ResultTable.command("PAUSE");
+                });
+    }
+
+    /** Server connections of these pools a client holds, or being reset/tested, or opening. */
+    private static CompletableFuture<Long> busy(List<Pool> pools) {
+        List<CompletableFuture<Long>> counts = new ArrayList<>();
+        for (Pool p : pools) {
+            CompletableFuture<Long> c = new CompletableFuture<>();
+            p.servers().addListener(f -> {
+                if (f.isSuccess()) {
+                    @SuppressWarnings("unchecked")
+                    List<ServerConnection> all = (List<ServerConnection>) f.getNow();
+                    c.complete(all.stream().filter(s -> s.state() == ServerState.ACTIVE
+                            || s.state() == ServerState.RESETTING || s.state() == ServerState.CONNECTING
+                            || s.state() == ServerState.AUTHENTICATING).count());
+                } else {
+                    c.completeExceptionally(f.cause());
+                }
+            });
+            counts.add(c);
+        }
+        return sum(counts);
+    }
+
+    /** Connections of retired pools that are not closed yet (PgBouncer's close_needed). */
+    private static CompletableFuture<Long> open(List<Pool> pools) {
+        List<CompletableFuture<Long>> counts = new ArrayList<>();
+        for (Pool p : pools) {
+            CompletableFuture<Long> c = new CompletableFuture<>();
+            p.servers().addListener(f -> {
+                if (f.isSuccess()) {
+                    @SuppressWarnings("unchecked")
+                    List<ServerConnection> all = (List<ServerConnection>) f.getNow();
+                    c.complete(all.stream().filter(s -> s.channel().isOpen()).count());
+                } else {
+                    c.completeExceptionally(f.cause());
+                }
+            });
+            counts.add(c);
+        }
+        return sum(counts);
+    }
+
+    private static CompletableFuture<Long> sum(List<CompletableFuture<Long>> counts) {
+        return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
+                .thenApply(x -> counts.stream().mapToLong(CompletableFuture::join).sum());
+    }
+
+    /**
+     * Completes when {@code remaining} says 0, asking every 50 ms; fails with 57014 after
+     * {@code shutdown_timeout} (PgBouncer waits forever; a switchover script must not).
+     */
+    private CompletableFuture<Void> until(java.util.function.Supplier<CompletableFuture<Long>> remaining, String what,
+                                          String advice) {
+        long timeoutNanos = pooler.config().general().shutdownTimeout().toNanos();
+        long deadline = System.nanoTime() + timeoutNanos;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable[] poll = new Runnable[1];
+        poll[0] = () -> remaining.get().whenComplete((n, e) -> {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else if (n == 0) {
+                done.complete(null);
+            } else if (System.nanoTime() - deadline >= 0) {
+                done.completeExceptionally(PgException.error(SqlState.QUERY_CANCELED, what + " gave up after "
+                        + java.time.Duration.ofNanos(timeoutNanos).toMillis() + " ms (general.shutdown_timeout): " + n
+                        + " " + advice));
+            } else {
+                state.timer.schedule(poll[0], POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        poll[0].run();
+        return done;
+    }
+
+    /** KILL_CLIENT id: the client with this SHOW CLIENTS client_id gets FATAL 57P01 and is closed. */
+    private CompletableFuture<ResultTable> killClient(String id) {
+        if (id == null) {
+            throw PgException.error(SqlState.SYNTAX_ERROR, "KILL_CLIENT needs a client_id from SHOW CLIENTS");
+        }
+        long wanted;
+        try {
+            wanted = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw PgException.error(SqlState.INVALID_PARAMETER_VALUE, "KILL_CLIENT: \"" + id
+                    + "\" is not a client_id (a number from SHOW CLIENTS)");
+        }
+        ClientMeter client = pooler.stats().clients().stream().filter(c -> c.id() == wanted).findFirst()
+                .orElseThrow(() -> PgException.error(SqlState.INVALID_PARAMETER_VALUE, "KILL_CLIENT: no client "
+                        + wanted + " (it may have left; see SHOW CLIENTS)"));
+        Channel channel = client.channel();
+        channel.eventLoop().execute(() -> ClientErrors.send(channel, PgException.fatal(SqlState.ADMIN_SHUTDOWN,
+                "terminating connection due to administrator command (KILL_CLIENT " + wanted + ")")));
+        return done("KILL_CLIENT");
+    }
+
+    /** DISABLE/ENABLE db: new clients of db are refused (57P03) or let in again; connected ones stay. */
+    private CompletableFuture<ResultTable> disable(String db, boolean disable) {
+        String verb = disable ? "DISABLE" : "ENABLE";
+        if (db == null) {
+            throw PgException.error(SqlState.SYNTAX_ERROR, verb + " needs a database: " + verb + " db");
+        }
+        if (!pooler.config().pools().containsKey(db)) {
+            throw PgException.error(SqlState.INVALID_CATALOG_NAME, verb + ": no database \"" + db + "\"");
+        }
+        if (disable) {
+            state.disabled.add(db);
+        } else {
+            state.disabled.remove(db);
+        }
+        return done(verb);
+    }
+
+    /** WAIT_CLOSE [db]: returns when the connections RECONNECT/KILL retired (of db, or all) are closed. */
+    private CompletableFuture<ResultTable> waitClose(String db) {
+        if (db != null && !pooler.config().pools().containsKey(db)) {
+            throw PgException.error(SqlState.INVALID_CATALOG_NAME, "WAIT_CLOSE: no database \"" + db + "\"");
+        }
+        List<Pool> pools = state.retired.stream().filter(p -> db == null || db.equals(p.settings().poolName())).toList();
+        return until(() -> open(pools), "WAIT_CLOSE" + (db == null ? "" : " " + db),
+                "server connections of before the RECONNECT are still held by clients")
+                .thenApply(x -> {
+                    state.retired.removeIf(p -> pools.contains(p));
+                    return ResultTable.command("WAIT_CLOSE");
+                });
     }
 
     private List<Pool> matching(String arg) {
@@ -148,7 +303,15 @@ final class AdminCommands {
             pooler.stats().terminateClients(db, PgException.fatal(SqlState.ADMIN_SHUTDOWN,
                     "terminating connection due to administrator command (KILL " + db + ")"));
         }
+        for (Pool p : state.retired) { // forget the ones that are done, so the list stays short
+            open(List.of(p)).thenAccept(n -> {
+                if (n == 0) {
+                    state.retired.remove(p);
+                }
+            });
+        }
         for (Pool old : matched) {
+            state.retired.add(old);
             old.retire(next.get(PoolKey.of(old.settings())));
             if (kill) {
                 old.close();

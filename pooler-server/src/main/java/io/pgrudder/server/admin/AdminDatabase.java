@@ -22,6 +22,7 @@ public final class AdminDatabase implements AdminConsole {
 
     private final Pooler pooler;
     private final Control control;
+    private final ConsoleState state = new ConsoleState();
 
     public AdminDatabase(Pooler pooler, Control control) {
         this.pooler = pooler;
@@ -31,6 +32,15 @@ public final class AdminDatabase implements AdminConsole {
     @Override
     public boolean takeOver(ChannelHandlerContext ctx, String database, String user, Map<String, String> parameters) {
         if (!NAMES.contains(database)) {
+            if (state.disabled.contains(database)) {
+                // PgBouncer's DISABLE: new clients of the database are refused until ENABLE.
+                ctx.writeAndFlush(ClientErrors.encode(ctx.channel(), PgException.fatal(SqlState.CANNOT_CONNECT_NOW,
+                        "database \"" + database + "\" does not allow connections: it was DISABLEd on the admin "
+                                + "console; ENABLE " + database + " to let clients in again")))
+                        .addListener(ChannelFutureListener.CLOSE);
+                ctx.pipeline().remove(ctx.handler());
+                return true;
+            }
             return false;
         }
         if (!user.equals(pooler.config().general().adminUsername())) {
@@ -42,7 +52,7 @@ public final class AdminDatabase implements AdminConsole {
             return true;
         }
         ctx.pipeline().addAfter(ctx.name(), "frames", new FrameDecoder(64 * 1024));
-        ctx.pipeline().addAfter("frames", "admin-auth", new AdminAuthHandler(pooler, control, user, database));
+        ctx.pipeline().addAfter("frames", "admin-auth", new AdminAuthHandler(pooler, control, state, user, database));
         ctx.pipeline().remove(ctx.handler());
         return true;
     }

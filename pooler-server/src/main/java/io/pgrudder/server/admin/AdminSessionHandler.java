@@ -31,8 +31,8 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
     private final AdminCommands commands;
     private final String user;
 
-    AdminSessionHandler(Pooler pooler, AdminDatabase.Control control, String user, String database) {
-        this.commands = new AdminCommands(pooler, control);
+    AdminSessionHandler(Pooler pooler, AdminDatabase.Control control, ConsoleState state, String user, String database) {
+        this.commands = new AdminCommands(pooler, control, state);
         this.user = user;
     }
 

@@ -23,10 +23,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-/** SHOW ...: pgcat 1.3's column names, in pgcat's order (its src/admin.rs and src/stats/). */
+/**
+ * SHOW ...: pgcat 1.3's column names, in pgcat's order (its src/admin.rs and src/stats/); where
+ * PgBouncer has columns pgcat lacks (CLIENTS/SERVERS: addr, port, local_addr, local_port,
+ * remote_pid, tls) they follow, in PgBouncer's order. PgBouncer's own tables (STATS_TOTALS,
+ * STATS_AVERAGES, TOTALS, SOCKETS, FDS, MEM, STATE) have PgBouncer's names, so that
+ * pgbouncer_exporter, which reads columns by name, finds them.
+ */
 final class ShowCommands {
     static final List<String> NAMES = List.of("POOLS", "STATS", "SERVERS", "CLIENTS", "DATABASES", "CONFIG", "LISTS",
-            "USERS", "VERSION", "BANS", "HELP", "TOPOLOGY", "PATRONI");
+            "USERS", "VERSION", "BANS", "HELP", "TOPOLOGY", "PATRONI", "STATS_TOTALS", "STATS_AVERAGES", "TOTALS",
+            "SOCKETS", "FDS", "MEM", "STATE");
     /** Keys whose [general] value is in seconds in pgcat.toml (the rest are milliseconds). */
     private static final Set<String> SECONDS = Set.of("ban_time", "dns_max_ttl", "tcp_keepalives_idle",
             "tcp_keepalives_interval");
@@ -35,9 +42,11 @@ final class ShowCommands {
             "prometheus_exporter_port", "enable_prometheus_exporter", "worker_threads");
 
     private final Pooler pooler;
+    private final ConsoleState state;
 
-    ShowCommands(Pooler pooler) {
+    ShowCommands(Pooler pooler, ConsoleState state) {
         this.pooler = pooler;
+        this.state = state;
     }
 
     CompletableFuture<ResultTable> run(String what) {
@@ -57,6 +66,13 @@ final class ShowCommands {
                     .number("ban_time", "ban_duration_seconds", "ban_remaining_seconds"));
             case "HELP" -> CompletableFuture.completedFuture(help());
             case "TOPOLOGY", "PATRONI" -> CompletableFuture.completedFuture(topology());
+            case "STATS_TOTALS" -> PoolView.all(pooler).thenApply(PgBouncerTables::statsTotals);
+            case "STATS_AVERAGES" -> PoolView.all(pooler).thenApply(PgBouncerTables::statsAverages);
+            case "TOTALS" -> PoolView.all(pooler).thenApply(PgBouncerTables::totals);
+            case "SOCKETS" -> PoolView.all(pooler).thenApply(v -> PgBouncerTables.sockets(v, pooler.stats()));
+            case "FDS" -> CompletableFuture.completedFuture(PgBouncerTables.fds());
+            case "MEM" -> CompletableFuture.completedFuture(PgBouncerTables.mem());
+            case "STATE" -> PoolView.all(pooler).thenApply(PgBouncerTables::state);
             default -> CompletableFuture.failedFuture(io.pgrudder.protocol.PgException.error(
                     io.pgrudder.protocol.SqlState.SYNTAX_ERROR, "Unsupported SHOW query against the admin database: \"SHOW "
                             + what + "\"; supported: SHOW " + String.join("|", NAMES)));
@@ -96,7 +112,8 @@ final class ShowCommands {
         ResultTable t = ResultTable.show().text("server_id", "database_name", "user", "address_id", "application_name",
                         "state")
                 .number("transaction_count", "query_count", "bytes_sent", "bytes_received", "age_seconds",
-                        "prepare_cache_hit", "prepare_cache_miss", "prepare_cache_eviction", "prepare_cache_size");
+                        "prepare_cache_hit", "prepare_cache_miss", "prepare_cache_eviction", "prepare_cache_size")
+                .text("addr").number("port").text("local_addr").number("local_port", "remote_pid").text("tls");
         for (PoolView v : views) {
             for (ServerConnection s : v.servers()) {
                 String state = switch (s.state()) {
@@ -110,11 +127,14 @@ final class ShowCommands {
                     continue;
                 }
                 Optional<ServerMeter> m = pooler.stats().serverMeter(s);
+                Sockets sock = Sockets.of(s.channel());
                 t.row(String.valueOf(s.id()), v.poolName(), v.user(), v.instance(s),
                         s.parameters().getOrDefault("application_name", ""), state,
                         m.map(ServerMeter::transactionCount).orElse(0L), m.map(ServerMeter::queryCount).orElse(0L),
                         m.map(ServerMeter::bytesSent).orElse(0L), m.map(ServerMeter::bytesReceived).orElse(0L),
-                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.createdNanos()), 0, 0, 0, 0);
+                        TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.createdNanos()), 0, 0, 0,
+                        s.statements().size(), sock.addr(), sock.port(), sock.localAddr(), sock.localPort(),
+                        s.processId(), sock.tls());
             }
         }
         return t;
@@ -123,14 +143,17 @@ final class ShowCommands {
     private ResultTable clients(List<PoolView> views) {
         ResultTable t = ResultTable.show().text("client_id", "database", "user", "application_name", "state")
                 .number("transaction_count", "query_count", "error_count", "age_seconds", "maxwait", "maxwait_us")
+                .text("addr").number("port").text("local_addr").number("local_port", "remote_pid").text("tls")
                 .text("pinned");
         for (PoolView v : views) {
             for (ClientMeter c : v.clients()) {
                 long wait = c.waitingNanos() / 1000;
+                Sockets sock = Sockets.of(c.channel());
                 t.row(String.valueOf(c.id()), v.poolName(), v.user(), c.applicationName(),
                         c.state().name().toLowerCase(java.util.Locale.ROOT), c.transactionCount(), c.queryCount(),
                         c.errorCount(), TimeUnit.NANOSECONDS.toSeconds(c.ageNanos()), wait / 1_000_000, wait % 1_000_000,
-                        c.pinned());
+                        // remote_pid: PgBouncer knows it only for Unix-socket peers; pgrudder takes TCP only.
+                        sock.addr(), sock.port(), sock.localAddr(), sock.localPort(), 0, sock.tls(), c.pinned());
             }
         }
         return t;
@@ -155,7 +178,8 @@ final class ShowCommands {
                             .filter(s -> s.state().isUsable() && s.address().equals(a)).count();
                     t.row(name, a.host(), a.port(), sc.database(), v.user(), v.settings().poolSize(),
                             v.settings().minPoolSize(), 0, v.settings().poolMode().configName(),
-                            v.settings().poolSize(), current, v.paused() ? 1 : 0, 0);
+                            v.settings().poolSize(), current, v.paused() ? 1 : 0,
+                            state.disabled.contains(v.poolName()) ? 1 : 0);
                 }
             }
         }
@@ -249,7 +273,7 @@ final class ShowCommands {
         ResultTable t = ResultTable.show().text("command");
         NAMES.forEach(n -> t.row("SHOW " + n));
         for (String c : List.of("RELOAD", "PAUSE [db[,user]]", "RESUME [db[,user]]", "RECONNECT [db]", "KILL db",
-                "SHUTDOWN", "SET key = value")) {
+                "KILL_CLIENT id", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SHUTDOWN", "SET key = value")) {
             t.row(c);
         }
         return t;
