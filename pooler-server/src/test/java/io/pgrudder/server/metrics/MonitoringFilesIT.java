@@ -166,6 +166,39 @@ class MonitoringFilesIT {
         assertTrue(after.contains("pgrudder_patroni_leader{host=\"127.0.0.2\",member=\"pg2\",pool=\"testdb\"} 1"), after);
     }
 
+    @Test
+    void perServerCountsDoNotGoBackWhenTheConnectionsClose() throws Exception {
+        awaitMetrics(m -> value(m, "pgrudder_patroni_has_leader", "testdb") == 1.0);
+        try (Connection app = connect(); Statement st = app.createStatement()) {
+            for (int i = 0; i < 7; i++) {
+                st.execute("SELECT " + i);
+            }
+        }
+        String before = awaitMetrics(m -> hostValue(m, "pgcat_servers_query_count", "127.0.0.1") >= 7);
+        double queries = hostValue(before, "pgcat_servers_query_count", "127.0.0.1");
+        double bytes = hostValue(before, "pgcat_stats_total_received", "127.0.0.1");
+        assertTrue(bytes > 0, before);
+        Properties p = new Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", "admin-secret");
+        p.setProperty("sslmode", "disable");
+        p.setProperty("preferQueryMode", "simple");
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgcat", p);
+             Statement st = admin.createStatement()) {
+            st.execute("RECONNECT testdb"); // closes every idle server connection
+        }
+        String after = awaitMetrics(m -> hostValue(m, "pgcat_servers_idle_count", "127.0.0.1") == 0);
+        assertEquals(queries, hostValue(after, "pgcat_servers_query_count", "127.0.0.1"), after);
+        assertEquals(bytes, hostValue(after, "pgcat_stats_total_received", "127.0.0.1"), after);
+        assertTrue(hostValue(after, "pgcat_stats_total_query_time", "127.0.0.1") > 0, after);
+    }
+
+    private static double hostValue(String metrics, String family, String host) {
+        Matcher m = Pattern.compile("(?m)^" + family + "\\{[^}]*host=\"" + Pattern.quote(host) + "\"[^}]*\\} (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
     /** The role label of host's pgcat_servers_idle_count series, or null. */
     private static String role(String metrics, String host) {
         Matcher m = Pattern.compile("(?m)^pgcat_servers_idle_count\\{[^}]*host=\"" + Pattern.quote(host)
