@@ -153,6 +153,8 @@ final class AdminAuthHandler extends ChannelInboundHandlerAdapter {
         ctx.write(Frames.encoded(ctx.alloc(), new BackendKeyData(r.nextInt(1, Integer.MAX_VALUE), secret)::encode));
         ctx.writeAndFlush(Frames.encoded(ctx.alloc(), ReadyForQuery.IDLE_INSTANCE::encode));
         ctx.pipeline().replace(this, "admin", new AdminSessionHandler(pooler, control, state, user, database));
+        state.adminSessions.incrementAndGet();
+        ctx.channel().closeFuture().addListener(f -> state.adminSessions.decrementAndGet());
     }
 
     @Override

@@ -11,11 +11,13 @@ import java.util.List;
 
 /**
  * What the admin console remembers across its sessions: the databases DISABLEd (new clients are
- * refused until ENABLE), the pools RECONNECT/KILL retired (WAIT_CLOSE waits for their last
+ * refused until ENABLE), how many admin sessions are open, the pools RECONNECT/KILL retired (WAIT_CLOSE waits for their last
  * connection), and one timer thread for the commands that wait (PAUSE, WAIT_CLOSE).
  */
 final class ConsoleState {
     final Set<String> disabled = ConcurrentHashMap.newKeySet();
+    /** Admin console connections past authentication (SHOW LISTS leaves them out of login_clients). */
+    final java.util.concurrent.atomic.AtomicInteger adminSessions = new java.util.concurrent.atomic.AtomicInteger();
     final List<Pool> retired = new CopyOnWriteArrayList<>();
     final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pgrudder-admin-wait");

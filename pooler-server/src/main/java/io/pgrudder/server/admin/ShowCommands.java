@@ -83,12 +83,21 @@ final class ShowCommands {
         ResultTable t = ResultTable.show().text("database", "user", "pool_mode")
                 .number("cl_idle", "cl_active", "cl_waiting", "cl_cancel_req", "sv_active", "sv_idle", "sv_used",
                         "sv_tested", "sv_login", "maxwait", "maxwait_us");
+        long now = System.nanoTime();
         for (PoolView v : views) {
             long wait = v.maxWaitMicros();
+            // cl_cancel_req: cancel requests being forwarded to this pool's servers now. sv_used
+            // (PgBouncer's meaning): idle longer than healthcheck_delay, so tested before reuse.
+            long cancels = v.servers().stream().filter(s -> s.cancelInFlight() != null && !s.cancelInFlight().isDone())
+                    .count();
+            long delay = v.settings().healthcheckDelay().toNanos();
+            long used = v.servers().stream().filter(s -> s.state() == ServerState.IDLE && now - s.lastUsedNanos() > delay)
+                    .count();
             t.row(v.poolName(), v.user(), v.settings().poolMode().configName(),
                     v.clients(ClientMeter.State.IDLE), v.clients(ClientMeter.State.ACTIVE),
-                    v.clients(ClientMeter.State.WAITING), 0, v.servers(ServerState.ACTIVE), v.servers(ServerState.IDLE),
-                    0, v.servers(ServerState.RESETTING), v.connecting(), wait / 1_000_000, wait % 1_000_000);
+                    v.clients(ClientMeter.State.WAITING), cancels, v.servers(ServerState.ACTIVE),
+                    v.servers(ServerState.IDLE) - used, used, v.servers(ServerState.RESETTING), v.connecting(),
+                    wait / 1_000_000, wait % 1_000_000);
         }
         return t;
     }
@@ -196,9 +205,11 @@ final class ShowCommands {
                 .row("databases", pooler.config().pools().size())
                 .row("users", users.size())
                 .row("pools", views.size())
+                // free_clients: PgBouncer's cache of unused client slots; pgrudder has none, so 0.
+                // dns_*: no DNS cache either (the JVM resolves), so 0.
                 .row("free_clients", 0)
                 .row("used_clients", clients)
-                .row("login_clients", 0)
+                .row("login_clients", Math.max(0, pooler.clientConnections().open() - clients - state.adminSessions.get()))
                 .row("free_servers", idleServers)
                 .row("used_servers", usedServers)
                 .row("dns_names", 0)

@@ -33,7 +33,7 @@ class AdminConsoleIT {
 
     @BeforeEach
     void start(PostgresServer postgres) throws Exception {
-        harness = new OpsHarness(postgres, "admin_auth_type = \"md5\"\nshutdown_timeout = 2000", 3);
+        harness = new OpsHarness(postgres, "admin_auth_type = \"md5\"\nshutdown_timeout = 2000\nhealthcheck_delay = 1500", 3);
         server = harness.startInProcess();
     }
 
@@ -232,6 +232,15 @@ class AdminConsoleIT {
             assertTrue(Long.parseLong(totals.get("server_assignment_count")) >= 1, totals.toString());
             assertTrue(Long.parseLong(totals.get("bytes_received")) > 0, totals.toString());
             assertTrue(Long.parseLong(totals.get("bytes_sent")) > 0, totals.toString());
+            List<Map<String, String>> lists = rows(admin, "SHOW LISTS;");
+            assertEquals("1", row(lists, "list", "used_clients").get("items"), lists.toString());
+            assertEquals("0", row(lists, "list", "login_clients").get("items"), "the admin session is not a login");
+
+            Thread.sleep(1700); // past healthcheck_delay: the idle server now needs a test before reuse
+            Map<String, String> pool = row(rows(admin, "SHOW pools;"), "database", "testdb");
+            assertEquals("0", pool.get("sv_idle"), pool.toString());
+            assertTrue(Long.parseLong(pool.get("sv_used")) >= 1, pool.toString());
+            assertEquals("0", pool.get("cl_cancel_req"), pool.toString());
         }
     }
 
