@@ -92,7 +92,13 @@ final class PgBouncerTables {
                 }
                 Sockets s = Sockets.of(server.channel());
                 long ageMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - server.createdNanos());
-                t.row("S", v.user(), v.poolName(), server.state().name().toLowerCase(Locale.ROOT), s.addr(), s.port(),
+                String state = switch (server.state()) { // SHOW SERVERS' words, which are PgBouncer's
+                    case IDLE -> "idle";
+                    case ACTIVE -> "active";
+                    case RESETTING -> "tested";
+                    default -> "login";
+                };
+                t.row("S", v.user(), v.poolName(), state, s.addr(), s.port(),
                         s.localAddr(), s.localPort(), Instant.now().minusMillis(ageMillis).toString(), 0, 0,
                         server.id(), server.processId(), s.tls());
             }

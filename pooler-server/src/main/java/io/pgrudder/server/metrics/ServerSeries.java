@@ -66,7 +66,7 @@ public record ServerSeries(String host, int port, Role role, int index) {
         return is(s.address().host(), s.address().port());
     }
 
-    /** Convenience for tests and callers that key by address. */
+    /** {@code host:port}, for keying per-server state (the averages' periods). */
     public String key() {
         return host + ":" + port;
     }
