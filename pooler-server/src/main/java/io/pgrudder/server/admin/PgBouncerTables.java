@@ -112,7 +112,8 @@ final class PgBouncerTables {
      */
     static ResultTable fds() {
         return ResultTable.show().number("fd").text("task", "user", "database", "addr").number("port", "cancel", "link")
-                .text("client_encoding", "std_strings", "datestyle", "timezone", "password");
+                .text("client_encoding", "std_strings", "datestyle", "timezone", "password", "scram_client_key",
+                        "scram_server_key");
     }
 
     /**
