@@ -29,11 +29,8 @@ final class ClientParameters {
      * one's ({@link #stillSameAs}) while that client may be changing its own.
      */
     private volatile Snapshot current = new Snapshot(Map.of(), 0);
-    /**
-     * Equal settings are one map: most clients of a pool have the same ones, so each idle client
-     * does not carry a copy, and comparing two clients' settings at a checkout is one identity test.
-     */
-    private static final SharedSettings SHARED = new SharedSettings();
+    /** Equal settings are one map: comparing two clients' at a checkout is an identity test. */
+    private static final SharedMaps<Setting> SHARED = new SharedMaps<>();
 
     /** The settings and their version, read together from any thread. */
     private record Snapshot(Map<String, Setting> settings, long version) {

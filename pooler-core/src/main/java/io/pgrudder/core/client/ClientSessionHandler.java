@@ -57,7 +57,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private final RequestQueue queue = new RequestQueue(this::writeToClient);
     private ClientMessages messages;
     /** Frames that arrived while no server was attached; sent once one is. */
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>(4);
 
     private ChannelHandlerContext ctx;
     private ClientParameters settings;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-class SharedSettingsTest {
+class SharedMapsTest {
     private static Map<String, Setting> settings(String app) {
         Map<String, Setting> m = new LinkedHashMap<>();
         m.put("application_name", new Setting("application_name", app));
@@ -21,7 +21,7 @@ class SharedSettingsTest {
 
     @Test
     void equalSettingsAreOneMapAndDifferentOnesAreNot() {
-        SharedSettings shared = new SharedSettings();
+        SharedMaps<Setting> shared = new SharedMaps<Setting>();
         Map<String, Setting> a = shared.of(settings("pgbench"));
         Map<String, Setting> b = shared.of(settings("pgbench"));
         assertSame(a, b);
@@ -32,7 +32,7 @@ class SharedSettingsTest {
 
     @Test
     void theCallersMapIsCopiedSoChangingItLaterChangesNothingShared() {
-        SharedSettings shared = new SharedSettings();
+        SharedMaps<Setting> shared = new SharedMaps<Setting>();
         Map<String, Setting> mine = settings("pgbench");
         Map<String, Setting> kept = shared.of(mine);
         mine.put("search_path", new Setting("search_path", "x"));
@@ -42,11 +42,11 @@ class SharedSettingsTest {
 
     @Test
     void boundedThousandsOfDistinctSettingsDoNotPileUp() {
-        SharedSettings shared = new SharedSettings();
-        for (int i = 0; i < SharedSettings.LIMIT * 3; i++) {
+        SharedMaps<Setting> shared = new SharedMaps<Setting>();
+        for (int i = 0; i < SharedMaps.LIMIT * 3; i++) {
             assertEquals(settings("app" + i), shared.of(settings("app" + i)));
         }
-        assertEquals(true, shared.size() <= SharedSettings.LIMIT);
+        assertEquals(true, shared.size() <= SharedMaps.LIMIT);
     }
 
     @Test
