@@ -24,11 +24,12 @@ import java.util.function.Function;
  * and no wakeup in a transaction's path. Each share has its part of pool_size and min_pool_size
  * (together exactly the configured numbers) and opens its connections on its loop.
  *
- * <p>The split must not turn into "a client waits while a connection is idle on another loop":
- * a share that has no idle connection and no room passes a new waiter to the sibling with the
- * most to spare, and a share with an idle connection and nobody waiting takes the oldest waiter
- * of the sibling with the most waiting (see {@link Siblings}). A waiter moves with the time it
- * has already waited, at most once per such request.
+ * <p>The split must not turn into "a client waits while a connection is idle on another loop",
+ * nor into one loop's clients waiting longer than another's: a share that has no idle connection
+ * and no room passes a new waiter to the sibling with the most to spare, or else to one whose
+ * queue is shorter by more than one; and a share with an idle connection and nobody waiting takes
+ * the oldest waiter of the sibling with the most waiting (see {@link Siblings}). A waiter moves
+ * with the time it has already waited, at most once per such request.
  *
  * <p>A pool too small to give every loop two connections has fewer shares (at least one); the
  * clients of a loop without a share then use a share on another loop, as every client did
@@ -249,6 +250,20 @@ public final class Pool implements ServerPool {
                 if (share != asking && waiting > most) {
                     best = share;
                     most = waiting;
+                }
+            }
+            return best;
+        }
+
+        @Override
+        public PoolShare shorterQueue(PoolShare asking, int waiting) {
+            PoolShare best = null;
+            int fewest = waiting - 1;
+            for (PoolShare share : shares) {
+                int theirs = share.waiting();
+                if (share != asking && theirs < fewest) {
+                    best = share;
+                    fewest = theirs;
                 }
             }
             return best;

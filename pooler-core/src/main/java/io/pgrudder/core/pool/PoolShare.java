@@ -175,10 +175,15 @@ final class PoolShare implements ServerPool {
                 return;
             }
             if (lists.idleCount() == 0 && size() >= limits.poolSize()) {
-                // Nothing here soon: a sibling with an idle connection or room serves it instead.
+                // Nothing here soon: a sibling with an idle connection or room serves it instead;
+                // failing that, one whose queue is shorter (each share serves its queue in turn,
+                // so the waits stay even however the clients are spread over the loops).
                 PoolShare other = siblings.withSpare(this);
+                if (other == null) {
+                    other = siblings.shorterQueue(this, waiters.size());
+                }
                 if (other != null) {
-                    other.adopt(waiter);
+                    other.adopt(waiter, false);
                     return;
                 }
             }
@@ -188,10 +193,11 @@ final class PoolShare implements ServerPool {
     }
 
     /**
-     * A waiter a sibling could not serve, keeping its place in time: served here, or queued at the
-     * front. Never passed on again, so a waiter moves at most once per request to move it.
+     * A waiter a sibling could not serve, keeping the time it has waited: served here, or queued
+     * ({@code front}: the sibling's oldest, taken by this share; else at the back). Never passed on
+     * again, so a waiter moves at most once per request to move it.
      */
-    void adopt(Waiter waiter) {
+    void adopt(Waiter waiter, boolean front) {
         onLoop(() -> {
             pulling = false;
             if (waiter.promise.isDone()) {
@@ -213,7 +219,11 @@ final class PoolShare implements ServerPool {
                 handOut(match, waiter);
                 return;
             }
-            waiters.addMoved(waiter);
+            if (front) {
+                waiters.addMoved(waiter);
+            } else {
+                waiters.add(waiter);
+            }
             grow();
         });
     }
@@ -223,7 +233,7 @@ final class PoolShare implements ServerPool {
         onLoop(() -> {
             Waiter w = paused ? null : waiters.takeFirstLive();
             if (w != null) {
-                other.adopt(w);
+                other.adopt(w, true);
             } else {
                 other.onLoop(() -> other.pulling = false);
             }

@@ -18,6 +18,11 @@ interface Siblings {
         public PoolShare withWaiters(PoolShare asking) {
             return null;
         }
+
+        @Override
+        public PoolShare shorterQueue(PoolShare asking, int waiting) {
+            return null;
+        }
     };
 
     /** The share with the most idle connections or room to open one, other than {@code asking}; null when none. */
@@ -25,4 +30,10 @@ interface Siblings {
 
     /** The share with the most clients waiting, other than {@code asking}; null when nobody waits. */
     PoolShare withWaiters(PoolShare asking);
+
+    /**
+     * The share with the shortest queue, other than {@code asking}, when it is shorter than
+     * {@code waiting} (asking's own) by more than one; null otherwise.
+     */
+    PoolShare shorterQueue(PoolShare asking, int waiting);
 }
