@@ -260,7 +260,9 @@ public final class ServerConnection {
     }
 
     public void setAutoRead(boolean autoRead) {
-        channel.config().setAutoRead(autoRead);
+        if (channel.config().isAutoRead() != autoRead) {
+            channel.config().setAutoRead(autoRead);
+        }
     }
 
     @Override

@@ -480,7 +480,7 @@ final class ClientMessages {
         if (SettingStatement.startsWithSetOrReset(sql)) {
             SettingStatement.read(sql, probe);
         }
-        if (!session.noteCustomSettings(sql, probe.named)) {
+        if (!session.noteCustomSettings(sql, probe.namedToAdd())) {
             probe.allSettings = true;
             queue.cleanupNeeded(Cleanup.SETTINGS);
         }

@@ -3,7 +3,6 @@ package io.pgrudder.core.client;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +29,8 @@ final class ClientParameters {
      * one's ({@link #stillSameAs}) while that client may be changing its own.
      */
     private volatile Snapshot current = new Snapshot(Map.of(), 0);
+    /** Equal settings are one map: comparing two clients' at a checkout is an identity test. */
+    private static final SharedMaps<Setting> SHARED = new SharedMaps<>();
 
     /** The settings and their version, read together from any thread. */
     private record Snapshot(Map<String, Setting> settings, long version) {
@@ -41,15 +42,17 @@ final class ClientParameters {
 
     static ClientParameters fromStartup(Map<String, String> startup) {
         ClientParameters p = new ClientParameters();
+        Map<String, Setting> settings = new LinkedHashMap<>();
         startup.forEach((name, value) -> {
             if (!NOT_SETTINGS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith("_pq_.")) {
-                p.put(name, value);
+                settings.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
             }
         });
         String options = startup.get("options");
         if (options != null) {
-            parseOptions(options).forEach(p::put);
+            parseOptions(options).forEach((name, value) -> settings.put(name.toLowerCase(Locale.ROOT), new Setting(name, value)));
         }
+        p.current = new Snapshot(SHARED.of(settings), 0);
         p.startup = p.current.settings();
         return p;
     }
@@ -81,7 +84,7 @@ final class ClientParameters {
     private void rebuild() {
         Map<String, Setting> next = new LinkedHashMap<>(startup);
         next.putAll(session);
-        current = new Snapshot(Collections.unmodifiableMap(next), current.version() + 1);
+        current = new Snapshot(SHARED.of(next), current.version() + 1);
     }
 
     /** Changes with every change, so a server synced with this client can tell it is still in sync. */
@@ -93,7 +96,7 @@ final class ClientParameters {
         Snapshot was = current;
         Map<String, Setting> next = new LinkedHashMap<>(was.settings());
         next.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
-        current = new Snapshot(Collections.unmodifiableMap(next), was.version() + 1);
+        current = new Snapshot(SHARED.of(next), was.version() + 1);
     }
 
     /**

@@ -57,7 +57,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private final RequestQueue queue = new RequestQueue(this::writeToClient);
     private ClientMessages messages;
     /** Frames that arrived while no server was attached; sent once one is. */
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>(4);
 
     private ChannelHandlerContext ctx;
     private ClientParameters settings;
@@ -141,12 +141,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         checkout.addListener(this::checkedOut);
         // Transaction mode shares connections between clients, so they are opened with no client settings.
         from.checkout(mode.openWith(startupParameters), ctx.channel().eventLoop(), checkout);
-        if (state == ClientState.WAITING) {
-            // Not served on the spot (the pool's share on this loop usually serves at once, and then
-            // reading never stops): stop reading until a server is attached. Each change of auto-read
-            // is an epoll_ctl system call, so it is not done for checkouts that do not wait.
-            reads.block(ReadGate.WAITING_FOR_SERVER);
-        }
+        // Reading stops only when the client sends more while it waits (channelRead): each change of
+        // auto-read is two epoll_ctl system calls, and a client that waits for its reply sends nothing.
     }
 
     /** The pool for a transaction that starts with {@code first} (transaction mode), by its text. */
@@ -216,7 +212,6 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             writeToServer(got, new Query(sync)::encode);
             if (loggedIn()) {
                 got.flush(); // the request waits for its settings to be confirmed (synced)
-                reads.block(ReadGate.WAITING_FOR_SERVER);
                 return;
             }
         } else if (!loggedIn()) {
@@ -250,6 +245,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         }
         if (session.pinned()) {
             sendHeld(s); // its next transaction runs where its state is
+            reads.unblock(ReadGate.WAITING_FOR_SERVER);
             return;
         }
         // A new transaction: it goes where its first statement says (a write to the primary, even
@@ -460,7 +456,10 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
         switch (state) {
             case ACTIVE -> {
                 if (!held.isEmpty() || probing) {
-                    held.add(frame); // behind the probe, or the request that waits for its settings (synced)
+                    // Behind the probe, or the request that waits for its settings (synced): held,
+                    // and nothing more is read until they are sent, so what is held stays one read.
+                    held.add(frame);
+                    reads.block(ReadGate.WAITING_FOR_SERVER);
                     return;
                 }
                 // Until the just-attached server answers, what follows the first frames is kept
@@ -479,7 +478,11 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 held.add(frame);
                 requestServer(poolFor(frame));
             }
-            case WAITING -> held.add(frame);
+            case WAITING -> {
+                // More while waiting for a server (a pipeline): held, and the rest waits in the socket.
+                held.add(frame);
+                reads.block(ReadGate.WAITING_FOR_SERVER);
+            }
             default -> frame.release();
         }
     }

@@ -33,6 +33,8 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientStartupHandler.class);
     private static final byte SSL_YES = 'S';
     private static final byte NO = 'N';
+    /** Most clients of a pool send the same startup parameters: one map for all of them. */
+    private static final SharedMaps<String> STARTUP_PARAMETERS = new SharedMaps<>();
 
     private final Pooler pooler;
     private boolean tlsDone;
@@ -131,7 +133,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         }
         parameters.remove("user");
         parameters.remove("database");
-        ClientAuthHandler auth = new ClientAuthHandler(pooler, database, user, Map.copyOf(parameters));
+        ClientAuthHandler auth = new ClientAuthHandler(pooler, database, user, STARTUP_PARAMETERS.of(parameters));
         // Until AuthenticationOk only password/SASL messages may come: PostgreSQL's 64 KiB limit, not
         // max_message_size (ClientAuthHandler raises it once the client is authenticated).
         ctx.pipeline().addAfter(ctx.name(), "frames",

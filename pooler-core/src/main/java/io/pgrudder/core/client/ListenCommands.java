@@ -38,7 +38,7 @@ final class ListenCommands {
     private final Consumer<ByteBuf> redispatch;
     /** The session handler's channelReadComplete, after those. */
     private final Runnable readComplete;
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>(2);
     /** Added to the pipeline at the first LISTEN. */
     private NotificationOutbox outbox;
     private boolean confirming;

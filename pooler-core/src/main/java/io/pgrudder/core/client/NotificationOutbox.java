@@ -35,7 +35,7 @@ final class NotificationOutbox extends ChannelInboundHandlerAdapter implements N
     private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
 
     private final NotificationHub hub;
-    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>(2);
     /**
      * The channels the client was told it listens on, as its own loop sees them: a notification
      * the hub sent before it learned of an UNLISTEN the client was already answered for is dropped.

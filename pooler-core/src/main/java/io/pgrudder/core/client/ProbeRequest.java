@@ -17,10 +17,10 @@ import java.util.Set;
 final class ProbeRequest {
     /** The kinds of state that cannot move to check (each is a count on the server). */
     final EnumSet<Pin> pins = EnumSet.noneOf(Pin.class);
-    /** Settings whose new value to read by name. */
-    final Set<String> named = new LinkedHashSet<>();
-    /** Settings RESET by name: back to the client's startup value. */
-    final Set<String> reset = new LinkedHashSet<>();
+    /** Settings whose new value to read by name (made at the first: most clients never SET anything). */
+    private Set<String> named;
+    /** Settings RESET by name: back to the client's startup value (made at the first). */
+    private Set<String> reset;
     /** Every session setting (pg_settings), not only {@link #named}. */
     boolean allSettings;
     /** The role and the session authorization. */
@@ -31,8 +31,37 @@ final class ProbeRequest {
     private int settingTags;
     private int settingStatements;
 
+    /** Settings whose new value to read by name; empty when none. */
+    Set<String> named() {
+        return named == null ? Set.of() : named;
+    }
+
+    /** Settings RESET by name; empty when none. */
+    Set<String> reset() {
+        return reset == null ? Set.of() : reset;
+    }
+
+    /** Where the names of settings to read go (ClientMessages adds custom ones). */
+    Set<String> namedToAdd() {
+        if (named == null) {
+            named = new LinkedHashSet<>(4);
+        }
+        return named;
+    }
+
+    void name(String setting) {
+        namedToAdd().add(setting);
+    }
+
+    void reset(String setting) {
+        if (reset == null) {
+            reset = new LinkedHashSet<>(4);
+        }
+        reset.add(setting);
+    }
+
     boolean needed() {
-        return !pins.isEmpty() || !named.isEmpty() || !reset.isEmpty() || allSettings || identity
+        return !pins.isEmpty() || !named().isEmpty() || !reset().isEmpty() || allSettings || identity
                 || settingTags > settingStatements;
     }
 
@@ -63,8 +92,12 @@ final class ProbeRequest {
     ProbeRequest take() {
         ProbeRequest copy = new ProbeRequest();
         copy.pins.addAll(pins);
-        copy.named.addAll(named);
-        copy.reset.addAll(reset);
+        if (named != null && !named.isEmpty()) {
+            copy.namedToAdd().addAll(named);
+        }
+        for (String r : reset()) {
+            copy.reset(r);
+        }
         copy.allSettings = readsAllSettings();
         copy.identity = identity;
         copy.temporaryRoutines = temporaryRoutines;
@@ -74,8 +107,12 @@ final class ProbeRequest {
 
     void clear() {
         pins.clear();
-        named.clear();
-        reset.clear();
+        if (named != null) {
+            named.clear();
+        }
+        if (reset != null) {
+            reset.clear();
+        }
         allSettings = false;
         identity = false;
         temporaryRoutines = false;

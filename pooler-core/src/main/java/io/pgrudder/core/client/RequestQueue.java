@@ -68,7 +68,7 @@ final class RequestQueue {
     }
 
     /** Where the DataRows of each of the pooler's own queries in flight go, in order. */
-    private final ArrayDeque<Consumer<ByteBuf>> rowSinks = new ArrayDeque<>();
+    private final ArrayDeque<Consumer<ByteBuf>> rowSinks = new ArrayDeque<>(2);
     /**
      * The client ran something that may have changed what its session holds (a command tag of
      * {@link SessionTags}, or a statement {@link SessionScan} flagged): the session is probed
@@ -76,7 +76,7 @@ final class RequestQueue {
      */
     private final ProbeRequest probe = new ProbeRequest();
 
-    private final ArrayDeque<Expect> expected = new ArrayDeque<>();
+    private final ArrayDeque<Expect> expected = new ArrayDeque<>(4);
     private final EnumSet<Cleanup> cleanup = EnumSet.noneOf(Cleanup.class);
     private final Consumer<Consumer<ByteBuf>> toClient;
     private Runnable onDiscardAll = () -> { };

@@ -56,9 +56,9 @@ final class SessionProbe {
                 union(sql).append("SELECT 's', n, v FROM (SELECT n, pg_catalog.current_setting(n, true) AS v FROM ");
                 array(sql, customNames).append(" AS n) AS c WHERE v <> ''");
             }
-        } else if (!asked.named.isEmpty()) {
+        } else if (!asked.named().isEmpty()) {
             union(sql).append("SELECT 's', n, pg_catalog.current_setting(n, true) FROM ");
-            array(sql, asked.named).append(" AS n");
+            array(sql, asked.named()).append(" AS n");
         }
         if (asked.allSettings || asked.identity) {
             union(sql).append("SELECT 's', 'role', pg_catalog.current_setting('role')")

@@ -28,7 +28,18 @@ final class SessionScan implements ByteProcessor {
     // Each needle's first byte occurs nowhere else in it, so a mismatch restarts at this byte.
     private static final byte[][] NEEDLES = {bytes("temp"), bytes("set_config"), bytes("advisory"), bytes("listen"),
             bytes("set")};
+    /** For each byte (in lower case), the needles that start with it: most bytes start none. */
+    private static final boolean[] STARTS = new boolean[256];
+
+    static {
+        for (byte[] needle : NEEDLES) {
+            STARTS[needle[0] & 0xff] = true;
+        }
+    }
+
     private final int[] matched = new int[NEEDLES.length];
+    /** Whether some needle is matched part way (some {@code matched[n] > 0}). */
+    private boolean partial;
     private int found;
 
     private static byte[] bytes(String s) {
@@ -42,6 +53,7 @@ final class SessionScan implements ByteProcessor {
     /** The bits found in the frame's bytes (header included: it holds none of the needles' letters in a row). */
     int scan(ByteBuf frame) {
         found = 0;
+        partial = false;
         java.util.Arrays.fill(matched, 0);
         frame.forEachByte(this);
         return found;
@@ -53,6 +65,10 @@ final class SessionScan implements ByteProcessor {
             found |= DOT;
         }
         byte b = (byte) (value | 0x20);
+        if (!partial && !STARTS[b & 0xff]) {
+            return true; // nothing under way and nothing starts here: every needle stays at 0
+        }
+        boolean any = false;
         for (int n = 0; n < NEEDLES.length; n++) {
             byte[] needle = NEEDLES[n];
             int m = matched[n];
@@ -66,7 +82,9 @@ final class SessionScan implements ByteProcessor {
                 m = 0;
             }
             matched[n] = m;
+            any |= m > 0;
         }
+        partial = any;
         return true;
     }
 }

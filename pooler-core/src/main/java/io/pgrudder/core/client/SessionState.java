@@ -36,7 +36,8 @@ final class SessionState {
     private final EnumSet<Pin> pins = EnumSet.noneOf(Pin.class);
     /** Pins found with pinning off: cleaned when the server is let go. */
     private final EnumSet<Pin> toClean = EnumSet.noneOf(Pin.class);
-    private final Set<String> customNames = new LinkedHashSet<>();
+    /** Made at the first custom name: most clients never set one. */
+    private Set<String> customNames;
 
     SessionState(boolean pinning, Consumer<Set<Pin>> pinsChanged) {
         this.pinning = pinning;
@@ -52,7 +53,7 @@ final class SessionState {
     }
 
     Collection<String> customNames() {
-        return Collections.unmodifiableSet(customNames);
+        return customNames == null ? Set.of() : Collections.unmodifiableSet(customNames);
     }
 
     /**
@@ -84,6 +85,9 @@ final class SessionState {
     }
 
     private void remember(String name) {
+        if (customNames == null) {
+            customNames = new LinkedHashSet<>(4);
+        }
         if (customNames.size() < MAX_CUSTOM_NAMES) {
             customNames.add(name.toLowerCase(Locale.ROOT));
         }
@@ -109,8 +113,8 @@ final class SessionState {
             have.forEach((key, s) -> applied.put(key, s.value()));
         } else {
             Map<String, ClientParameters.Setting> changed = new java.util.HashMap<>();
-            Set<String> removed = new java.util.HashSet<>(asked.reset);
-            List<String> asks = new java.util.ArrayList<>(asked.named);
+            Set<String> removed = new java.util.HashSet<>(asked.reset());
+            List<String> asks = new java.util.ArrayList<>(asked.named());
             if (asked.identity) {
                 asks.add(SessionProbe.SESSION_AUTHORIZATION);
                 asks.add(SessionProbe.ROLE);

@@ -81,9 +81,9 @@ final class SettingStatement {
             if (lower.equals("all")) {
                 probe.allSettings = true;
             } else if (lower.equals("time zone")) {
-                probe.reset.add("timezone");
+                probe.reset("timezone");
             } else if (RESET_NAME.matcher(rest).matches()) {
-                probe.reset.add(lower);
+                probe.reset(lower);
             } else {
                 return;
             }
@@ -98,12 +98,12 @@ final class SettingStatement {
             }
             named = m.group(1).toLowerCase(Locale.ROOT);
             if (m.group(2).trim().equalsIgnoreCase("default")) {
-                probe.reset.add(named);
+                probe.reset(named);
                 probe.settingStatement();
                 return;
             }
         }
-        probe.named.add(named);
+        probe.name(named);
         probe.settingStatement();
     }
 

@@ -2,96 +2,48 @@ package io.pgrudder.core.pool;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.PromiseCombiner;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerConnector;
-import io.pgrudder.core.backend.NodeProbe;
-import io.pgrudder.core.backend.ServerReset;
-import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.core.notify.NotificationHub;
-import io.pgrudder.core.pool.Waiters.Waiter;
 import io.pgrudder.core.routing.FixedServer;
 import io.pgrudder.core.routing.ServerTarget;
-import io.pgrudder.protocol.PgException;
-import io.pgrudder.protocol.SqlState;
-import io.pgrudder.protocol.backend.ReadyForQuery;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * The server connections of one (pool, user). All of its state is confined to one event loop
- * ({@link #loop}); every public method hops there, so there are no locks. Waiting clients are
- * served first in, first out ({@link Waiters}).
+ * The server connections of one (pool, user), split into one {@link PoolShare} per event loop so
+ * that a client checks out, relays and releases on its own thread: no task hops to another loop
+ * and no wakeup in a transaction's path. Each share has its part of pool_size and min_pool_size
+ * (together exactly the configured numbers) and opens its connections on its loop.
  *
- * <p>A server connection is opened with the startup parameters of the client that first needs
- * it, so that those parameters are the server session's own defaults ({@code RESET} returns to
- * them, as on a direct connection). An idle connection is therefore handed only to a client that
- * asks for the same parameters; when the pool is full of idle connections with other parameters,
- * one of them is closed to make room.
+ * <p>The split must not turn into "a client waits while a connection is idle on another loop",
+ * nor into one loop's clients waiting longer than another's: a share that has no idle connection
+ * and no room passes a new waiter to the sibling with the most to spare, or else to one whose
+ * queue is shorter by more than one; and a share with an idle connection and nobody waiting takes
+ * the oldest waiter of the sibling with the most waiting (see {@link Siblings}). A waiter moves
+ * with the time it has already waited, at most once per such request.
  *
- * <p>Where connections go is asked of a {@link ServerTarget} at connect time: the configured
- * primary, or the current Patroni leader. A connection remembers its address and is handed out
- * and reused only while the target still accepts it (and, for writes, while its server has never
- * reported being a standby). When the target changes, idle connections it no longer accepts are
- * closed at once and busy ones when they come back. While there is no usable target (no leader
- * known, or the leader refuses connections because it is changing role) waiters stay queued, up
- * to the target's wait limit, and connection attempts are retried after asking the target to look
- * again.
+ * <p>A pool too small to give every loop two connections has fewer shares (at least one); the
+ * clients of a loop without a share then use a share on another loop, as every client did
+ * before the split.
  */
 public final class Pool implements ServerPool {
-    private static final Logger log = LoggerFactory.getLogger(Pool.class);
     /** The application_name of a pool's listening connection, as pg_stat_activity shows it. */
     public static final String LISTENER_APPLICATION_NAME = "pgrudder listener";
 
-
     private final PoolSettings settings;
     private final ServerTarget target;
-    private final ServerConnector connector;
-    /** Ends the target's change notifications: a closed or retired pool must not stay reachable from its source. */
-    private final Runnable stopWatchingTarget;
-    private final EventLoopGroup serverLoops;
-    private final EventLoop loop;
-
     private final StatementRegistry statements = new StatementRegistry();
-    /** The logged-in connections by state; the one way a connection moves is {@link #transition}. */
-    private final ServerLists lists = new ServerLists();
-    private final Waiters waiters;
-    private final WaitersView waitersView = new WaitersView();
-    /**
-     * What a server reports (ParameterStatus) once a given set of client settings is applied, so a
-     * transaction-mode client with settings seen before logs in without waiting for a server.
-     * Read and written from client loops, hence concurrent; bounded.
-     */
-    private final Map<Map<String, String>, Map<String, String>> reportedParameters = new ConcurrentHashMap<>();
-    private boolean closed;
-    /** Pool code is running on the loop right now (see onLoop). */
-    private boolean running;
-    private ScheduledFuture<?> janitorRounds;
-    /** idle_timeout, server_lifetime, min_pool_size: once a second. */
-    private final PoolJanitor janitor;
-    /** Opens connections, each for one waiter, and retries what is worth retrying. */
-    private final ServerOpener opener;
-    /** Admin PAUSE: checkouts queue (without a timeout) until RESUME. */
-    private boolean paused;
-    /** The target's {@link ServerTarget#spreadOver()} at the last change (confined to the loop). */
-    private final SpreadBalance balance = new SpreadBalance();
-    /** The one listening connection of this pool's clients (outside pool_size), opened at the first LISTEN. */
-    private final NotificationHub notifications;
-    /** Set by {@link #retire}: checkouts and the successor's connections go there. */
-    private volatile Pool successor;
+    private final PoolShare[] shares;
+    private final EventLoop[] loops;
 
     /** A pool whose connections go to the configured {@code settings.address()}. */
     public Pool(PoolSettings settings, ServerConnector connector, EventLoopGroup serverLoops) {
@@ -101,16 +53,45 @@ public final class Pool implements ServerPool {
     public Pool(PoolSettings settings, ServerTarget target, ServerConnector connector, EventLoopGroup serverLoops) {
         this.settings = settings;
         this.target = target;
-        this.connector = connector;
-        this.serverLoops = serverLoops;
-        this.loop = serverLoops.next();
-        this.waiters = new Waiters(settings, target, loop, waitersView);
-        this.opener = new ServerOpener(settings, target, connector, loop, new OpenerView());
-        this.janitor = new PoolJanitor(settings, new JanitorView(), System::nanoTime);
-        this.notifications = new NotificationHub(settings.toString(), target, connector, loop,
-                address -> opener.login(address, Map.of("application_name", LISTENER_APPLICATION_NAME), target.requirePrimary()));
-        loop.execute(() -> janitorRounds = loop.scheduleWithFixedDelay(() -> onLoop(janitor::round), 1, 1, TimeUnit.SECONDS));
-        stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
+        int n = shareCount(settings.poolSize(), loopCount(serverLoops));
+        this.shares = new PoolShare[n];
+        this.loops = new EventLoop[n];
+        Siblings siblings = n == 1 ? Siblings.NONE : new ShareSiblings();
+        for (int i = 0; i < n; i++) {
+            // next(): consecutive calls give distinct loops, and pools with fewer shares than loops spread out.
+            loops[i] = (EventLoop) serverLoops.next();
+            PoolSettings limits = settings.forShare(part(settings.poolSize(), n, i), part(settings.minPoolSize(), n, i));
+            shares[i] = new PoolShare(settings, limits, target, connector, loops[i], statements, i == 0, siblings);
+        }
+    }
+
+    /** One share per loop while each gets at least two connections; at least one share. */
+    static int shareCount(int poolSize, int loops) {
+        return Math.max(1, Math.min(loops, poolSize / 2));
+    }
+
+    /** Share {@code i}'s part of {@code total} split over {@code n}: the first ones get the remainder. */
+    static int part(int total, int n, int i) {
+        return total / n + (i < total % n ? 1 : 0);
+    }
+
+    private static int loopCount(EventLoopGroup group) {
+        int n = 0;
+        for (EventExecutor ignored : group) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The share of a client (or server connection) on {@code loop}. */
+    private PoolShare shareOf(EventLoop loop) {
+        for (int i = 0; i < loops.length; i++) {
+            if (loops[i] == loop) {
+                return shares[i];
+            }
+        }
+        // A loop without a share (a small pool, the admin loop, a test's loop): a stable choice.
+        return shares[Math.floorMod(System.identityHashCode(loop), shares.length)];
     }
 
     @Override
@@ -124,99 +105,47 @@ public final class Pool implements ServerPool {
         return target;
     }
 
-    /**
-     * The pool's LISTEN/NOTIFY fan-out. A retired pool keeps it for the clients subscribed to it
-     * (their listening connection closes when the last one leaves); {@link #close} closes it.
-     */
+    /** The pool's LISTEN/NOTIFY fan-out (run by its first share); see {@link PoolShare#notifications()}. */
     @Override
     public NotificationHub notifications() {
-        return notifications;
+        return shares[0].notifications();
     }
 
-    /** Pool-wide names of protocol-level prepared statements (transaction mode). */
+    /** Pool-wide names of protocol-level prepared statements (transaction mode), one registry for every share. */
     @Override
     public StatementRegistry statements() {
         return statements;
     }
 
     /**
-     * Asks for a server connection with these startup parameters. The promise completes on its own
-     * executor; a client that gives up cancels it, and a connection that arrives after that goes
-     * back to the pool.
+     * Asks for a server connection with these startup parameters, from the share of the client's
+     * loop. The promise completes on its own executor; a client that gives up cancels it, and a
+     * connection that arrives after that goes back to the pool.
      */
     @Override
     public void checkout(Map<String, String> startupParameters, EventLoop preferred, Promise<ServerConnection> promise) {
-        onLoop(() -> {
-            if (successor != null) {
-                successor.checkout(startupParameters, preferred, promise);
-                return;
-            }
-            if (closed) {
-                promise.tryFailure(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closed"));
-                return;
-            }
-            Waiter waiter = waiters.newWaiter(startupParameters, preferred, promise);
-            if (paused) {
-                waiters.addPaused(waiter);
-                return;
-            }
-            ServerConnection match = takeIdle(startupParameters, preferred);
-            if (match != null) {
-                handOut(match, waiter);
-                return;
-            }
-            waiters.add(waiter);
-            grow();
-        });
+        shareOf(preferred).checkout(startupParameters, preferred, promise);
     }
 
-    /**
-     * Gives back a connection a client held. The plan says whether its state is known; a known one
-     * is cleaned as the plan says (ROLLBACK first when a transaction is open) and reused.
-     */
+    /** Gives a connection back to the share it belongs to: the one on its loop. */
     @Override
     public void release(ServerConnection server, ReleasePlan plan) {
-        // The last owner may have stopped reading it while its own client could not take more
-        // (transaction mode lets go at ReadyForQuery without restoring it): the reset, the janitor
-        // and the next owner all need the server read, so every way back into the pool restores it.
-        server.setAutoRead(true);
-        onLoop(() -> {
-            if (successor != null && !lists.isBusy(server)) {
-                successor.release(server, plan);
-                return;
-            }
-            if (!plan.reuse() || closed || !usable(server) || expired(server)) {
-                close(server);
-                return;
-            }
-            if (plan.cleanup().isEmpty() && server.transactionStatus() == ReadyForQuery.IDLE) {
-                toIdle(server);
-                return;
-            }
-            transition(server, ServerState.RESETTING);
-            ServerReset.start(server, plan.cleanup(), settings.resetTimeout(), clean -> onLoop(() -> {
-                if (clean && !closed && usable(server)) {
-                    toIdle(server);
-                } else {
-                    close(server);
-                }
-            }));
-        });
+        shareOf(server.channel().eventLoop()).release(server, plan);
     }
 
-    private void toIdle(ServerConnection server) {
-        server.touch();
-        transition(server, ServerState.IDLE);
-        serveWaiters();
-    }
-
-    /**
-     * Whether the server at {@code address} still takes new connections (see {@link NodeProbe}):
-     * one login with this pool's credentials and no client settings, on {@code on}.
-     */
     @Override
     public Future<Boolean> acceptsConnections(ServerAddress address, EventLoop on) {
-        return NodeProbe.acceptsConnections(connector, on, opener.login(address, Map.of(), false));
+        return shareOf(on).acceptsConnections(address, on);
+    }
+
+    @Override
+    public Map<String, String> reportedParameters(Map<String, String> clientSettings) {
+        return shares[0].reportedParameters(clientSettings);
+    }
+
+    @Override
+    public void reportedParameters(Map<String, String> clientSettings, Map<String, String> reported) {
+        shares[0].reportedParameters(clientSettings, reported);
     }
 
     /**
@@ -224,23 +153,7 @@ public final class Pool implements ServerPool {
      * future completes when every server connection's socket is closed.
      */
     public Future<Void> close() {
-        Promise<Void> done = loop.newPromise();
-        stopWatchingTarget.run();
-        notifications.close();
-        onLoop(() -> {
-            closed = true;
-            if (janitorRounds != null) {
-                janitorRounds.cancel(false);
-            }
-            opener.cancelRetry();
-            waiters.failAll(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " is closing"));
-            List<ServerConnection> all = lists.all();
-            all.forEach(this::close);
-            PromiseCombiner combiner = new PromiseCombiner(loop);
-            all.forEach(server -> combiner.add(server.channel().closeFuture()));
-            combiner.finish(done);
-        });
-        return done;
+        return combine(PoolShare::close, (a, b) -> null);
     }
 
     /**
@@ -249,412 +162,111 @@ public final class Pool implements ServerPool {
      * new checkouts go to {@code next} (or fail when there is none).
      */
     public void retire(Pool next) {
-        stopWatchingTarget.run();
-        onLoop(() -> {
-            successor = next;
-            closed = true;
-            if (janitorRounds != null) {
-                janitorRounds.cancel(false);
-            }
-            for (Waiter w : waiters.takeAll()) {
-                if (next != null) {
-                    next.checkout(w.startupParameters, w.preferred, w.promise);
-                } else {
-                    w.promise.tryFailure(PgException.fatal(SqlState.ADMIN_SHUTDOWN, settings + " was removed by a reload"));
-                }
-            }
-            lists.idleInOrder(true).forEach(this::close);
-        });
+        for (PoolShare share : shares) {
+            share.retire(next);
+        }
     }
 
     /** Admin PAUSE/RESUME: while paused, checkouts wait and idle connections are closed. */
     public void paused(boolean pause) {
-        onLoop(() -> {
-            paused = pause;
-            if (pause) {
-                lists.idleInOrder(true).forEach(this::close);
-            } else {
-                waiters.resumed();
-                serveWaiters();
-            }
-        });
+        for (PoolShare share : shares) {
+            share.paused(pause);
+        }
     }
 
     public Future<Boolean> isPaused() {
-        Promise<Boolean> p = loop.newPromise();
-        onLoop(() -> p.trySuccess(paused));
-        return p;
+        return shares[0].isPaused();
     }
 
-    /** Every server connection this pool holds (idle, busy, being reset or closed), taken on its loop. */
+    /** Every server connection this pool holds (idle, busy, being reset or closed), each taken on its share's loop. */
     public Future<List<ServerConnection>> servers() {
-        Promise<List<ServerConnection>> p = loop.newPromise();
-        onLoop(() -> {
-            List<ServerConnection> all = lists.all();
-            p.trySuccess(all);
+        return combine(PoolShare::servers, (a, b) -> {
+            List<ServerConnection> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
         });
-        return p;
     }
 
-    /** The ParameterStatus set a server reported for these client settings, or null if never seen. */
-    @Override
-    public Map<String, String> reportedParameters(Map<String, String> clientSettings) {
-        return reportedParameters.get(clientSettings);
-    }
-
-    @Override
-    public void reportedParameters(Map<String, String> clientSettings, Map<String, String> reported) {
-        if (reportedParameters.size() >= 1024) {
-            reportedParameters.clear();
-        }
-        reportedParameters.put(clientSettings, Map.copyOf(reported));
-    }
-
-    /** A point-in-time view of the pool, taken on its loop. */
+    /** The pool's counts: the sum of its shares', each taken on its loop. */
     public Future<PoolStats> stats() {
-        Promise<PoolStats> p = loop.newPromise();
-        onLoop(() -> p.trySuccess(new PoolStats(lists.idleCount(), lists.busyCount(), opener.connecting(), waiters.size())));
-        return p;
+        return combine(PoolShare::stats, (a, b) -> new PoolStats(a.idle() + b.idle(), a.active() + b.active(),
+                a.connecting() + b.connecting(), a.waiting() + b.waiting()));
     }
 
-    /**
-     * Hands a connection to a waiter; one idle longer than healthcheck_delay is first tested with
-     * an empty query (healthcheck_timeout) and closed if it fails, the waiter then served by another.
-     */
-    private void handOut(ServerConnection server, Waiter waiter) {
-        if (System.nanoTime() - server.lastUsedNanos() <= settings.healthcheckDelay().toNanos()) {
-            handOutTested(server, waiter);
+    /** How many shares the pool runs (one per loop unless it is small). */
+    public int shareCount() {
+        return shares.length;
+    }
+
+    /** Asks every share, completes with the answers folded left to right, or with the first failure. */
+    private <T> Future<T> combine(Function<PoolShare, Future<T>> ask, BiFunction<T, T, T> fold) {
+        Promise<T> done = loops[0].newPromise();
+        List<Future<T>> answers = new ArrayList<>(shares.length);
+        for (PoolShare share : shares) {
+            answers.add(ask.apply(share));
+        }
+        collect(answers, 0, null, fold, done);
+        return done;
+    }
+
+    private static <T> void collect(List<Future<T>> answers, int i, T sofar, BiFunction<T, T, T> fold, Promise<T> done) {
+        if (i == answers.size()) {
+            done.trySuccess(sofar);
             return;
         }
-        transition(server, ServerState.RESETTING);
-        ServerReset.start(server, List.of(";"), settings.healthcheckTimeout(), healthy -> onLoop(() -> {
-            if (healthy && !closed && usable(server)) {
-                handOutTested(server, waiter);
+        answers.get(i).addListener(f -> {
+            if (!f.isSuccess()) {
+                done.tryFailure(f.cause());
                 return;
             }
-            log.info("{}: {} failed its health check, closing it", settings, server);
-            close(server);
-            if (!waiter.promise.isDone() && !closed) {
-                waiters.addFirst(waiter);
-                serveWaiters();
-            }
-        }));
+            @SuppressWarnings("unchecked")
+            T value = (T) f.getNow();
+            collect(answers, i + 1, i == 0 ? value : fold.apply(sofar, value), fold, done);
+        });
     }
 
-    private void handOutTested(ServerConnection server, Waiter waiter) {
-        transition(server, ServerState.ACTIVE);
-        server.touch();
-        if (!waiter.promise.trySuccess(server)) {
-            // The client went away meanwhile: the connection is untouched, keep it.
-            lists.transition(server, ServerState.IDLE, true);
-            loop.execute(() -> onLoop(this::serveWaiters));
-        }
-    }
-
-    /**
-     * An idle connection opened with these startup parameters, preferring one on the client's own
-     * event loop (then client and server share a thread and relaying needs no hand-over).
-     */
-    private ServerConnection takeIdle(Map<String, String> startupParameters, EventLoop preferred) {
-        ServerConnection fallback = null;
-        ServerConnection found = null;
-        List<ServerConnection> dead = null;
-        // server_round_robin (pgcat's default): the longest idle first; otherwise the most recent.
-        for (Iterator<ServerConnection> it = lists.idleIterator(settings.serverRoundRobin()); it.hasNext(); ) {
-            ServerConnection server = it.next();
-            if (!usable(server)) {
-                if (dead == null) {
-                    dead = new ArrayList<>(2);
-                }
-                dead.add(server);
-                continue;
-            }
-            if (server.startupParameters().equals(startupParameters)) {
-                if (server.channel().eventLoop() == preferred) {
-                    found = server;
-                    break;
-                }
-                if (fallback == null) {
-                    fallback = server;
+    /** The shares as each of them sees the others: by what they last published. */
+    private final class ShareSiblings implements Siblings {
+        @Override
+        public PoolShare withSpare(PoolShare asking) {
+            PoolShare best = null;
+            int most = 0;
+            for (PoolShare share : shares) {
+                int spare = share.spare();
+                if (share != asking && spare > most) {
+                    best = share;
+                    most = spare;
                 }
             }
-        }
-        if (dead != null) {
-            dead.forEach(this::close);
-        }
-        // Still IDLE and on the idle list: the caller hands it out, which moves it.
-        return found != null ? found : fallback;
-    }
-
-    /** Opens connections for waiters while there is room; makes room by closing mismatched idle ones. */
-    private void grow() {
-        if (opener.retrying() || closed) {
-            return;
-        }
-        if (!target.known()) {
-            // No leader known: waiters wait; targetChanged() calls back here when one appears.
-            return;
-        }
-        while (opener.connecting() < waiters.size()) {
-            if (size() >= settings.poolSize()) {
-                // Full: close one idle connection that fits nobody waiting, and open the new one only
-                // when its backend is gone (closedByPeer calls back here), so pool_size is never exceeded.
-                if (lists.noneClosing() && lists.idleCount() > 0) {
-                    close(lists.longestIdle());
-                }
-                return;
-            }
-            Waiter waiter = waiters.get(opener.connecting());
-            // Asked per connection: a target that spreads (replicas) gives each the next server in turn.
-            Optional<ServerAddress> to = target.address();
-            if (to.isEmpty()) {
-                return;
-            }
-            open(to.get(), waiter.startupParameters, waiter.preferred);
-        }
-    }
-
-    private void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {
-        opener.open(address, startupParameters, on);
-    }
-
-    /** A connection the opener logged in: watched for its close, then idle (or closed if unusable now). */
-    private void opened(ServerConnection server) {
-        server.channel().closeFuture().addListener(c -> onLoop(() -> closedByPeer(server)));
-        log.debug("{}: opened {}", settings, server);
-        if (closed || !usable(server)) {
-            close(server);
-            serveWaiters();
-            return;
-        }
-        transition(server, ServerState.IDLE);
-        serveWaiters();
-    }
-
-    /** The target may have changed: drop idle connections it no longer takes, then serve waiters. */
-    private void targetChanged() {
-        if (closed) {
-            return;
-        }
-        opener.cancelRetry();
-        if (!target.waitLimit().isZero() && !target.known()) {
-            waiters.targetUnavailable(); // no leader now: whoever waits, waits for one
-        }
-        for (ServerConnection server : lists.idleInOrder(true)) {
-            if (!usable(server)) {
-                log.info("{}: closing idle {}: no longer {}", settings, server, target);
-                close(server);
-            }
-        }
-        rebalance();
-        serveWaiters();
-    }
-
-    /**
-     * When a server joins the ones the target spreads connections over (a replica healthy again
-     * after a noloadbalance tag or lag) and one of them holds fewer than its share of this pool's
-     * connections, closes idle connections to servers holding more than their share; new
-     * connections then go round the servers again. Busy connections are left alone. Only on a
-     * join: topology snapshots come with every lag change, and round robin need not even out.
-     */
-    private void rebalance() {
-        List<ServerAddress> spread = target.spreadOver();
-        for (ServerConnection server : balance.toClose(spread, lists.idle(), lists.busy(), ServerConnection::address)) {
-            log.info("{}: closing idle {}: more than its server's share of connections over {} servers", settings,
-                    server, spread.size());
-            close(server);
-        }
-    }
-
-    /**
-     * May this connection be handed out or reused: open, still where the target points, and,
-     * when the target needs a primary, never reported to be a standby.
-     */
-    private boolean usable(ServerConnection server) {
-        return server.channel().isActive() && target.accepts(server.address())
-                && !(target.requirePrimary() && server.reportedHotStandby());
-    }
-
-    private void serveWaiters() {
-        if (paused) {
-            return;
-        }
-        waiters.serve(waitersView);
-        grow();
-    }
-
-    private boolean expired(ServerConnection server) {
-        return janitor.expired(server);
-    }
-
-    private void closedByPeer(ServerConnection server) {
-        if (server.state() != ServerState.CLOSED) {
-            transition(server, ServerState.CLOSED);
-            serveWaiters();
-        }
-    }
-
-    private void close(ServerConnection server) {
-        if (server.state() != ServerState.CLOSED && server.state() != ServerState.CLOSING) {
-            transition(server, ServerState.CLOSING);
-            server.channel().close();
-        }
-    }
-
-    private int size() {
-        return lists.size() + opener.connecting();
-    }
-
-    /** The one place a server connection changes state, and with it the pool's list it is on. */
-    private void transition(ServerConnection server, ServerState next) {
-        log.trace("{}: {} {} -> {}", settings, server, server.state(), next);
-        lists.transition(server, next);
-    }
-
-    /**
-     * Runs pool code on the pool's loop. Never re-entrant: completing a checkout promise runs the
-     * client's listener inline when it shares this loop, and that listener may release or check out
-     * again; such nested calls are queued behind the current one.
-     */
-    private void onLoop(Runnable task) {
-        if (loop.inEventLoop() && !running) {
-            running = true;
-            try {
-                task.run();
-            } finally {
-                running = false;
-            }
-            return;
-        }
-        try {
-            loop.execute(() -> onLoop(task));
-        } catch (RejectedExecutionException e) {
-            // The process is stopping and the loop is gone; so are the connections it held.
-            log.debug("{}: loop stopped, dropping a pool task", settings);
-        }
-    }
-
-    /** The pool as its {@link PoolJanitor} sees it. */
-    private final class JanitorView implements PoolJanitor.Owner {
-        @Override
-        public ServerLists lists() {
-            return lists;
+            return best;
         }
 
         @Override
-        public int size() {
-            return Pool.this.size();
-        }
-
-        @Override
-        public boolean usable(ServerConnection server) {
-            return Pool.this.usable(server);
-        }
-
-        @Override
-        public void close(ServerConnection server) {
-            Pool.this.close(server);
-        }
-
-        @Override
-        public boolean mayOpen() {
-            return !closed && !opener.retrying() && opener.lastConnectFailure() == null;
-        }
-
-        @Override
-        public boolean openSpare() {
-            Optional<ServerAddress> to = target.address();
-            to.ifPresent(address -> open(address, Map.of(), loop));
-            return to.isPresent();
-        }
-    }
-
-    /** The pool as its {@link ServerOpener} sees it. */
-    private final class OpenerView implements ServerOpener.Owner {
-        @Override
-        public void onLoop(Runnable task) {
-            Pool.this.onLoop(task);
-        }
-
-        @Override
-        public boolean closed() {
-            return closed;
-        }
-
-        @Override
-        public void opened(ServerConnection server) {
-            Pool.this.opened(server);
-        }
-
-        @Override
-        public void failed(Map<String, String> startupParameters, PgException cause) {
-            // The first waiter that asked for these parameters learns why; the others keep waiting.
-            waiters.failFirstAsking(startupParameters, cause);
-            grow();
-        }
-
-        @Override
-        public void retryNow() {
-            serveWaiters();
-        }
-
-        @Override
-        public void targetUnavailable() {
-            waiters.targetUnavailable();
-        }
-
-        @Override
-        public boolean anyWaiting() {
-            return !waiters.isEmpty();
-        }
-    }
-
-    /** The pool as its {@link Waiters} see it: its loop, why connections are not coming, its idle list. */
-    private final class WaitersView implements Waiters.Owner, Waiters.Idle {
-        @Override
-        public void onLoop(Runnable task) {
-            Pool.this.onLoop(task);
-        }
-
-        @Override
-        public PgException targetTrouble() {
-            return opener.targetTrouble();
-        }
-
-        @Override
-        public PgException lastConnectFailure() {
-            return opener.lastConnectFailure();
-        }
-
-        @Override
-        public void gaveUp() {
-            grow();
-        }
-
-        @Override
-        public int pinnedServers() {
-            int n = 0;
-            for (ServerConnection s : lists.busy()) {
-                if (s.pinned()) {
-                    n++;
+        public PoolShare withWaiters(PoolShare asking) {
+            PoolShare best = null;
+            int most = 0;
+            for (PoolShare share : shares) {
+                int waiting = share.waiting();
+                if (share != asking && waiting > most) {
+                    best = share;
+                    most = waiting;
                 }
             }
-            return n;
+            return best;
         }
 
         @Override
-        public boolean isEmpty() {
-            return lists.idleCount() == 0;
-        }
-
-        @Override
-        public boolean handTo(Waiter waiter) {
-            ServerConnection match = takeIdle(waiter.startupParameters, waiter.preferred);
-            if (match == null) {
-                return false;
+        public PoolShare shorterQueue(PoolShare asking, int waiting) {
+            PoolShare best = null;
+            int fewest = waiting - 1;
+            for (PoolShare share : shares) {
+                int theirs = share.waiting();
+                if (share != asking && theirs < fewest) {
+                    best = share;
+                    fewest = theirs;
+                }
             }
-            handOut(match, waiter);
-            return true;
+            return best;
         }
     }
 }

@@ -50,6 +50,13 @@ public record PoolSettings(String poolName, UserConfig user, ServerAddress addre
                 healthcheckTimeout, serverRoundRobin, serverTls);
     }
 
+    /** The same settings with one pool share's part of pool_size and min_pool_size. */
+    public PoolSettings forShare(int poolSize, int minPoolSize) {
+        return new PoolSettings(poolName, user, address, database, poolMode, poolSize, minPoolSize, connectTimeout,
+                idleTimeout, serverLifetime, resetTimeout, preparedStatementsCacheSize, healthcheckDelay,
+                healthcheckTimeout, serverRoundRobin, serverTls);
+    }
+
     public String serverUsername() {
         return user.serverUsername();
     }

@@ -94,6 +94,27 @@ final class Waiters {
      */
     void add(Waiter waiter) {
         queue.add(waiter);
+        watch(waiter);
+    }
+
+    /** A waiter another share of the pool queued first: at the front, its time counted from when it asked. */
+    void addMoved(Waiter waiter) {
+        queue.addFirst(waiter);
+        watch(waiter);
+    }
+
+    /** The first waiter whose client still waits, taken off the queue; null when none. */
+    Waiter takeFirstLive() {
+        Waiter w;
+        while ((w = queue.poll()) != null) {
+            if (!w.promise.isDone()) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private void watch(Waiter waiter) {
         if (!target.waitLimit().isZero() && (!target.known() || owner.targetTrouble() != null)) {
             waiter.waitedForTarget = true;
         }

@@ -10,7 +10,6 @@ import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.backend.ReadyForQuery;
 
-import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,7 +35,7 @@ public final class ClientMeter {
     private final long connectedMillis = System.currentTimeMillis();
     private final long connectedNanos = System.nanoTime();
     /** Start times of the requests the server still owes a ReadyForQuery, in order. */
-    private final ArrayDeque<Long> requests = new ArrayDeque<>();
+    private final StartTimes requests = new StartTimes();
 
     private volatile State state = State.IDLE;
     private volatile long waitStartNanos = connectedNanos;
@@ -156,9 +155,8 @@ public final class ClientMeter {
 
     private void readyForQuery(byte status, ServerMeter s) {
         long now = System.nanoTime();
-        Long started = requests.poll();
-        if (started != null) {
-            long took = now - started;
+        if (!requests.isEmpty()) {
+            long took = now - requests.poll();
             queries++;
             pool.queryCount.add(1);
             pool.queryTimeMicros.add(PoolCounters.micros(took));

@@ -155,8 +155,9 @@ class ClientSessionHandlerTest {
         client = new EmbeddedChannel();
         client.freezeTime();
         client.pipeline().addLast(session);
-        // The login takes a server: the session asks, stops reading, and logs in once it has one.
-        assertFalse(client.config().isAutoRead(), "not read while waiting for the login's server");
+        // The login takes a server: the session asks and logs in once it has one. It has sent
+        // nothing more, so reading goes on (stopping and starting again is two system calls).
+        assertTrue(client.config().isAutoRead(), "nothing held: read on while waiting for the login's server");
         ServerConnection login = giveServer();
         assertTrue(client.config().isAutoRead());
         List<BackendMessage> greeting = fromSession();
@@ -249,6 +250,22 @@ class ClientSessionHandlerTest {
         answer(server, new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
         assertEquals(2, pool.released.size(), "both answered: back to the pool");
         assertEquals(4, fromSession().size());
+    }
+
+    @Test
+    void aClientThatSendsMoreWhileItWaitsIsNotReadUntilItHasAServer() throws Exception {
+        start("transaction", "");
+        client.pipeline().fireChannelRead(frame(new Query("SELECT 1")::encode));
+        assertTrue(client.config().isAutoRead(), "one request, waiting for a server: nothing more to hold yet");
+        client.pipeline().fireChannelRead(frame(new Query("SELECT 2")::encode));
+        assertFalse(client.config().isAutoRead(), "it sent more while waiting: the rest waits in the socket");
+        ServerConnection server = giveServer();
+        assertTrue(client.config().isAutoRead(), "both sent to the server: read again");
+        assertEquals(List.of(MessageType.QUERY, MessageType.QUERY), toServer(server));
+        answer(server, new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode,
+                new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
+        assertEquals(2, pool.released.size());
+        assertTrue(client.config().isAutoRead());
     }
 
     @Test

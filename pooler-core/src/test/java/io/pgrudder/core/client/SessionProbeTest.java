@@ -31,7 +31,7 @@ class SessionProbeTest {
     @Test
     void aTargetedProbeAsksOnlyWhatItWasAsked() {
         ProbeRequest one = new ProbeRequest();
-        one.named.add("statement_timeout");
+        one.name("statement_timeout");
         assertEquals("SELECT 's', n, pg_catalog.current_setting(n, true) FROM pg_catalog.unnest(ARRAY['statement_timeout']"
                 + "::text[]) AS n", SessionProbe.sql(one, List.of("app.tenant")));
         ProbeRequest temp = new ProbeRequest();
@@ -39,7 +39,7 @@ class SessionProbeTest {
         String sql = SessionProbe.sql(temp, List.of());
         assertTrue(sql.contains("pg_class") && !sql.contains("pg_proc") && !sql.contains("pg_settings"), sql);
         ProbeRequest resets = new ProbeRequest();
-        resets.reset.add("work_mem");
+        resets.reset("work_mem");
         assertEquals(null, SessionProbe.sql(resets, List.of()), "a RESET by name needs no question");
     }
 

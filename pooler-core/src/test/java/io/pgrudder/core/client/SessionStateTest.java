@@ -38,8 +38,8 @@ class SessionStateTest {
         ClientParameters settings = ClientParameters.fromStartup(Map.of("statement_timeout", "5000"));
         state.confirmed(result(Map.of("work_mem", "8MB", "role", "bob"), EnumSet.of(Pin.LISTEN)), settings, server);
         ProbeRequest asked = new ProbeRequest();
-        asked.named.add("lock_timeout");
-        asked.reset.add("statement_timeout");
+        asked.name("lock_timeout");
+        asked.reset("statement_timeout");
         asked.pins.add(Pin.TEMP_OBJECTS);
         state.confirmed(result(asked, Map.of("lock_timeout", "1s"), EnumSet.of(Pin.TEMP_OBJECTS)), settings, server);
         assertEquals("8MB", settings.all().get("work_mem").value(), "not asked: kept");

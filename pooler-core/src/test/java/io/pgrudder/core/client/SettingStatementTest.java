@@ -21,13 +21,13 @@ class SettingStatementTest {
 
     @Test
     void aPlainSetOrResetIsReadByName() {
-        assertEquals(Set.of("statement_timeout"), afterTag("SET statement_timeout = 4321").named);
-        assertEquals(Set.of("search_path"), afterTag("set session search_path to a, b;").named);
-        assertEquals(Set.of("app.tenant"), afterTag("SET app.tenant = '7'").named);
-        assertEquals(Set.of("timezone"), afterTag("SET TIME ZONE 'UTC'").named);
-        assertEquals(Set.of("client_encoding"), afterTag("SET NAMES 'UTF8'").named);
-        assertEquals(Set.of("work_mem"), afterTag("RESET work_mem").reset);
-        assertEquals(Set.of("work_mem"), afterTag("SET work_mem TO DEFAULT").reset);
+        assertEquals(Set.of("statement_timeout"), afterTag("SET statement_timeout = 4321").named());
+        assertEquals(Set.of("search_path"), afterTag("set session search_path to a, b;").named());
+        assertEquals(Set.of("app.tenant"), afterTag("SET app.tenant = '7'").named());
+        assertEquals(Set.of("timezone"), afterTag("SET TIME ZONE 'UTC'").named());
+        assertEquals(Set.of("client_encoding"), afterTag("SET NAMES 'UTF8'").named());
+        assertEquals(Set.of("work_mem"), afterTag("RESET work_mem").reset());
+        assertEquals(Set.of("work_mem"), afterTag("SET work_mem TO DEFAULT").reset());
         for (String sql : List.of("SET statement_timeout = 1", "RESET work_mem", "SET ROLE bob")) {
             assertFalse(afterTag(sql).readsAllSettings(), sql);
         }

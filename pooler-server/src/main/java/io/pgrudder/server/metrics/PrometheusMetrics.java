@@ -101,12 +101,12 @@ public final class PrometheusMetrics implements Observer {
 
     @Override
     public void checkoutWaited(long nanos) {
-        checkoutWait.record(Duration.ofNanos(nanos));
+        checkoutWait.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void queryDone(long nanos) {
-        queryDuration.record(Duration.ofNanos(nanos));
+        queryDuration.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     @Override
