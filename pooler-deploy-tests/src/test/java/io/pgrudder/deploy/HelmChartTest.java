@@ -44,29 +44,37 @@ class HelmChartTest {
     }
 
     @Test
-    void defaultAntiAffinityKeepsReplicasOnDifferentNodes() {
+    void defaultAntiAffinityIsSoftSoTheSurgePodSchedulesOnOneOrTwoNodes() {
+        // Hard anti-affinity with maxSurge 1 / maxUnavailable 0 on two nodes leaves the surge pod
+        // Pending and the rollout stuck: the default only prefers different nodes.
         RenderedChart chart = RenderedChart.render();
-        JsonNode terms = chart.podSpec().at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution");
+        JsonNode preferred = chart.podSpec().at("/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution");
 
-        assertEquals(1, terms.size(), terms::toString);
-        assertEquals("kubernetes.io/hostname", terms.at("/0/topologyKey").asText());
-        // The values' label templates are rendered, and select exactly this release's pods.
-        assertEquals(chart.deployment().at("/spec/selector/matchLabels"), terms.at("/0/labelSelector/matchLabels"));
-        assertEquals(RenderedChart.RELEASE, terms.at("/0/labelSelector/matchLabels").path("app.kubernetes.io/instance").asText());
+        assertEquals(1, preferred.size(), preferred::toString);
+        assertEquals("kubernetes.io/hostname", preferred.at("/0/podAffinityTerm/topologyKey").asText());
+        assertEquals(chart.deployment().at("/spec/selector/matchLabels"),
+                preferred.at("/0/podAffinityTerm/labelSelector/matchLabels"));
+        assertTrue(chart.podSpec().at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution").isMissingNode());
     }
 
     @Test
-    void antiAffinityCanBeSoftenedOrTurnedOff() {
-        RenderedChart soft = RenderedChart.renderWith(tmp, "podAntiAffinity: soft\n");
-        JsonNode preferred = soft.podSpec().at("/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0");
-        assertEquals("kubernetes.io/hostname", preferred.at("/podAffinityTerm/topologyKey").asText(), soft.podSpec()::toString);
-        assertTrue(soft.podSpec().at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution").isMissingNode());
+    void antiAffinityCanBeHardenedOrTurnedOff() {
+        RenderedChart hard = RenderedChart.renderWith(tmp, "podAntiAffinity: hard\n");
+        JsonNode terms = hard.podSpec().at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution");
+        assertEquals(1, terms.size(), terms::toString);
+        assertEquals("kubernetes.io/hostname", terms.at("/0/topologyKey").asText());
+        // The label templates are rendered, and select exactly this release's pods.
+        assertEquals(hard.deployment().at("/spec/selector/matchLabels"), terms.at("/0/labelSelector/matchLabels"));
+        assertEquals(RenderedChart.RELEASE, terms.at("/0/labelSelector/matchLabels").path("app.kubernetes.io/instance").asText());
+        assertTrue(hard.podSpec().at("/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution").isMissingNode());
 
         RenderedChart none = RenderedChart.renderWith(tmp, "podAntiAffinity: none\n");
         assertTrue(none.podSpec().path("affinity").isMissingNode(), none.podSpec()::toString);
 
         Exception e = assertThrows(Exception.class, () -> RenderedChart.renderWith(tmp, "podAntiAffinity: maybe\n"));
-        assertTrue(e.getMessage().contains("podAntiAffinity must be hard, soft or none"), e::getMessage);
+        // values.schema.json rejects it before the template's own check would.
+        assertTrue(e.getMessage().contains("podAntiAffinity"), e::getMessage);
+        assertTrue(e.getMessage().contains("hard"), e::getMessage);
     }
 
     @Test
@@ -211,20 +219,21 @@ class HelmChartTest {
     }
 
     @Test
-    void serviceMonitorOnlyWhenEnabled() {
+    void serviceMonitorIsOffByDefaultAndNeedsTheOperatorsApi() {
         assertTrue(RenderedChart.render().find("ServiceMonitor").isEmpty());
+        assertTrue(RenderedChart.render().find("PrometheusRule").isEmpty());
 
-        JsonNode monitor = RenderedChart.renderWith(tmp, """
+        // Enabled on a cluster without monitoring.coreos.com/v1 (helm-java renders with Helm's
+        // default capabilities, which have no CRDs): nothing that would fail the install.
+        RenderedChart enabled = RenderedChart.renderWith(tmp, """
                 metrics:
                   serviceMonitor:
                     enabled: true
-                    labels:
-                      release: kube-prometheus-stack
-                """).get("ServiceMonitor");
-        assertEquals("monitoring.coreos.com/v1", monitor.path("apiVersion").asText());
-        assertEquals("metrics", monitor.at("/spec/endpoints/0/port").asText());
-        assertEquals("/metrics", monitor.at("/spec/endpoints/0/path").asText());
-        assertEquals("kube-prometheus-stack", monitor.at("/metadata/labels/release").asText());
+                  prometheusRule:
+                    enabled: true
+                """);
+        assertTrue(enabled.find("ServiceMonitor").isEmpty(), enabled::text);
+        assertTrue(enabled.find("PrometheusRule").isEmpty(), enabled::text);
     }
 
     @Test
@@ -297,10 +306,12 @@ class HelmChartTest {
                 .at("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/0/topologyKey").asText());
         assertEquals(RenderedChart.RELEASE, chart.podSpec()
                 .at("/topologySpreadConstraints/0/labelSelector/matchLabels").path("app.kubernetes.io/instance").asText());
+        // Only the pods of one ReplicaSet count, so a rollout's old pods do not skew the new ones.
+        assertEquals(List.of("pod-template-hash"), strings(chart.podSpec().at("/topologySpreadConstraints/0/matchLabelKeys")));
         assertEquals(1, chart.get("PodDisruptionBudget").at("/spec/minAvailable").asInt());
         assertEquals(0, chart.deployment().at("/spec/strategy/rollingUpdate/maxUnavailable").asInt());
         assertEquals("pgrudder-passwords", chart.container().at("/envFrom/0/secretRef/name").asText());
-        assertTrue(chart.find("ServiceMonitor").isPresent());
+        assertTrue(chart.find("ServiceMonitor").isEmpty(), "off in values-ha.yaml too");
         assertEquals(RenderedChart.render(Checkout.chart().resolve("values-ha.yaml")).text(), chart.text());
     }
 
@@ -310,11 +321,29 @@ class HelmChartTest {
         assertTrue(defaults.contains("host=" + RenderedChart.FULLNAME + "." + RenderedChart.NAMESPACE + ".svc port=6432"), defaults);
         assertTrue(defaults.contains("terminationGracePeriodSeconds=80"), defaults);
         assertTrue(defaults.contains("WARNING: no Secret is configured"), defaults);
-        assertTrue(defaults.contains("a rolling update needs 3 schedulable"), defaults);
+        assertTrue(defaults.contains("max_connections must cover (replicas + surge) x pool_size"), defaults);
+        assertFalse(defaults.contains("a rolling update needs"), "soft anti-affinity by default: " + defaults);
 
         String ha = notes(Checkout.chart().resolve("values-ha.yaml"));
         assertFalse(ha.contains("WARNING"), ha);
-        assertTrue(ha.contains("scraped through the ServiceMonitor"), ha);
+        assertTrue(ha.contains("a rolling update needs 3 schedulable"), ha);
+
+        String monitored = notes(Checkout.chart().resolve("values-ha.yaml"), values(tmp, """
+                metrics:
+                  serviceMonitor:
+                    enabled: true
+                """));
+        assertTrue(monitored.contains("the cluster serves no\nmonitoring.coreos.com/v1"), monitored);
+    }
+
+    private static Path values(Path dir, String yaml) {
+        try {
+            Path file = java.nio.file.Files.createTempFile(dir, "values-", ".yaml");
+            java.nio.file.Files.writeString(file, yaml);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** What {@code helm install} prints (client-only dry run: no cluster), NOTES.txt included. */
@@ -381,7 +410,7 @@ class HelmChartTest {
         throw new AssertionError("no volume " + name + " in " + podSpec);
     }
 
-    private static List<String> strings(JsonNode array) {
+    static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;

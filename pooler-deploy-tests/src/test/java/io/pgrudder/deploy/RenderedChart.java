@@ -9,9 +9,11 @@ import com.marcnuri.helm.TemplateCommand;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -62,8 +64,19 @@ record RenderedChart(String text, List<JsonNode> objects) {
         return new RenderedChart(text, List.copyOf(objects));
     }
 
+    /** Every rendered object of this kind, in render order. */
+    List<JsonNode> all(String kind) {
+        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+    }
+
+    /** The object of this kind and name. */
+    JsonNode named(String kind, String name) {
+        return all(kind).stream().filter(o -> name.equals(o.at("/metadata/name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " rendered; got:\n" + text));
+    }
+
     Optional<JsonNode> find(String kind) {
-        List<JsonNode> all = objects.stream().filter(o -> kind.equals(o.path("kind").asText())).toList();
+        List<JsonNode> all = all(kind);
         if (all.size() > 1) {
             throw new AssertionError("more than one " + kind + " rendered");
         }
@@ -90,7 +103,23 @@ record RenderedChart(String text, List<JsonNode> objects) {
         return deployment().at("/spec/template/metadata/annotations").path("checksum/config").asText();
     }
 
+    /** pgcat.toml as mounted: from the ConfigMap, or else from the config Secret. */
     String pgcatToml() {
-        return get("ConfigMap").at("/data").path("pgcat.toml").asText();
+        Optional<JsonNode> configMap = find("ConfigMap");
+        if (configMap.isPresent()) {
+            return configMap.get().at("/data").path("pgcat.toml").asText();
+        }
+        String base64 = named("Secret", FULLNAME + "-config").at("/data").path("pgcat.toml").asText();
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    /** The JAVA_OPTS environment variable of the pooler's container. */
+    String javaOpts() {
+        for (JsonNode env : container().path("env")) {
+            if ("JAVA_OPTS".equals(env.path("name").asText())) {
+                return env.path("value").asText();
+            }
+        }
+        throw new AssertionError("no JAVA_OPTS in " + container());
     }
 }
