@@ -41,9 +41,15 @@ class PoolSharesIT {
     private final List<Connection> clients = new ArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
+    /** When this test's pooler started: backends older than that belong to an earlier test. */
+    private String startedAt;
+
     @BeforeEach
     void start(PostgresServer postgres) throws Exception {
         this.postgres = postgres;
+        try (Connection direct = postgres.connect("testdb", "postgres", null)) {
+            startedAt = scalar(direct, "SELECT clock_timestamp()::text");
+        }
         harness = PoolerHarness.start(postgres, "transaction", "", 4, "connect_timeout = 60000\nworker_threads = 2");
     }
 
@@ -171,10 +177,21 @@ class PoolSharesIT {
         }
     }
 
+    /**
+     * The server connections this test's pooler holds. The PostgreSQL server is shared by the
+     * whole run and md5user by many tests: a backend of the pooler an earlier test closed may
+     * still be exiting, so only backends started after this pooler count.
+     */
     private int backends() throws SQLException {
-        try (Connection direct = postgres.connect("testdb", "postgres", null)) {
-            return Integer.parseInt(scalar(direct,
-                    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'md5user' AND backend_type = 'client backend'"));
+        try (Connection direct = postgres.connect("testdb", "postgres", null);
+             java.sql.PreparedStatement s = direct.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                     + " WHERE usename = 'md5user' AND backend_type = 'client backend'"
+                     + " AND backend_start >= ?::timestamptz")) {
+            s.setString(1, startedAt);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
         }
     }
 }
