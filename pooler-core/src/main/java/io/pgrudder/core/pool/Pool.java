@@ -27,7 +27,7 @@ import java.util.function.Function;
  * <p>The split must not turn into "a client waits while a connection is idle on another loop",
  * nor into one loop's clients waiting longer than another's: a share that has no idle connection
  * and no room passes a new waiter to the sibling with the most to spare, or else to one whose
- * queue is shorter by more than one; and a share with an idle connection and nobody waiting takes
+ * queue is shorter by more than a quarter of its own (and at least two); and a share with an idle connection and nobody waiting takes
  * the oldest waiter of the sibling with the most waiting (see {@link Siblings}). A waiter moves
  * with the time it has already waited, at most once per such request.
  *
@@ -258,7 +258,7 @@ public final class Pool implements ServerPool {
         @Override
         public PoolShare shorterQueue(PoolShare asking, int waiting) {
             PoolShare best = null;
-            int fewest = waiting - 1;
+            int fewest = waiting - Siblings.margin(waiting);
             for (PoolShare share : shares) {
                 int theirs = share.waiting();
                 if (share != asking && theirs < fewest) {

@@ -29,4 +29,15 @@ class PoolSplitTest {
             }
         }
     }
+
+    @Test
+    void aWaiterMovesForAShorterQueueOnlyWhenTheDifferenceIsWorthAHopPerMessage() {
+        // Short queues even out as before: a sibling two shorter takes the waiter.
+        assertEquals(1, Siblings.margin(0));
+        assertEquals(1, Siblings.margin(3));
+        // Long ones only for a quarter of their length: 1,000 clients on pool_size 20 kept moving
+        // waiters between four shares for differences of two (bench/RESULTS.md).
+        assertEquals(2, Siblings.margin(4));
+        assertEquals(63, Siblings.margin(250));
+    }
 }
