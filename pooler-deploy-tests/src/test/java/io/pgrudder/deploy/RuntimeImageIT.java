@@ -1,5 +1,7 @@
 package io.pgrudder.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
@@ -22,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -34,11 +37,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What the Docker image ships, without Docker: {@code scripts/build-runtime} (the command the
  * Dockerfile's build stage runs) builds the jlink runtime and the image layout; the pooler is
- * started from {@code target/pgrudder-image/bin/pgrudder}, serves real queries, and exits 0 on
+ * started from {@code target/pgrudder-image/bin/pgcat} as pgcat's pod spec starts pgcat (with
+ * {@code -F structured -n}), serves real queries, logs one JSON object per line, and exits 0 on
  * SIGTERM.
  */
 @ExtendWith(PostgresExtension.class)
 class RuntimeImageIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path image;
 
@@ -70,9 +75,13 @@ class RuntimeImageIT {
         assertTrue(Files.isExecutable(image.resolve("bin/pgrudder")));
         assertTrue(Files.isExecutable(image.resolve("bin/pgrudder-healthcheck")));
         assertTrue(Files.isRegularFile(image.resolve("lib/pooler-server.jar")));
-        try (var jars = Files.list(image.resolve("lib"))) {
-            assertTrue(jars.anyMatch(j -> j.getFileName().toString().matches("netty-transport-native-epoll-.*-linux-x86_64\\.jar")),
-                    "the epoll native jar is shipped");
+        assertTrue(Files.isSymbolicLink(image.resolve("bin/pgcat")), "pgcat's command name");
+        assertTrue(Files.isRegularFile(image.resolve("bin/jvm-options.sh")));
+        for (String arch : List.of("x86_64", "aarch_64")) {
+            try (var jars = Files.list(image.resolve("lib"))) {
+                assertTrue(jars.anyMatch(j -> j.getFileName().toString().matches("netty-transport-native-epoll-.*-linux-" + arch + "\\.jar")),
+                        "the epoll native jar for " + arch + " is shipped");
+            }
         }
 
         Result modules = run(List.of(image.resolve("runtime/bin/java").toString(), "--list-modules"), Map.of());
@@ -91,15 +100,45 @@ class RuntimeImageIT {
         assertEquals(0, version.exitCode, version.output);
         assertTrue(version.output.startsWith("pgrudder "), version.output);
 
+        Result pgcat = run(List.of(image.resolve("bin/pgcat").toString(), "--version"), Map.of());
+        assertEquals(version, pgcat, "bin/pgcat is the same launcher");
+
         Result check = run(List.of(image.resolve("bin/pgrudder").toString(), "--check"), Map.of());
         assertEquals(1, check.exitCode, check.output);
-        assertTrue(check.output.contains("/etc/pgrudder/pgcat.toml"), check.output);
+        assertTrue(check.output.contains("none of pgcat.toml, /etc/pgrudder/pgcat.toml, /etc/pgcat/pgcat.toml exists"), check.output);
 
         Path config = tmp.resolve("elsewhere.toml");
         Files.writeString(config, "[general]\nadmin_username = \"a\"\nadmin_password = \"b\"\n");
         Result fromEnv = run(List.of(image.resolve("bin/pgrudder").toString(), "--check"), Map.of("CONFIG_FILE", config.toString()));
         assertTrue(fromEnv.output.contains(config.toString()), fromEnv.output);
         assertFalse(fromEnv.output.contains("/etc/pgrudder"), fromEnv.output);
+    }
+
+    @Test
+    void jvmFlagsKeepHeapAndDirectMemoryUnderTheContainerLimit() throws Exception {
+        Path options = image.resolve("bin/jvm-options.sh");
+        Path memoryMax = tmp.resolve("memory.max");
+        Files.writeString(memoryMax, "536870912\n");
+        Path v1Unlimited = tmp.resolve("memory.limit_in_bytes");
+        Files.writeString(v1Unlimited, "9223372036854771712\n");
+        Path noLimit = tmp.resolve("memory.max.none");
+        Files.writeString(noLimit, "max\n");
+        Result limits = run(List.of("sh", "-c", ". \"$1\"; pgrudder_memory_limit \"$2\"; echo \" $?\"; "
+                + "pgrudder_memory_limit \"$3\" \"$4\"; echo \" $?\"", "sh", options.toString(),
+                memoryMax.toString(), v1Unlimited.toString(), noLimit.toString()), Map.of());
+        assertEquals("536870912 0\n 1\n", limits.output);
+
+        // What the JVM makes of the flags at a 512Mi limit: direct memory 35 % (179 MiB), SerialGC.
+        Result flags = run(List.of("sh", "-c", ". \"$1\"; exec \"$2\" $(pgrudder_jvm_options \"\" 536870912) "
+                + "-XX:+PrintFlagsFinal -version", "sh", options.toString(), image.resolve("runtime/bin/java").toString()), Map.of());
+        assertEquals(0, flags.exitCode, flags.output);
+        assertTrue(flags.output.matches("(?s).*MaxDirectMemorySize += 187695104 .*"), flags.output);
+        assertTrue(flags.output.matches("(?s).*MaxRAMPercentage += 40\\.0+ .*"), flags.output);
+        assertTrue(flags.output.matches("(?s).*UseSerialGC += true .*"), flags.output);
+
+        // A collector named in JAVA_OPTS replaces SerialGC and its young size.
+        Result g1 = run(List.of("sh", "-c", ". \"$1\"; pgrudder_jvm_options -XX:+UseG1GC", "sh", options.toString()), Map.of());
+        assertFalse(g1.output.contains("SerialGC") || g1.output.contains("-Xmn"), g1.output);
     }
 
     @Test
@@ -112,6 +151,7 @@ class RuntimeImageIT {
                 port = %d
                 admin_username = "admin"
                 admin_password = "${PGRUDDER_ADMIN_PASSWORD}"
+                log_client_connections = true
 
                 [pools.testdb]
                 pool_mode = "session"
@@ -127,10 +167,13 @@ class RuntimeImageIT {
                 servers = [["%s", %d, "primary"]]
                 """.formatted(port, pg.host(), pg.port()));
         Path log = tmp.resolve("pgrudder.log");
-        ProcessBuilder builder = new ProcessBuilder(image.resolve("bin/pgrudder").toString(), config.toString())
-                .redirectErrorStream(true)
+        Path stderr = tmp.resolve("pgrudder.stderr");
+        // As pgcat's pod spec runs it: command pgcat, args -F structured -n CONFIG.
+        ProcessBuilder builder = new ProcessBuilder(image.resolve("bin/pgcat").toString(), "-F", "structured", "-n", config.toString())
+                .redirectError(stderr.toFile())
                 .redirectOutput(log.toFile());
         builder.environment().remove("CONFIG_FILE");
+        builder.environment().remove("LOG_FORMAT");
         builder.environment().put("PGRUDDER_ADMIN_PASSWORD", "admin-secret");
         builder.environment().put("SCRAM_PASSWORD", PostgresServer.SCRAM_PASSWORD);
         Process pooler = builder.start();
@@ -139,7 +182,6 @@ class RuntimeImageIT {
             // The launcher execs: the process Kubernetes and Docker signal is the JVM itself.
             String command = pooler.info().command().orElse("");
             assertTrue(command.endsWith("runtime/bin/java"), "launcher did not exec the runtime's java: " + command);
-            assertTrue(read(log).contains("epoll"), () -> "epoll transport not loaded by the jlink runtime:\n" + read(log));
 
             try (Connection c = connect(port); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
                 assertTrue(rs.next());
@@ -148,11 +190,29 @@ class RuntimeImageIT {
 
             pooler.destroy(); // SIGTERM
             assertTrue(pooler.waitFor(60, TimeUnit.SECONDS), () -> "no exit 60 s after SIGTERM:\n" + read(log));
-            assertEquals(0, pooler.exitValue(), () -> "exit code after SIGTERM:\n" + read(log));
-            assertTrue(read(log).contains("SIGTERM"), () -> read(log));
+            assertEquals(0, pooler.exitValue(), () -> "exit code after SIGTERM:\n" + read(log) + read(stderr));
         } finally {
             pooler.destroyForcibly();
         }
+
+        // stdout is the log and only the log: one JSON object per line.
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(log)) {
+            JsonNode event = JSON.readTree(line);
+            for (String field : List.of("timestamp", "level", "logger", "thread", "message")) {
+                assertTrue(event.hasNonNull(field), () -> field + " missing: " + line);
+            }
+            Instant.parse(event.get("timestamp").asText());
+            events.add(event);
+        }
+        assertTrue(events.stream().anyMatch(e -> e.get("message").asText().contains("listening on")
+                && e.get("message").asText().contains("epoll")), () -> "epoll transport not loaded by the jlink runtime:\n" + read(log));
+        assertTrue(events.stream().anyMatch(e -> e.get("message").asText().contains("SIGTERM")), () -> read(log));
+        JsonNode connected = events.stream().filter(e -> e.get("message").asText().startsWith("client ")
+                && e.get("message").asText().contains(" connected")).findFirst()
+                .orElseThrow(() -> new AssertionError("no client connected event:\n" + read(log)));
+        assertTrue(connected.get("client").asText().startsWith("127.0.0.1:"), connected::toString);
+        assertFalse(read(log).contains(PostgresServer.SCRAM_PASSWORD) || read(log).contains("admin-secret"), "no secret in the log");
     }
 
     @Test

@@ -10,11 +10,13 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.stream.Collectors;
 
 /**
- * {@code pgrudder [CONFIG.toml]}: like pgcat, the config path is the first positional argument
- * (default {@code pgcat.toml}, or {@code CONFIG_FILE}). Also {@code --check}, {@code --version},
- * {@code --help}.
+ * {@code pgrudder [OPTIONS] [CONFIG.toml]}: like pgcat, the config path is the first positional
+ * argument (else {@code CONFIG_FILE}, else the first of {@link CommandLine#DEFAULT_CONFIGS} that
+ * exists), with pgcat's logging flags. Also {@code --check}, {@code --version}, {@code --help}.
+ * A usage error exits 2, a config that is missing or invalid 1.
  */
 public final class Main {
     private Main() {
@@ -42,12 +44,17 @@ public final class Main {
                 out.println("pgrudder " + version());
                 return 0;
             }
-            case CHECK -> {
-                return check(cli.configPath(), out, err);
-            }
             default -> {
-                if (cli.logLevel() != null) {
-                    System.setProperty("pgrudder.log.level", cli.logLevel());
+                if (!cli.notFound().isEmpty()) {
+                    err.println("pgrudder: no config file given, and none of " + cli.notFound().stream()
+                            .map(Path::toString).collect(Collectors.joining(", ")) + " exists");
+                    err.println("Give its path as the first argument or in CONFIG_FILE.");
+                    return 1;
+                }
+                // Before the first logger: logback reads these properties when it starts.
+                cli.log().systemProperties(System.console() != null).forEach(System::setProperty);
+                if (cli.action() == CommandLine.Action.CHECK) {
+                    return check(cli.configPath(), out, err);
                 }
                 return PgrudderServer.runUntilStopped(cli.configPath());
             }

@@ -1,5 +1,7 @@
 package io.pgrudder.server;
 
+import io.pgrudder.server.logging.LogFormat;
+import io.pgrudder.server.logging.LogOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,12 +10,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class MainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -31,16 +38,98 @@ class MainTest {
         assertEquals(0, run("--help"));
         assertTrue(out.toString().contains("Usage: pgrudder [OPTIONS] [CONFIG.toml]"));
         assertTrue(out.toString().contains("--check"));
+        assertTrue(out.toString().contains("-F, --log-format FORMAT") && out.toString().contains("-n, --no-color"), out.toString());
     }
 
     @Test
-    void configPathIsTheFirstPositionalArgumentDefaultingToPgcatToml() {
-        assertEquals(Path.of("pgcat.toml"), CommandLine.parse(new String[]{}, Map.of()).configPath());
-        assertEquals(Path.of("/etc/x.toml"), CommandLine.parse(new String[]{}, Map.of("CONFIG_FILE", "/etc/x.toml")).configPath());
-        assertEquals(Path.of("my.toml"), CommandLine.parse(new String[]{"my.toml"}, Map.of("CONFIG_FILE", "/etc/x.toml")).configPath());
+    void configPathIsTheFirstPositionalArgumentThenConfigFile() {
+        Predicate<Path> none = p -> false;
+        assertEquals(Path.of("/etc/x.toml"), CommandLine.parse(new String[]{}, Map.of("CONFIG_FILE", "/etc/x.toml"), none).configPath());
+        assertEquals(Path.of("my.toml"), CommandLine.parse(new String[]{"my.toml"}, Map.of("CONFIG_FILE", "/etc/x.toml"), none).configPath());
+        assertEquals(List.of(), CommandLine.parse(new String[]{"my.toml"}, Map.of(), none).notFound());
         assertEquals(CommandLine.Action.CHECK, CommandLine.parse(new String[]{"--check", "my.toml"}, Map.of()).action());
         assertThrows(IllegalArgumentException.class, () -> CommandLine.parse(new String[]{"--frobnicate"}, Map.of()));
         assertEquals(2, run("--frobnicate"));
+    }
+
+    @Test
+    void withoutOneTheConfigIsPgcatsDefaultThenTheImagesThenPgcatsImages() {
+        Path pgcat = Path.of("pgcat.toml");
+        Path ours = Path.of("/etc/pgrudder/pgcat.toml");
+        Path pgcatImage = Path.of("/etc/pgcat/pgcat.toml");
+        assertEquals(pgcat, CommandLine.parse(new String[]{}, Map.of(), Set.of(pgcat, ours, pgcatImage)::contains).configPath());
+        assertEquals(ours, CommandLine.parse(new String[]{}, Map.of(), Set.of(ours, pgcatImage)::contains).configPath());
+        CommandLine podOfPgcat = CommandLine.parse(new String[]{"-F", "structured"}, Map.of(), Set.of(pgcatImage)::contains);
+        assertEquals(pgcatImage, podOfPgcat.configPath());
+        assertEquals(List.of(), podOfPgcat.notFound());
+        // An explicit CONFIG_FILE is used even when it does not exist: its error names it.
+        assertEquals(Path.of("/nope.toml"), CommandLine.parse(new String[]{}, Map.of("CONFIG_FILE", "/nope.toml"), Set.of(ours)::contains).configPath());
+
+        CommandLine nothing = CommandLine.parse(new String[]{"--check"}, Map.of(), p -> false);
+        assertEquals(List.of(pgcat, ours, pgcatImage), nothing.notFound());
+    }
+
+    @Test
+    void noConfigAnywhereIsAnErrorNamingWhereItLooked() {
+        assumeTrue(CommandLine.DEFAULT_CONFIGS.stream().noneMatch(Files::exists) && System.getenv("CONFIG_FILE") == null,
+                "a default config or CONFIG_FILE exists on this machine");
+        assertEquals(1, run("--check"));
+        assertTrue(err.toString().contains("none of pgcat.toml, /etc/pgrudder/pgcat.toml, /etc/pgcat/pgcat.toml exists"), err.toString());
+        out.reset();
+        assertEquals(0, run("--version"), "--version needs no config");
+    }
+
+    @Test
+    void pgcatsLoggingFlagsWinOverTheirEnvironmentVariables() {
+        Predicate<Path> none = p -> false;
+        LogOptions flags = CommandLine.parse(new String[]{"-l", "debug", "-F", "structured", "-n", "x.toml"},
+                Map.of("LOG_LEVEL", "error", "LOG_FORMAT", "debug"), none).log();
+        assertEquals(new LogOptions(Optional.of("DEBUG"), LogFormat.STRUCTURED, true), flags);
+
+        LogOptions env = CommandLine.parse(new String[]{"x.toml"},
+                Map.of("LOG_LEVEL", "warn", "LOG_FORMAT", "DEBUG", "NO_COLOR", "1"), none).log();
+        assertEquals(new LogOptions(Optional.of("WARN"), LogFormat.DEBUG, true), env);
+
+        LogOptions longForms = CommandLine.parse(new String[]{"--log-level=trace", "--log-format", "text", "--no-color"}, Map.of(), none).log();
+        assertEquals(new LogOptions(Optional.of("TRACE"), LogFormat.TEXT, true), longForms);
+        assertEquals(LogFormat.STRUCTURED, CommandLine.parse(new String[]{"-Fstructured"}, Map.of(), none).log().format());
+
+        assertEquals(LogOptions.DEFAULT, CommandLine.parse(new String[]{}, Map.of(), none).log());
+        // pgcat reads NO_COLOR as a boolean; no-color.org as "set and not empty".
+        for (String off : List.of("", "false", "0", "no", "OFF")) {
+            assertFalse(CommandLine.parse(new String[]{}, Map.of("NO_COLOR", off), none).log().noColor(), off);
+        }
+        assertTrue(CommandLine.parse(new String[]{}, Map.of("NO_COLOR", "true"), none).log().noColor());
+    }
+
+    @Test
+    void colorOnlyForTextOnATerminalWithoutNoColor() {
+        LogOptions text = LogOptions.DEFAULT;
+        assertEquals("true", text.systemProperties(true).get(LogOptions.COLOR_PROPERTY));
+        assertEquals("false", text.systemProperties(false).get(LogOptions.COLOR_PROPERTY));
+        assertEquals("false", new LogOptions(Optional.empty(), LogFormat.TEXT, true).systemProperties(true).get(LogOptions.COLOR_PROPERTY));
+        assertEquals("false", new LogOptions(Optional.empty(), LogFormat.STRUCTURED, false).systemProperties(true).get(LogOptions.COLOR_PROPERTY));
+        assertEquals("structured", new LogOptions(Optional.empty(), LogFormat.STRUCTURED, false).systemProperties(false).get(LogOptions.FORMAT_PROPERTY));
+        assertFalse(text.systemProperties(false).containsKey(LogOptions.LEVEL_PROPERTY), "no level given: logback.xml keeps its default");
+        assertEquals("DEBUG", new LogOptions(Optional.of("DEBUG"), LogFormat.TEXT, false).systemProperties(false).get(LogOptions.LEVEL_PROPERTY));
+    }
+
+    @Test
+    void badLoggingValuesExitTwoNamingWhereTheyCameFrom() {
+        Predicate<Path> none = p -> false;
+        IllegalArgumentException flag = assertThrows(IllegalArgumentException.class,
+                () -> CommandLine.parse(new String[]{"-F", "json"}, Map.of(), none));
+        assertEquals("-F/--log-format: unknown log format 'json' (text, structured or debug)", flag.getMessage());
+        IllegalArgumentException env = assertThrows(IllegalArgumentException.class,
+                () -> CommandLine.parse(new String[]{}, Map.of("LOG_LEVEL", "verbose"), none));
+        assertEquals("LOG_LEVEL: unknown log level 'verbose' (ERROR, WARN, INFO, DEBUG or TRACE)", env.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CommandLine.parse(new String[]{"-l"}, Map.of(), none));
+        // The flag wins, so a bad variable it overrides is never read.
+        assertEquals(LogFormat.TEXT, CommandLine.parse(new String[]{"-F", "text"}, Map.of("LOG_FORMAT", "xml"), none).log().format());
+
+        assertEquals(2, run("--log-format", "xml", "--version"));
+        assertTrue(err.toString().contains("unknown log format 'xml'"), err.toString());
+        assertTrue(err.toString().contains("Try 'pgrudder --help'."), err.toString());
     }
 
     @Test

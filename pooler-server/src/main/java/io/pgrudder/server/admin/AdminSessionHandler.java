@@ -77,7 +77,7 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             frame.release();
         }
-        if (isShow(sql)) {
+        if (onlyShows(sql)) {
             // Exporters poll SHOW every few seconds: only what changes something is logged at info.
             log.debug("admin {} from {}: {}", user, ctx.channel().remoteAddress(), sql.strip());
         } else {
@@ -117,9 +117,23 @@ final class AdminSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    private static boolean isShow(String sql) {
-        String t = sql.stripLeading();
-        return t.regionMatches(true, 0, "SHOW", 0, 4);
+    /**
+     * Whether every statement of a query (split on ';' as {@link AdminCommands#run} does) is a
+     * SHOW: "SHOW POOLS; PAUSE" changes something, so it is logged at info.
+     */
+    static boolean onlyShows(String sql) {
+        boolean any = false;
+        for (String statement : sql.split(";")) {
+            String t = statement.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (!t.regionMatches(true, 0, "SHOW", 0, 4) || (t.length() > 4 && !Character.isWhitespace(t.charAt(4)))) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
     }
 
     @Override
