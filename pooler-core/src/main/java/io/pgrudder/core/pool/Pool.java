@@ -27,8 +27,9 @@ import java.util.function.Function;
  * <p>The split must not turn into "a client waits while a connection is idle on another loop",
  * nor into one loop's clients waiting longer than another's: a share that has no idle connection
  * and no room passes a new waiter to the sibling with the most to spare, or else to one whose
- * queue is shorter by more than a quarter of its own (and at least two); and a share with an idle connection and nobody waiting takes
- * the oldest waiter of the sibling with the most waiting (see {@link Siblings}). A waiter moves
+ * queue is shorter by more than a quarter of its own (and at least two); a share with an idle
+ * connection and nobody waiting takes the oldest waiter of the sibling with the most waiting, and
+ * one with room takes it from a sibling that has nothing to spare (see {@link Siblings}). A waiter moves
  * with the time it has already waited, at most once per such request.
  *
  * <p>A pool too small to give every loop two connections has fewer shares (at least one); the
@@ -248,6 +249,20 @@ public final class Pool implements ServerPool {
             for (PoolShare share : shares) {
                 int waiting = share.waiting();
                 if (share != asking && waiting > most) {
+                    best = share;
+                    most = waiting;
+                }
+            }
+            return best;
+        }
+
+        @Override
+        public PoolShare stuck(PoolShare asking) {
+            PoolShare best = null;
+            int most = 0;
+            for (PoolShare share : shares) {
+                int waiting = share.waiting();
+                if (share != asking && share.spare() == 0 && waiting > most) {
                     best = share;
                     most = waiting;
                 }

@@ -118,8 +118,14 @@ final class PoolShare implements ServerPool {
         this.janitor = new PoolJanitor(limits, new JanitorView(), System::nanoTime);
         this.notifications = !withHub ? null : new NotificationHub(settings.toString(), target, connector, loop,
                 address -> opener.login(address, Map.of("application_name", Pool.LISTENER_APPLICATION_NAME), target.requirePrimary()));
-        loop.execute(() -> janitorRounds = loop.scheduleWithFixedDelay(() -> onLoop(janitor::round), 1, 1, TimeUnit.SECONDS));
+        loop.execute(() -> janitorRounds = loop.scheduleWithFixedDelay(() -> onLoop(() -> {
+            janitor.round();
+            takeFromSiblings();
+        }), 1, 1, TimeUnit.SECONDS));
         stopWatchingTarget = target.onChange(() -> onLoop(this::targetChanged));
+        // What siblings read before this share's first task: its room. Left at zero, a share no
+        // client had used yet looked full, and a sibling's waiter waited beside it.
+        publish();
     }
 
     @Override
@@ -186,9 +192,31 @@ final class PoolShare implements ServerPool {
                     other.adopt(waiter, false);
                     return;
                 }
+                waiters.add(waiter);
+                // A sibling that let a connection go while this share looked saw nobody waiting
+                // here, as this share saw nothing spare there: each publishes before it looks at
+                // the other, so one of the two sees the other's news and the waiter is not left
+                // waiting beside an idle connection.
+                publish();
+                other = siblings.withSpare(this);
+                if (other != null) {
+                    other.offerTo(this);
+                }
+                return;
             }
             waiters.add(waiter);
             grow();
+        });
+    }
+
+    /** A sibling queued a waiter while this share seemed to have nothing to spare: take it if so. */
+    private void offerTo(PoolShare busy) {
+        onLoop(() -> {
+            if (waiters.isEmpty() && !pulling && !closed && !paused && successor == null
+                    && (lists.idleCount() > 0 || (size() < limits.poolSize() && target.known() && !opener.retrying()))) {
+                pulling = true;
+                busy.sendWaiterTo(this);
+            }
         });
     }
 
@@ -566,13 +594,32 @@ final class PoolShare implements ServerPool {
         }
         waiters.serve(waitersView);
         grow();
-        if (waiters.isEmpty() && lists.idleCount() > 0 && !pulling && !closed) {
-            // Idle here while a sibling's clients wait: take the oldest of them.
-            PoolShare other = siblings.withWaiters(this);
-            if (other != null) {
-                pulling = true;
-                other.sendWaiterTo(this);
-            }
+        takeFromSiblings();
+    }
+
+    /**
+     * With nobody waiting here, a waiter of a sibling this share can serve. Also run once a
+     * second with the janitor, so a waiter that a race between two shares' decisions left queued
+     * beside a free connection waits that long at most.
+     */
+    private void takeFromSiblings() {
+        if (!waiters.isEmpty() || pulling || closed || paused || successor != null) {
+            return;
+        }
+        publish(); // before looking at the siblings: see checkout
+        // Idle here while a sibling's clients wait: take the oldest of them. With room but no idle
+        // connection, only from a sibling that can neither hand out nor open one (full, or waiting
+        // out a failed connect): its waiter would otherwise wait for connect_timeout while this
+        // share could open a connection for it.
+        PoolShare other = null;
+        if (lists.idleCount() > 0) {
+            other = siblings.withWaiters(this);
+        } else if (size() < limits.poolSize() && target.known() && !opener.retrying()) {
+            other = siblings.stuck(this);
+        }
+        if (other != null) {
+            pulling = true;
+            other.sendWaiterTo(this);
         }
     }
 

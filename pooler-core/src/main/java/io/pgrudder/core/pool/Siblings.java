@@ -23,6 +23,11 @@ interface Siblings {
         public PoolShare shorterQueue(PoolShare asking, int waiting) {
             return null;
         }
+
+        @Override
+        public PoolShare stuck(PoolShare asking) {
+            return null;
+        }
     };
 
     /** The share with the most idle connections or room to open one, other than {@code asking}; null when none. */
@@ -30,6 +35,12 @@ interface Siblings {
 
     /** The share with the most clients waiting, other than {@code asking}; null when nobody waits. */
     PoolShare withWaiters(PoolShare asking);
+
+    /**
+     * The share with the most clients waiting among those with nothing to spare (no idle
+     * connection, no room it can open one in), other than {@code asking}; null when none.
+     */
+    PoolShare stuck(PoolShare asking);
 
     /**
      * The share with the shortest queue, other than {@code asking}, when it is shorter than
