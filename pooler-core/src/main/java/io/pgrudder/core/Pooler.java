@@ -73,7 +73,7 @@ public final class Pooler {
     private TopologySource topology(PoolConfig pool) {
         return topologies.computeIfAbsent(topologyKey(pool), k -> {
             TopologySource source = topologyFactory.apply(pool);
-            io.pgrudder.core.topology.TopologyCounters counters = new io.pgrudder.core.topology.TopologyCounters();
+            io.pgrudder.core.topology.TopologyCounters counters = new io.pgrudder.core.topology.TopologyCounters(source::dcsWatch);
             topologyCounters.put(k, counters);
             source.subscribe(counters::observe);
             return source;
@@ -110,8 +110,8 @@ public final class Pooler {
     }
 
     /**
-     * Pools that list the same servers with the same Patroni API settings follow one cluster through
-     * one poller (the roles written in servers and the database do not matter): two pools on one
+     * Pools that list the same servers with the same Patroni API and etcd watch settings follow one
+     * cluster through one poller (the roles written in servers and the database do not matter): two pools on one
      * cluster must not double the load on Patroni's REST API.
      */
     private static String topologyKey(PoolConfig pool) {
@@ -122,7 +122,8 @@ public final class Pooler {
         PatroniSettings p = pool.patroni();
         // What the poller does; leader_wait_timeout and max_replica_lag are each pool's own business.
         return key.append('|').append(p.apiPort()).append('|').append(p.apiProtocol()).append('|').append(p.apiCa())
-                .append('|').append(p.pollInterval()).append('|').append(p.apiTimeout()).toString();
+                .append('|').append(p.pollInterval()).append('|').append(p.apiTimeout())
+                .append('|').append(p.etcd()).append('|').append(p.watchPollInterval()).toString();
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,7 +36,8 @@ import io.netty.handler.ssl.SslContext;
 import io.pgrudder.core.topology.PollResult;
 
 /**
- * A tiny non-blocking HTTP/1.1 GET client for Patroni's REST API: one connection per request
+ * A tiny non-blocking HTTP/1.1 client for Patroni's REST API (GET) and etcd's v3 gateway (POST of
+ * JSON): one connection per request
  * ({@code Connection: close}; Patroni answers HTTP/1.0 and closes anyway), a hard deadline per
  * request covering connect, send and receive, and every failure mapped to a {@link PollResult}.
  * The returned future completes on the channel's event loop; callers must not block there.
@@ -60,6 +62,16 @@ final class PatroniHttpClient {
     }
 
     CompletableFuture<HttpOutcome> get(String host, int port, String path) {
+        return request(HttpMethod.GET, host, port, path, null);
+    }
+
+    /** POST of a JSON body (etcd's v3 gateway takes its requests so). */
+    CompletableFuture<HttpOutcome> post(String host, int port, String path, String jsonBody) {
+        return request(HttpMethod.POST, host, port, path, jsonBody);
+    }
+
+    private CompletableFuture<HttpOutcome> request(HttpMethod method, String host, int port, String path,
+            String jsonBody) {
         CompletableFuture<HttpOutcome> outcome = new CompletableFuture<>();
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
@@ -86,12 +98,20 @@ final class PatroniHttpClient {
                 outcome.complete(HttpOutcome.failed(connectFailure(f.cause())));
                 return;
             }
-            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            DefaultFullHttpRequest request = jsonBody == null
+                    ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path)
+                    : new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
+                            Unpooled.copiedBuffer(jsonBody, StandardCharsets.UTF_8));
             request.headers()
-                    .set(HttpHeaderNames.HOST, host.contains(":") ? "[" + host + "]:" + port : host + ":" + port)
+                    .set(HttpHeaderNames.HOST, hostHeader(host, port))
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                     .set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON)
                     .set(HttpHeaderNames.USER_AGENT, "pgrudder");
+            if (jsonBody != null) {
+                request.headers()
+                        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, request.content().readableBytes());
+            }
             channel.writeAndFlush(request).addListener(w -> {
                 if (!w.isSuccess()) {
                     outcome.complete(HttpOutcome.failed(PollResult.closed("write failed: " + brief(w.cause()))));
@@ -101,7 +121,11 @@ final class PatroniHttpClient {
         return outcome;
     }
 
-    private static PollResult connectFailure(Throwable cause) {
+    static String hostHeader(String host, int port) {
+        return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    static PollResult connectFailure(Throwable cause) {
         if (cause instanceof ConnectTimeoutException) {
             return PollResult.timeout("connect timed out");
         }

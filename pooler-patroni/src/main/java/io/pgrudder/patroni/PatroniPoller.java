@@ -1,15 +1,13 @@
 package io.pgrudder.patroni;
 
 import java.io.File;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -31,6 +29,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 import io.pgrudder.core.config.PatroniSettings;
 import io.pgrudder.core.config.ServerAddress;
+import io.pgrudder.core.topology.DcsWatch;
 import io.pgrudder.core.topology.PollResult;
 import io.pgrudder.core.topology.Topology;
 import io.pgrudder.core.topology.TopologySource;
@@ -40,10 +39,17 @@ import io.pgrudder.core.topology.TopologySource;
  * parallel) once per poll interval, decides the topology with {@link TopologyDecider}, and
  * publishes a snapshot whenever something relevant changed.
  *
- * <p>Threads: all polling state lives on one event loop of the group; rounds never overlap,
- * and each round sends exactly two requests per member, each with a hard deadline, so no member
- * ever has more than two requests in flight (Patroni's listen backlog is 5). Listeners run on a
- * dedicated notification thread.
+ * <p>With {@code patroni_etcd_hosts} it also watches Patroni's keys in etcd ({@link EtcdWatch}):
+ * a change of the leader, a member, the sync state or the config starts a round at once, so the
+ * REST interval can be long while the watch is live ({@code watchPollInterval}); REST stays the
+ * truth for who leads. The {@code failover} key, when it asks to move away from the leader and
+ * is due, holds the leader ({@link Topology#leaderHeld()}) until the key goes or another member
+ * leads. While etcd cannot be watched, polling goes on at {@code pollInterval} and nothing is held.
+ *
+ * <p>Threads: all polling and watch state lives on one event loop of the group; rounds never
+ * overlap, and each round sends exactly two requests per member, each with a hard deadline, so no
+ * member ever has more than two requests in flight (Patroni's listen backlog is 5). Listeners run
+ * on a dedicated notification thread.
  */
 public final class PatroniPoller implements TopologySource {
 
@@ -56,11 +62,17 @@ public final class PatroniPoller implements TopologySource {
     private final EventLoopGroup ownGroup;
     private final EventLoop loop;
     private final PatroniHttpClient http;
-    private final ExecutorService notifier;
-    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private final TopologyNotifier notifier;
+
+    private final EtcdWatch watch;
 
     private volatile Topology current;
     private volatile boolean closed;
+    private volatile DcsWatch watchState;
+    private volatile long roundsOnSchedule;
+    private volatile long roundsOnRequest;
+    /** Written on loop only. */
+    private volatile Optional<PendingSwitchover> pending = Optional.empty();
 
     // Confined to loop.
     private boolean started;
@@ -68,6 +80,8 @@ public final class PatroniPoller implements TopologySource {
     private boolean pollRequested;
     private long lastRoundStartNanos;
     private ScheduledFuture<?> nextRound;
+    private boolean nextRoundRequested;
+    private ScheduledFuture<?> holdDue;
 
     /** Polls with its own one-thread NIO event loop group, shut down by {@link #close()}. */
     public PatroniPoller(String name, List<MemberAddress> members, PatroniPollerSettings settings) {
@@ -97,8 +111,19 @@ public final class PatroniPoller implements TopologySource {
         this.ownGroup = ownsGroup ? group : null;
         this.loop = group.next();
         this.http = new PatroniHttpClient(group, channelType, sslContext(settings), settings.requestTimeout());
-        this.notifier = Executors.newSingleThreadExecutor(new DefaultThreadFactory("pgrudder-topology-" + name, true));
         this.current = Topology.initial(name, Instant.now());
+        this.notifier = new TopologyNotifier(name, () -> current);
+        if (settings.etcd().watching()) {
+            this.watchState = DcsWatch.CONNECTING;
+            // etcd is spoken to in plain HTTP, whatever the REST API's protocol.
+            PatroniHttpClient etcdHttp = new PatroniHttpClient(group, channelType, Optional.empty(),
+                    settings.requestTimeout());
+            this.watch = new EtcdWatch(name, settings.etcd(), loop, channelType, etcdHttp, settings.requestTimeout(),
+                    new WatchListener());
+        } else {
+            this.watchState = DcsWatch.OFF;
+            this.watch = null;
+        }
     }
 
     /**
@@ -122,6 +147,9 @@ public final class PatroniPoller implements TopologySource {
             if (!started && !closed) {
                 started = true;
                 startRound();
+                if (watch != null) {
+                    watch.start();
+                }
             }
         });
         return this;
@@ -138,12 +166,7 @@ public final class PatroniPoller implements TopologySource {
 
     @Override
     public Runnable subscribe(Consumer<Topology> listener) {
-        Subscriber subscriber = new Subscriber(Objects.requireNonNull(listener, "listener"));
-        subscribers.add(subscriber);
-        if (!closed) {
-            notifier.execute(() -> deliver(subscriber));
-        }
-        return () -> subscribers.remove(subscriber);
+        return notifier.subscribe(listener);
     }
 
     @Override
@@ -151,20 +174,46 @@ public final class PatroniPoller implements TopologySource {
         if (closed) {
             return;
         }
-        loop.execute(() -> {
-            if (!started || closed) {
+        loop.execute(this::requestRound);
+    }
+
+    @Override
+    public DcsWatch dcsWatch() {
+        return watchState;
+    }
+
+    /** Rounds started because their interval was up (the first one included). */
+    public long roundsOnSchedule() {
+        return roundsOnSchedule;
+    }
+
+    /** Rounds started early because someone asked: {@link #pollNow()}, a fencing failure, an etcd key change. */
+    public long roundsOnRequest() {
+        return roundsOnRequest;
+    }
+
+    /** The switchover the etcd watch last saw in Patroni's failover key; empty when none (or no watch). */
+    public Optional<PendingSwitchover> pendingSwitchover() {
+        return pending;
+    }
+
+    /** On loop: a round as soon as the minimal gap allows; coalesced with one already asked for or running. */
+    private void requestRound() {
+        if (!started || closed) {
+            return;
+        }
+        if (roundRunning) {
+            pollRequested = true;
+            return;
+        }
+        if (nextRound != null) {
+            if (nextRoundRequested) {
                 return;
             }
-            if (roundRunning) {
-                pollRequested = true;
-                return;
-            }
-            if (nextRound != null) {
-                nextRound.cancel(false);
-            }
-            long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
-            scheduleRound(Math.max(0, MIN_GAP_MILLIS - sinceLast));
-        });
+            nextRound.cancel(false);
+        }
+        long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
+        scheduleRound(Math.max(0, MIN_GAP_MILLIS - sinceLast), true);
     }
 
     @Override
@@ -173,18 +222,25 @@ public final class PatroniPoller implements TopologySource {
             return;
         }
         closed = true;
+        if (watch != null) {
+            watch.close();
+        }
         loop.execute(() -> {
             if (nextRound != null) {
                 nextRound.cancel(false);
             }
+            if (holdDue != null) {
+                holdDue.cancel(false);
+            }
         });
-        notifier.shutdown();
+        notifier.close();
         if (ownGroup != null) {
             ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
-    private void scheduleRound(long delayMillis) {
+    private void scheduleRound(long delayMillis, boolean requested) {
+        nextRoundRequested = requested;
         nextRound = loop.schedule(this::startRound, delayMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -192,6 +248,16 @@ public final class PatroniPoller implements TopologySource {
         if (closed || roundRunning) {
             return;
         }
+        if (nextRoundRequested) {
+            roundsOnRequest++;
+        } else {
+            roundsOnSchedule++;
+            if (watch != null) {
+                watch.probe();
+            }
+        }
+        nextRound = null;
+        nextRoundRequested = false;
         roundRunning = true;
         pollRequested = false;
         lastRoundStartNanos = System.nanoTime();
@@ -247,47 +313,85 @@ public final class PatroniPoller implements TopologySource {
             for (CompletableFuture<MemberPoll> poll : polls) {
                 results.add(poll.join());
             }
-            Topology before = current;
-            TopologyDecider.Decision decision = TopologyDecider.decide(name, results, before, Instant.now());
-            if (decision.topology() != before) {
-                current = decision.topology();
-                for (String line : TopologyChanges.describe(before, current, decision.noLeaderReason())) {
-                    if (current.leaderName().isEmpty() && line.contains(" leader ")) {
-                        log.warn(line);
-                    } else {
-                        log.info(line);
-                    }
-                }
-                notifier.execute(this::deliverAll);
-            }
+            TopologyDecider.Decision decision = TopologyDecider.decide(name, results, current, pending, Instant.now());
+            publish(decision.topology(), decision.noLeaderReason());
         } catch (RuntimeException e) {
             log.error("cluster {}: poll round failed; keeping the last topology", name, e);
         } finally {
             long sinceStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
             long delay = pollRequested
                     ? Math.max(0, MIN_GAP_MILLIS - sinceStart)
-                    : Math.max(0, settings.pollInterval().toMillis() - sinceStart);
-            scheduleRound(delay);
+                    : Math.max(0, interval() - sinceStart);
+            scheduleRound(delay, pollRequested);
         }
     }
 
-    private void deliverAll() {
-        for (Subscriber subscriber : subscribers) {
-            deliver(subscriber);
-        }
+    /** The REST interval now: long while the etcd watch is live, else the normal one. */
+    private long interval() {
+        return (watchState == DcsWatch.LIVE ? settings.watchPollInterval() : settings.pollInterval()).toMillis();
     }
 
-    /** On the notifier thread: hands the newest snapshot to one listener unless it has it. */
-    private void deliver(Subscriber subscriber) {
-        Topology snapshot = current;
-        if (closed || snapshot.generation() <= subscriber.delivered) {
+    /** On loop: makes {@code next} current, logs what changed and notifies, unless it is the current one. */
+    private void publish(Topology next, Optional<String> noLeaderReason) {
+        Topology before = current;
+        if (next == before) {
             return;
         }
-        subscriber.delivered = snapshot.generation();
-        try {
-            subscriber.listener.accept(snapshot);
-        } catch (RuntimeException e) {
-            log.error("cluster {}: topology listener {} failed", name, subscriber.listener, e);
+        current = next;
+        for (String line : TopologyChanges.describe(before, next, noLeaderReason)) {
+            if (next.leaderName().isEmpty() && line.contains(" leader ")) {
+                log.warn(line);
+            } else {
+                log.info(line);
+            }
+        }
+        notifier.published();
+    }
+
+    /** On loop: the failover key (or its absence) applied to the current topology, and its due time watched. */
+    private void applyFailoverKey(Optional<PendingSwitchover> now) {
+        pending = now;
+        if (holdDue != null) {
+            holdDue.cancel(false);
+            holdDue = null;
+        }
+        Instant at = pending.flatMap(PendingSwitchover::scheduledAt).orElse(null);
+        if (at != null && Instant.now().isBefore(at)) {
+            long millis = Math.max(1, Duration.between(Instant.now(), at).toMillis() + 1);
+            holdDue = loop.schedule(() -> {
+                holdDue = null;
+                publish(TopologyDecider.reconsiderHold(current, pending, Instant.now()), Optional.empty());
+            }, millis, TimeUnit.MILLISECONDS);
+        }
+        publish(TopologyDecider.reconsiderHold(current, pending, Instant.now()), Optional.empty());
+    }
+
+    /** What the etcd watch tells the poller, on its loop. */
+    private final class WatchListener implements EtcdWatch.Listener {
+        @Override
+        public void keysChanged(List<String> names) {
+            requestRound();
+        }
+
+        @Override
+        public void failoverKey(Optional<PendingSwitchover> now) {
+            applyFailoverKey(now);
+            requestRound();
+        }
+
+        @Override
+        public void stateChanged(DcsWatch state, String detail) {
+            DcsWatch before = watchState;
+            watchState = state;
+            if (state == DcsWatch.DOWN) {
+                applyFailoverKey(Optional.empty());
+                if (before == DcsWatch.LIVE && !roundRunning && nextRound != null && !nextRoundRequested) {
+                    // The long interval no longer applies: the next round comes at the normal one.
+                    nextRound.cancel(false);
+                    long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
+                    scheduleRound(Math.max(0, settings.pollInterval().toMillis() - sinceLast), false);
+                }
+            }
         }
     }
 
@@ -305,18 +409,9 @@ public final class PatroniPoller implements TopologySource {
         }
     }
 
-    /** Only the notifier thread touches {@code delivered}. */
-    private static final class Subscriber {
-        final Consumer<Topology> listener;
-        long delivered;
-
-        Subscriber(Consumer<Topology> listener) {
-            this.listener = listener;
-        }
-    }
-
     @Override
     public String toString() {
-        return "PatroniPoller[" + name + " " + members + " " + settings.apiProtocol() + " port " + settings.apiPort() + "]";
+        return "PatroniPoller[" + name + " " + members + " " + settings.apiProtocol() + " port " + settings.apiPort()
+                + (watch != null ? " etcd " + settings.etcd().hosts() + " " + watch.prefix() : "") + "]";
     }
 }

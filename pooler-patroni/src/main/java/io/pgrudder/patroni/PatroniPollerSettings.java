@@ -5,22 +5,27 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
+import io.pgrudder.core.config.PatroniEtcdSettings;
 import io.pgrudder.core.config.PatroniSettings;
 
 /**
- * How to reach and poll Patroni's REST API.
+ * How to reach and poll Patroni's REST API, and where to watch its etcd keys.
  *
- * @param apiPort        REST API port on every member's host (8008)
- * @param apiProtocol    "http" or "https"
- * @param apiCa          CA bundle (PEM) that signed the API's certificate; empty = JVM trust store
- * @param pollInterval   time between the starts of two poll rounds (1 s)
- * @param requestTimeout hard deadline of one GET, connect included (500 ms)
+ * @param apiPort           REST API port on every member's host (8008)
+ * @param apiProtocol       "http" or "https"
+ * @param apiCa             CA bundle (PEM) that signed the API's certificate; empty = JVM trust store
+ * @param pollInterval      time between the starts of two poll rounds while no etcd watch is live (1 s)
+ * @param requestTimeout    hard deadline of one GET, connect included (500 ms)
+ * @param etcd              Patroni's etcd; {@link PatroniEtcdSettings#NONE}: REST polling only
+ * @param watchPollInterval time between the starts of two poll rounds while the watch is live (10 s)
  */
 public record PatroniPollerSettings(
-        int apiPort, String apiProtocol, Optional<Path> apiCa, Duration pollInterval, Duration requestTimeout) {
+        int apiPort, String apiProtocol, Optional<Path> apiCa, Duration pollInterval, Duration requestTimeout,
+        PatroniEtcdSettings etcd, Duration watchPollInterval) {
 
     public static final PatroniPollerSettings DEFAULTS = new PatroniPollerSettings(
-            8008, "http", Optional.empty(), Duration.ofMillis(1000), Duration.ofMillis(500));
+            8008, "http", Optional.empty(), Duration.ofMillis(1000), Duration.ofMillis(500),
+            PatroniEtcdSettings.NONE, PatroniSettings.DEFAULT_WATCH_POLL_INTERVAL);
 
     public PatroniPollerSettings {
         if (apiPort < 1 || apiPort > 65535) {
@@ -30,22 +35,35 @@ public record PatroniPollerSettings(
             throw new IllegalArgumentException("Patroni API protocol must be http or https, not " + apiProtocol);
         }
         Objects.requireNonNull(apiCa, "apiCa");
-        if (pollInterval.isNegative() || pollInterval.isZero() || requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new IllegalArgumentException("poll interval and request timeout must be positive");
+        Objects.requireNonNull(etcd, "etcd");
+        if (etcd.watching() && etcd.scope() == null) {
+            throw new IllegalArgumentException("an etcd watch needs Patroni's scope");
+        }
+        for (Duration d : new Duration[] {pollInterval, requestTimeout, watchPollInterval}) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("poll intervals and the request timeout must be positive");
+            }
         }
     }
 
     /** The poller settings of a pool's resolved Patroni keys. */
     public static PatroniPollerSettings of(PatroniSettings settings) {
         return new PatroniPollerSettings(settings.apiPort(), settings.apiProtocol(),
-                Optional.ofNullable(settings.apiCa()), settings.pollInterval(), settings.apiTimeout());
+                Optional.ofNullable(settings.apiCa()), settings.pollInterval(), settings.apiTimeout(),
+                settings.etcd(), settings.watchPollInterval());
     }
 
     public PatroniPollerSettings withPollInterval(Duration interval) {
-        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, interval, requestTimeout);
+        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, interval, requestTimeout, etcd, watchPollInterval);
     }
 
     public PatroniPollerSettings withRequestTimeout(Duration timeout) {
-        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, timeout);
+        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, timeout, etcd, watchPollInterval);
+    }
+
+    /** Watches Patroni's keys in etcd, polling REST every {@code watchInterval} while the watch is live. */
+    public PatroniPollerSettings withEtcd(PatroniEtcdSettings settings, Duration watchInterval) {
+        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, requestTimeout, settings,
+                watchInterval);
     }
 }

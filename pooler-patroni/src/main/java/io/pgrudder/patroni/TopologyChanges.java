@@ -8,7 +8,7 @@ import io.pgrudder.core.topology.Member;
 import io.pgrudder.core.topology.Topology;
 
 /**
- * The log lines for one published change: leader, pause, each member's role/state and whether
+ * The log lines for one published change: leader, its hold for a pending switchover, pause, each member's role/state and whether
  * its API answers. Lag alone is a change worth publishing but not worth a log line.
  */
 final class TopologyChanges {
@@ -31,6 +31,11 @@ final class TopologyChanges {
                 noLeaderReason.ifPresent(r -> line.append(": ").append(r));
             }
             lines.add(line.toString());
+        }
+        if (before.leaderHeld() != after.leaderHeld() && after.leaderName().isPresent()) {
+            lines.add(cluster + "leader " + after.leaderName().get() + (after.leaderHeld()
+                    ? " held: a switchover away from it is pending; new transactions wait for the next leader"
+                    : " no longer held: the switchover was cancelled or did not happen; new transactions start on it"));
         }
         if (before.paused() != after.paused()) {
             lines.add(cluster + (after.paused() ? "paused (maintenance mode)" : "resumed"));

@@ -33,6 +33,8 @@ import io.pgrudder.core.topology.Topology;
  *   <li>Any other member whose own {@code /patroni} claims to be a running primary means two
  *       primaries: no leader until that is resolved.</li>
  *   <li>{@code standby_leader} never takes writes.</li>
+ *   <li>A switchover away from the leader that Patroni has been asked for and that is due holds
+ *       the leader: it still leads, but no new transaction starts on it.</li>
  * </ol>
  * Member details (role, state, lag, tags) come from the candidate's view when it has one, else
  * from the first view (in configuration order) that lists the member; a member no view lists
@@ -57,6 +59,16 @@ public final class TopologyDecider {
      * @param now          stamps {@code leaderSince} when the leader changes
      */
     public static Decision decide(String fallbackName, List<MemberPoll> polls, Topology previous, Instant now) {
+        return decide(fallbackName, polls, previous, Optional.empty(), now);
+    }
+
+    /**
+     * As {@link #decide(String, List, Topology, Instant)}, with the switchover Patroni's
+     * {@code failover} key asks for: when it moves away from the decided leader and is due at
+     * {@code now}, the leader is held ({@link Topology#leaderHeld()}).
+     */
+    public static Decision decide(String fallbackName, List<MemberPoll> polls, Topology previous,
+            Optional<PendingSwitchover> pending, Instant now) {
         List<ClusterView> views = polls.stream().flatMap(p -> p.cluster().stream()).collect(Collectors.toList());
 
         Optional<String> candidate = majorityLeader(views);
@@ -120,9 +132,22 @@ public final class TopologyDecider {
         boolean paused = views.stream().anyMatch(ClusterView::paused)
                 || polls.stream().flatMap(p -> p.node().stream()).anyMatch(NodeStatus::paused);
 
-        Topology next = new Topology(scope, members, leader, now, timeline, paused, 0);
+        Topology next = new Topology(scope, members, leader, now, timeline, paused, 0, holds(leader, pending, now));
         Topology published = next.sameStateAs(previous) ? previous : next.succeeding(previous, now);
         return new Decision(published, leader.isPresent() ? Optional.empty() : noLeaderReason);
+    }
+
+    /**
+     * The same topology with its leader held or not for {@code pending} at {@code now}: {@code previous}
+     * itself when that does not change, else its successor.
+     */
+    public static Topology reconsiderHold(Topology previous, Optional<PendingSwitchover> pending, Instant now) {
+        Topology next = previous.withLeaderHeld(holds(previous.leaderName(), pending, now));
+        return next == previous ? previous : next.succeeding(previous, now);
+    }
+
+    private static boolean holds(Optional<String> leader, Optional<PendingSwitchover> pending, Instant now) {
+        return leader.isPresent() && pending.map(p -> p.movesAwayFrom(leader.get()) && p.dueAt(now)).orElse(false);
     }
 
     private static Optional<String> majorityLeader(List<ClusterView> views) {

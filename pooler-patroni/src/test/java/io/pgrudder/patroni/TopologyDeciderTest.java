@@ -257,4 +257,67 @@ class TopologyDeciderTest {
         assertEquals("standby", t.clusterName());
         assertEquals(MemberRole.STANDBY_LEADER, t.member("node1").orElseThrow().role());
     }
+
+    // ---- a pending switchover holds the leader
+
+    private static Optional<PendingSwitchover> pending(String leader, String candidate, Instant at) {
+        return Optional.of(new PendingSwitchover(Optional.ofNullable(leader), Optional.ofNullable(candidate),
+                Optional.ofNullable(at)));
+    }
+
+    @Test
+    void switchoverAwayFromTheLeaderHoldsIt() {
+        Topology before = decide("patroni-3.0.2/normal");
+        Topology held = TopologyDecider.decide("pool", Captured.round("patroni-3.0.2/normal"), before,
+                pending("node1", "node2", null), T1).topology();
+        assertTrue(held.leaderHeld());
+        assertEquals(Optional.of("node1"), leaderOf(held), "it still leads");
+        assertEquals(Optional.empty(), held.leaderForNewTransactions());
+        assertEquals(before.generation() + 1, held.generation());
+        assertEquals(before.leaderSince(), held.leaderSince(), "the leader did not change");
+        assertSame(held, TopologyDecider.decide("pool", Captured.round("patroni-3.0.2/normal"), held,
+                pending("node1", "node2", null), T1).topology(), "the same round again changes nothing");
+    }
+
+    @Test
+    void holdFollowsPatronisOwnRuleForWhoIsDemoted() {
+        Topology before = decide("patroni-3.0.2/normal");
+        assertTrue(TopologyDecider.reconsiderHold(before, pending(null, "node3", null), T1).leaderHeld(),
+                "a failover to another candidate demotes the leader");
+        assertTrue(TopologyDecider.reconsiderHold(before, pending("node1", null, null), T1).leaderHeld(),
+                "a switchover to any replica");
+        assertSame(before, TopologyDecider.reconsiderHold(before, pending("node2", "node3", null), T1),
+                "names another leader: Patroni cleans the key up");
+        assertSame(before, TopologyDecider.reconsiderHold(before, pending("node1", "node1", null), T1),
+                "the candidate is the leader already");
+        assertSame(before, TopologyDecider.reconsiderHold(before, Optional.empty(), T1));
+    }
+
+    @Test
+    void scheduledSwitchoverHoldsOnlyOnceDue() {
+        Topology before = decide("patroni-3.0.2/normal");
+        Optional<PendingSwitchover> later = pending("node1", "node2", T1.plusSeconds(60));
+        assertSame(before, TopologyDecider.reconsiderHold(before, later, T1));
+        assertTrue(TopologyDecider.reconsiderHold(before, later, T1.plusSeconds(60)).leaderHeld());
+    }
+
+    @Test
+    void cancelledSwitchoverReleasesTheSameLeader() {
+        Topology held = TopologyDecider.reconsiderHold(decide("patroni-3.0.2/normal"), pending("node1", "node2", null), T1);
+        Topology released = TopologyDecider.reconsiderHold(held, Optional.empty(), T1.plusSeconds(1));
+        assertFalse(released.leaderHeld());
+        assertEquals(Optional.of("node1"), released.leaderForNewTransactions().map(Member::name));
+        assertEquals(held.generation() + 1, released.generation());
+    }
+
+    @Test
+    void newLeaderIsNotHeldByTheKeyThatNamedTheOldOne() {
+        Topology held = TopologyDecider.reconsiderHold(decide("patroni-3.0.2/normal"), pending("node1", "node2", null), T1);
+        Topology stopping = TopologyDecider.decide("pool", Captured.round("patroni-3.0.2/switchover-stopping"), held,
+                pending("node1", "node2", null), T1).topology();
+        assertFalse(stopping.leaderHeld(), "no leader: nothing to hold");
+        Topology done = TopologyDecider.decide("pool", Captured.round("patroni-3.0.2/switchover-done"), stopping,
+                pending("node1", "node2", null), T1).topology();
+        assertEquals(Optional.of("node2"), done.leaderForNewTransactions().map(Member::name));
+    }
 }

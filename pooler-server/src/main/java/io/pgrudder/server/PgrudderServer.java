@@ -108,12 +108,17 @@ public final class PgrudderServer implements AutoCloseable {
 
     /**
      * The topology source of a pool with use_patroni_api: a poller of the Patroni REST API of
-     * every host in its first shard's servers (their roles are Patroni's to decide), started at
-     * once. It logs each leader change; the pooler closes it on shutdown.
+     * every host in its first shard's servers (their roles are Patroni's to decide), with a watch
+     * of Patroni's etcd keys when patroni_etcd_hosts is set, started at once. It logs each leader change; the pooler closes it on shutdown.
      */
     private static TopologySource patroniPoller(PoolConfig pool) {
         PatroniPoller poller = PatroniPoller.forServers(pool.name(), pool.shards().get(0).servers(), pool.patroni());
-        log.info("pool {}: following the Patroni leader among {}", pool.name(), poller.members());
+        if (pool.patroni().etcd().watching()) {
+            log.info("pool {}: following the Patroni leader among {}, watching etcd {} under {}", pool.name(),
+                    poller.members(), pool.patroni().etcd().hosts(), pool.patroni().etcd().clusterPrefix());
+        } else {
+            log.info("pool {}: following the Patroni leader among {}", pool.name(), poller.members());
+        }
         return poller.start();
     }
 

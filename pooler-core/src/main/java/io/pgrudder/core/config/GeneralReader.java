@@ -77,7 +77,7 @@ final class GeneralReader {
                 g.millis("client_login_timeout", DEFAULT_CLIENT_LOGIN_TIMEOUT),
                 (int) g.integer("max_client_conn", 1, Integer.MAX_VALUE, DEFAULT_MAX_CLIENT_CONN),
                 pinSessionState(g),
-                PatroniReader.read(g, PatroniSettings.DEFAULTS));
+                PatroniReader.read(g, PatroniSettings.DEFAULTS, false));
         g.reportUnknownKeys();
         return config;
     }

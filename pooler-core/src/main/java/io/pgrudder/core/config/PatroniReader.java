@@ -10,7 +10,11 @@ final class PatroniReader {
     private PatroniReader() {
     }
 
-    static PatroniSettings read(TomlSection s, PatroniSettings inherited) {
+    /**
+     * @param pool the section is a pool's: its settings are the ones used, so a watch without a
+     *             scope is an error here (a {@code [general]} without one may leave it to each pool)
+     */
+    static PatroniSettings read(TomlSection s, PatroniSettings inherited, boolean pool) {
         boolean use = s.bool("use_patroni_api", inherited.usePatroniApi());
         int port = (int) s.integer("patroni_api_port", 1, 65535, inherited.apiPort());
         String protocol = s.choice("patroni_api_protocol", Choices.PATRONI_API_PROTOCOL, inherited.apiProtocol());
@@ -27,10 +31,17 @@ final class PatroniReader {
             }
         }
         Duration poll = s.duration("patroni_poll_interval", ChronoUnit.MILLIS, 1, inherited.pollInterval());
+        Duration watchPoll = s.duration("patroni_watch_poll_interval", ChronoUnit.MILLIS, 1,
+                inherited.watchPollInterval());
         Duration timeout = s.duration("patroni_api_timeout", ChronoUnit.MILLIS, 1, inherited.apiTimeout());
         Duration leaderWait = s.millis("leader_wait_timeout", inherited.leaderWaitTimeout());
         Long lag = s.integer("max_replica_lag", 0, Long.MAX_VALUE);
+        PatroniEtcdSettings etcd = PatroniEtcdReader.read(s, inherited.etcd());
+        if (pool && use && etcd.watching() && etcd.scope() == null) {
+            s.problems().error(s.path("patroni_scope"), "required with patroni_etcd_hosts (Patroni's scope, the"
+                    + " cluster name; set it in the pool or in [general])");
+        }
         return new PatroniSettings(use, port, protocol, ca, poll, timeout, leaderWait,
-                lag != null ? lag : inherited.maxReplicaLag());
+                lag != null ? lag : inherited.maxReplicaLag(), etcd, watchPoll);
     }
 }

@@ -11,7 +11,11 @@ import java.util.Objects;
  *
  * @param apiProtocol "http" or "https"
  * @param apiCa CA bundle for https, or null for the JVM's trust store
+ * @param pollInterval time between REST poll rounds while no DCS watch is live
  * @param maxReplicaLag replicas lagging more bytes than this are not used; null = no limit
+ * @param etcd where to watch Patroni's etcd keys ({@link PatroniEtcdSettings#NONE}: no watch)
+ * @param watchPollInterval time between REST poll rounds while the DCS watch is live (the watch
+ *                          asks for a round at once whenever a key that matters changes)
  */
 public record PatroniSettings(
         boolean usePatroniApi,
@@ -21,7 +25,11 @@ public record PatroniSettings(
         Duration pollInterval,
         Duration apiTimeout,
         Duration leaderWaitTimeout,
-        Long maxReplicaLag) {
+        Long maxReplicaLag,
+        PatroniEtcdSettings etcd,
+        Duration watchPollInterval) {
+
+    public static final Duration DEFAULT_WATCH_POLL_INTERVAL = Duration.ofMillis(10_000);
 
     public static final PatroniSettings DEFAULTS = new PatroniSettings(
             false, 8008, "http", null,
@@ -32,5 +40,14 @@ public record PatroniSettings(
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(apiTimeout, "apiTimeout");
         Objects.requireNonNull(leaderWaitTimeout, "leaderWaitTimeout");
+        Objects.requireNonNull(etcd, "etcd");
+        Objects.requireNonNull(watchPollInterval, "watchPollInterval");
+    }
+
+    /** Settings without a DCS watch. */
+    public PatroniSettings(boolean usePatroniApi, int apiPort, String apiProtocol, Path apiCa, Duration pollInterval,
+            Duration apiTimeout, Duration leaderWaitTimeout, Long maxReplicaLag) {
+        this(usePatroniApi, apiPort, apiProtocol, apiCa, pollInterval, apiTimeout, leaderWaitTimeout, maxReplicaLag,
+                PatroniEtcdSettings.NONE, DEFAULT_WATCH_POLL_INTERVAL);
     }
 }

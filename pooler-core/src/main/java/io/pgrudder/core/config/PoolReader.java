@@ -94,7 +94,7 @@ final class PoolReader {
                 dbActivityInitDelay,
                 dbActivityTtl,
                 tableMutationCacheTtl,
-                PatroniReader.read(p, general.patroni()),
+                PatroniReader.read(p, general.patroni(), true),
                 users,
                 shards);
         p.reportUnknownKeys();

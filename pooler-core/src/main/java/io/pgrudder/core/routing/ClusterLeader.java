@@ -17,7 +17,9 @@ import java.util.Set;
  * The current leader of a Patroni cluster, as a {@link TopologySource} publishes it: writes go
  * there, logins are fenced (the server must not be a standby), and while there is no leader,
  * or the leader does not accept connections yet, checkouts wait up to
- * {@code leader_wait_timeout}.
+ * {@code leader_wait_timeout}. A leader held for a pending switchover
+ * ({@link Topology#leaderHeld()}) counts as no leader for new checkouts: they wait in the same
+ * queue, and its idle connections close; connections busy on it finish and close when returned.
  */
 public final class ClusterLeader implements ServerTarget {
     /**
@@ -39,7 +41,7 @@ public final class ClusterLeader implements ServerTarget {
 
     @Override
     public Optional<ServerAddress> address() {
-        return source.current().leader().map(ClusterLeader::address);
+        return source.current().leaderForNewTransactions().map(ClusterLeader::address);
     }
 
     @Override
@@ -73,10 +75,16 @@ public final class ClusterLeader implements ServerTarget {
         String cluster = "cluster \"" + topology.clusterName() + "\"";
         String limit = "leader_wait_timeout (" + leaderWaitTimeout.toMillis() + " ms)";
         Optional<Member> leader = topology.leader();
-        String message = leader.isEmpty()
-                ? "no Patroni leader for " + cluster + " within " + limit
-                : "Patroni leader " + leader.get().name() + " (" + leader.get().address() + ") of " + cluster
-                        + " accepted no connection within " + limit;
+        String message;
+        if (leader.isEmpty()) {
+            message = "no Patroni leader for " + cluster + " within " + limit;
+        } else if (topology.leaderHeld()) {
+            message = "Patroni leader " + leader.get().name() + " (" + leader.get().address() + ") of " + cluster
+                    + " is being switched over and no new leader took over within " + limit;
+        } else {
+            message = "Patroni leader " + leader.get().name() + " (" + leader.get().address() + ") of " + cluster
+                    + " accepted no connection within " + limit;
+        }
         String detail = lastFailure == null ? null : "last connection attempt: " + lastFailure.getMessage();
         return new PgException(PgException.Severity.FATAL, SqlState.CANNOT_CONNECT_NOW, message, detail,
                 "a switchover or failover may be in progress; retry", null);

@@ -37,7 +37,7 @@ public final class ClusterReplicas implements ServerTarget {
         Topology topology = source.current();
         List<Member> replicas = topology.healthyReplicas(maxLagBytes);
         if (replicas.isEmpty()) {
-            return topology.leader().map(ClusterReplicas::address);
+            return topology.leaderForNewTransactions().map(ClusterReplicas::address);
         }
         return Optional.of(address(replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size()))));
     }
@@ -45,7 +45,7 @@ public final class ClusterReplicas implements ServerTarget {
     @Override
     public boolean known() {
         Topology topology = source.current();
-        return !topology.healthyReplicas(maxLagBytes).isEmpty() || topology.leader().isPresent();
+        return !topology.healthyReplicas(maxLagBytes).isEmpty() || topology.leaderForNewTransactions().isPresent();
     }
 
     @Override
@@ -58,7 +58,7 @@ public final class ClusterReplicas implements ServerTarget {
         Topology topology = source.current();
         List<Member> replicas = topology.healthyReplicas(maxLagBytes);
         if (replicas.isEmpty()) {
-            return topology.leader().map(l -> ServerTarget.sameServer(address(l), server)).orElse(false);
+            return topology.leaderForNewTransactions().map(l -> ServerTarget.sameServer(address(l), server)).orElse(false);
         }
         return replicas.stream().anyMatch(r -> ServerTarget.sameServer(address(r), server));
     }

@@ -18,6 +18,9 @@ import java.util.stream.Collectors;
  * @param timeline    the leader's timeline, or the highest timeline seen when there is no leader
  * @param paused      Patroni's maintenance mode is on (no automatic failover)
  * @param generation  0 before the first poll, then +1 per published change
+ * @param leaderHeld  a switchover away from the leader is pending (Patroni's {@code failover} key
+ *                    names it and is due): it still leads and finishes what runs on it, but no
+ *                    new transaction starts there; they wait as while there is no leader
  */
 public record Topology(
         String clusterName,
@@ -26,7 +29,8 @@ public record Topology(
         Instant leaderSince,
         long timeline,
         boolean paused,
-        long generation) {
+        long generation,
+        boolean leaderHeld) {
 
     public Topology {
         Objects.requireNonNull(clusterName, "clusterName");
@@ -39,6 +43,15 @@ public record Topology(
                 throw new IllegalArgumentException("leader " + name + " is not a member");
             }
         }
+        if (leaderHeld && leaderName.isEmpty()) {
+            throw new IllegalArgumentException("only a leader can be held");
+        }
+    }
+
+    /** A snapshot whose leader, if any, is not held. */
+    public Topology(String clusterName, List<Member> members, Optional<String> leaderName, Instant leaderSince,
+            long timeline, boolean paused, long generation) {
+        this(clusterName, members, leaderName, leaderSince, timeline, paused, generation, false);
     }
 
     /** The snapshot before anything was polled: no members, no leader, generation 0. */
@@ -46,9 +59,23 @@ public record Topology(
         return new Topology(clusterName, List.of(), Optional.empty(), now, 0, false, 0);
     }
 
-    /** The member to send writes to, or empty while no leader is known. */
+    /** The member that leads, held or not; empty while no leader is known. */
     public Optional<Member> leader() {
         return leaderName.flatMap(this::member);
+    }
+
+    /**
+     * The member new transactions may start on as the leader: the leader unless it is held for a
+     * pending switchover; empty while there is none (checkouts then wait for one).
+     */
+    public Optional<Member> leaderForNewTransactions() {
+        return leaderHeld ? Optional.empty() : leader();
+    }
+
+    /** The same snapshot with the leader held or not (generation and leaderSince untouched). */
+    public Topology withLeaderHeld(boolean held) {
+        return held == leaderHeld ? this
+                : new Topology(clusterName, members, leaderName, leaderSince, timeline, paused, generation, held);
     }
 
     public Optional<Member> member(String name) {
@@ -67,18 +94,21 @@ public record Topology(
                 && members.equals(other.members)
                 && leaderName.equals(other.leaderName)
                 && timeline == other.timeline
-                && paused == other.paused;
+                && paused == other.paused
+                && leaderHeld == other.leaderHeld;
     }
 
     /** A copy with the next generation, {@code leaderSince} kept unless the leader changed. */
     public Topology succeeding(Topology previous, Instant now) {
         Instant since = previous.leaderName.equals(leaderName) ? previous.leaderSince : now;
-        return new Topology(clusterName, members, leaderName, since, timeline, paused, previous.generation + 1);
+        return new Topology(clusterName, members, leaderName, since, timeline, paused, previous.generation + 1,
+                leaderHeld);
     }
 
     @Override
     public String toString() {
         return "cluster " + clusterName + " gen " + generation + ": leader " + leaderName.orElse("(none)")
-                + " tl " + timeline + (paused ? " paused" : "") + " " + members;
+                + (leaderHeld ? " (held: switchover pending)" : "") + " tl " + timeline + (paused ? " paused" : "") + " "
+                + members;
     }
 }

@@ -2,18 +2,29 @@ package io.pgrudder.core.topology;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * What the metrics say about one cluster over time, fed by every snapshot its source publishes:
  * leader changes, time spent with no leader, and the latest snapshot.
  */
 public final class TopologyCounters {
+    private final Supplier<DcsWatch> watch;
     private final AtomicLong leaderChanges = new AtomicLong();
     private final AtomicLong noLeaderNanos = new AtomicLong();
     private volatile Topology latest;
     private volatile String lastLeader;
     /** System.nanoTime() when the cluster lost its leader; 0 while it has one. */
     private volatile long noLeaderSince;
+
+    public TopologyCounters() {
+        this(() -> DcsWatch.OFF);
+    }
+
+    /** @param watch how the source's DCS watch stands, asked when read */
+    public TopologyCounters(Supplier<DcsWatch> watch) {
+        this.watch = Objects.requireNonNull(watch, "watch");
+    }
 
     /** Called by the source for each published snapshot (one thread at a time). */
     public void observe(Topology topology) {
@@ -50,6 +61,16 @@ public final class TopologyCounters {
     public boolean hasLeader() {
         Topology t = latest;
         return t != null && t.leaderName().isPresent();
+    }
+
+    /** The leader is held for a pending switchover: new transactions wait. */
+    public boolean leaderHeld() {
+        Topology t = latest;
+        return t != null && t.leaderHeld();
+    }
+
+    public DcsWatch dcsWatch() {
+        return watch.get();
     }
 
     /** Members whose last poll failed (timeout, refused, closed, bad answer). */

@@ -27,6 +27,11 @@ public interface TopologySource extends AutoCloseable {
      */
     void pollNow();
 
+    /** How the source's watch of Patroni's DCS stands; {@link DcsWatch#OFF} when it has none. */
+    default DcsWatch dcsWatch() {
+        return DcsWatch.OFF;
+    }
+
     /** Stops polling and notifying; idempotent. */
     @Override
     void close();

@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A pool that follows a cluster leader, with a hand-driven topology source in front of the test
  * PostgreSQL: waiting for a leader, the leader_wait_timeout error, retrying a refusing leader,
- * and dropping connections to a former leader.
+ * dropping connections to a former leader, and a leader held for a pending switchover.
  */
 @ExtendWith(PostgresExtension.class)
 class PoolLeaderIT {
@@ -179,6 +179,52 @@ class PoolLeaderIT {
         assertTrue(busy.channel().closeFuture().awaitUninterruptibly(5000), "closed when it came back");
     }
 
+    /**
+     * A leader held for a pending switchover: the transaction running on it goes on, a new
+     * checkout waits (its idle connection closed), and releasing the hold serves it there.
+     */
+    @Test
+    void aHeldLeaderServesNothingNewUntilReleased() throws Exception {
+        pool(Duration.ofSeconds(10));
+        source.lead(postgres.host(), postgres.port());
+        Promise<ServerConnection> first = checkout();
+        Promise<ServerConnection> second = checkout();
+        assertTrue(first.awaitUninterruptibly(5000) && first.isSuccess(), String.valueOf(first.cause()));
+        assertTrue(second.awaitUninterruptibly(5000) && second.isSuccess(), String.valueOf(second.cause()));
+        ServerConnection idle = first.getNow();
+        ServerConnection running = second.getNow();
+        pool.release(idle, ReleasePlan.AS_IS);
+        awaitStats(s -> s.idle() == 1);
+
+        source.hold(true);
+        assertTrue(idle.channel().closeFuture().awaitUninterruptibly(5000), "idle connection to the held leader closed");
+        assertTrue(running.channel().isActive(), "the running transaction keeps its connection");
+        Promise<ServerConnection> held = checkout();
+        awaitStats(s -> s.waiting() == 1);
+        assertFalse(held.isDone(), "nothing new starts on a held leader");
+        pool.release(running, ReleasePlan.AS_IS);
+        assertTrue(running.channel().closeFuture().awaitUninterruptibly(5000), "closed when it came back");
+        assertFalse(held.isDone(), "not handed the connection the running transaction gave back");
+
+        source.hold(false);
+        assertTrue(held.awaitUninterruptibly(5000) && held.isSuccess(), String.valueOf(held.cause()));
+        assertEquals(postgres.port(), held.getNow().address().port(), "served by the leader it waited for");
+        pool.release(held.getNow(), ReleasePlan.AS_IS);
+    }
+
+    @Test
+    void aHoldPastLeaderWaitTimeoutIs57P03SayingTheLeaderIsBeingSwitchedOver() throws Exception {
+        pool(Duration.ofMillis(300));
+        source.lead(postgres.host(), postgres.port());
+        source.hold(true);
+        Promise<ServerConnection> p = checkout();
+        assertTrue(p.awaitUninterruptibly(5000));
+        PgException e = assertInstanceOf(PgException.class, p.cause());
+        assertEquals(SqlState.CANNOT_CONNECT_NOW, e.sqlState());
+        assertEquals("Patroni leader node1 (" + postgres.host() + ":" + postgres.port() + ") of cluster \"demo\" is"
+                + " being switched over and no new leader took over within leader_wait_timeout (300 ms)", e.getMessage());
+    }
+
     private void awaitStats(java.util.function.Predicate<PoolStats> condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
@@ -215,6 +261,15 @@ class PoolLeaderIT {
                     OptionalLong.empty(), 1, false, false, PollResult.OK);
             Topology next = new Topology("demo", List.of(leader), Optional.of("node1"), Instant.now(), 1, false,
                     current.generation() + 1);
+            current = next;
+            listeners.forEach(l -> l.accept(next));
+        }
+
+        /** The current leader held (or released) for a pending switchover. */
+        void hold(boolean held) {
+            Topology c = current;
+            Topology next = new Topology("demo", c.members(), c.leaderName(), c.leaderSince(), c.timeline(), false,
+                    c.generation() + 1, held);
             current = next;
             listeners.forEach(l -> l.accept(next));
         }

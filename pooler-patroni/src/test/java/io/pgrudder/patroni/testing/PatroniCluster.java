@@ -48,6 +48,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class PatroniCluster implements AutoCloseable {
 
     public static final String SCOPE = "demo";
+    /** Patroni's {@code namespace}: the cluster's keys are under {@code /pgrudder-test/demo/} in etcd. */
+    public static final String NAMESPACE = "/pgrudder-test/";
     /** The addresses of this JVM's cluster, from {@code PGRUDDER_LOOPBACK_BLOCK}. */
     public static final LoopbackBlock BLOCK = LoopbackBlock.fromEnvironment();
     public static final String ETCD_HOST = BLOCK.etcd();
@@ -151,6 +153,11 @@ public final class PatroniCluster implements AutoCloseable {
     /** The API's certificates; empty when the API is plain HTTP. */
     public Optional<ApiCertificates> certificates() {
         return Optional.ofNullable(certificates);
+    }
+
+    /** etcd's client endpoint, {@code host:2379}. */
+    public static String etcdEndpoint() {
+        return ETCD_HOST + ":2379";
     }
 
     /** JDBC URL of one node's PostgreSQL. */
@@ -271,6 +278,66 @@ public final class PatroniCluster implements AutoCloseable {
                     + result.output());
         }
         log.info("switchover {} -> {} requested", leader, candidate);
+    }
+
+    /**
+     * {@code patronictl switchover --scheduled <at>}: Patroni writes the {@code failover} key with
+     * {@code scheduled_at} at once and switches over when it is due.
+     */
+    public void scheduleSwitchover(String candidate, Instant at) {
+        requireNode(candidate);
+        String leader = leader().orElseThrow(() -> new IllegalStateException("no leader to switch over from"));
+        OsProcesses.Result result = OsProcesses.run(List.of("patronictl", "-c", config(leader).toString(),
+                        "switchover", "--leader", leader, "--candidate", candidate, "--scheduled", at.toString(),
+                        "--force"),
+                baseDir, env(), Duration.ofSeconds(30));
+        if (!result.ok()) {
+            throw new IllegalStateException("patronictl switchover --scheduled failed (exit " + result.exitCode()
+                    + "):\n" + result.output());
+        }
+        log.info("switchover {} -> {} scheduled at {}", leader, candidate, at);
+    }
+
+    /** {@code patronictl flush <cluster> switchover}: cancels a scheduled switchover. */
+    public void cancelScheduledSwitchover() {
+        OsProcesses.Result result = OsProcesses.run(List.of("patronictl", "-c", config("node1").toString(),
+                        "flush", SCOPE, "switchover", "--force"),
+                baseDir, env(), Duration.ofSeconds(30));
+        if (!result.ok()) {
+            throw new IllegalStateException("patronictl flush switchover failed (exit " + result.exitCode() + "):\n"
+                    + result.output());
+        }
+        log.info("scheduled switchover cancelled");
+    }
+
+    /**
+     * Writes one of the cluster's keys in etcd ({@code name} below {@code /pgrudder-test/demo/},
+     * e.g. {@code failover}) through etcd's v3 gateway, as Patroni would; returns the new revision.
+     */
+    public long putDcsKey(String name, String value) {
+        String key = NAMESPACE + SCOPE + "/" + name;
+        String body = "{\"key\":\"" + base64(key) + "\",\"value\":\"" + base64(value) + "\"}";
+        try {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                            URI.create("http://" + etcdEndpoint() + "/v3/kv/put"))
+                    .timeout(Duration.ofSeconds(5))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() != 200) {
+                throw new IllegalStateException("etcd put " + key + ": HTTP " + answer.statusCode() + " " + answer.body());
+            }
+            log.info("etcd: {} = {}", key, value);
+            return JSON.readTree(answer.body()).path("header").path("revision").asLong();
+        } catch (IOException e) {
+            throw new UncheckedIOException("etcd put " + key, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -618,7 +685,7 @@ public final class PatroniCluster implements AutoCloseable {
                 "  cacert: " + certificates.ca());
         return String.join("\n",
                 "scope: " + SCOPE,
-                "namespace: /pgrudder-test/",
+                "namespace: " + NAMESPACE,
                 "name: " + node,
                 "log:",
                 "  level: INFO",

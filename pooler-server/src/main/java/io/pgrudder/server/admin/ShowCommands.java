@@ -218,13 +218,19 @@ final class ShowCommands {
                 .row("dns_pending", 0);
     }
 
-    /** pgrudder's own: each Patroni member as the poller sees it, and who leads since when. */
+    /**
+     * pgrudder's own: each Patroni member as the poller sees it, who leads since when, whether the
+     * leader is held for a pending switchover, and how the etcd watch stands (off, connecting, live, down).
+     */
     private ResultTable topology() {
         ResultTable t = ResultTable.show().text("pool", "cluster", "member", "host", "port", "role", "state",
-                "lag_bytes", "timeline", "tags", "last_poll", "is_leader", "leader", "leader_since");
+                "lag_bytes", "timeline", "tags", "last_poll", "is_leader", "leader", "leader_since", "leader_held",
+                "dcs_watch");
         for (Map.Entry<String, io.pgrudder.core.topology.Topology> e : pooler.topologies().entrySet()) {
             io.pgrudder.core.topology.Topology topo = e.getValue();
             String leader = topo.leaderName().orElse("");
+            io.pgrudder.core.topology.TopologyCounters counters = pooler.topologyCounters().get(e.getKey());
+            String watch = counters == null ? "off" : counters.dcsWatch().name().toLowerCase(Locale.ROOT);
             for (io.pgrudder.core.topology.Member m : topo.members()) {
                 List<String> tags = new java.util.ArrayList<>();
                 if (m.noLoadBalance()) {
@@ -237,7 +243,8 @@ final class ShowCommands {
                         m.role().name().toLowerCase(Locale.ROOT), m.state(),
                         m.lagBytes().isPresent() ? String.valueOf(m.lagBytes().getAsLong()) : "",
                         String.valueOf(m.timeline()), String.join(",", tags), String.valueOf(m.lastPoll()),
-                        m.name().equals(leader) ? "t" : "f", leader, topo.leaderSince().toString());
+                        m.name().equals(leader) ? "t" : "f", leader, topo.leaderSince().toString(),
+                        topo.leaderHeld() ? "t" : "f", watch);
             }
         }
         return t;

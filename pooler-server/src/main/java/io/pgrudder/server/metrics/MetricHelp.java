@@ -61,7 +61,11 @@ final class MetricHelp {
                     + "was seen, the current gap included (it grows only while there is no leader)"),
             Map.entry("pgrudder_patroni_members_failing", "Patroni members whose last REST poll failed"),
             Map.entry("pgrudder_patroni_writes_waiting_for_leader", "clients waiting for a primary connection while "
-                    + "there is no leader"),
+                    + "there is no leader, or while the leader is held for a pending switchover"),
+            Map.entry("pgrudder_patroni_leader_held", "1 while a switchover away from the leader is pending (Patroni's "
+                    + "failover key, seen by the etcd watch): new transactions wait for the next leader"),
+            Map.entry("pgrudder_patroni_dcs_watch_live", "1 while the pool's watch of Patroni's keys in etcd is live, "
+                    + "0 while etcd cannot be watched (REST polling alone); only pools with patroni_etcd_hosts"),
             Map.entry("pgrudder_patroni_leader", "1 for the Patroni member that leads the pool's cluster now, 0 for "
                     + "the others"));
 

@@ -172,7 +172,9 @@ public final class PrometheusMetrics implements Observer {
         patroni("leader_changes", (c, waiting) -> c.leaderChanges(), views);
         patroni("no_leader_seconds", (c, waiting) -> c.noLeaderSeconds(), views);
         patroni("members_failing", (c, waiting) -> c.membersFailing(), views);
-        patroni("writes_waiting_for_leader", (c, waiting) -> c.hasLeader() ? 0 : waiting, views);
+        patroni("writes_waiting_for_leader", (c, waiting) -> c.hasLeader() && !c.leaderHeld() ? 0 : waiting, views);
+        patroni("leader_held", (c, waiting) -> c.leaderHeld() ? 1 : 0, views);
+        patroniWatch(views);
         patroniLeader(views);
         // pgcat_databases_*: same labels.
         address("databases", "pool_size", r -> r.view.settings().poolSize(), servers);
@@ -236,6 +238,19 @@ public final class PrometheusMetrics implements Observer {
             rows.add(MultiGauge.Row.of(Tags.of("pool", e.getKey()), value.of(e.getValue(), waiting)));
         }
         family("pgrudder_patroni_" + name).register(rows, true);
+    }
+
+    /** pgrudder_patroni_dcs_watch_live{pool}: 1 while the pool's etcd watch is live; only pools that have one. */
+    private void patroniWatch(List<PoolView> views) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (Map.Entry<String, io.pgrudder.core.topology.TopologyCounters> e : pooler.topologyCounters().entrySet()) {
+            io.pgrudder.core.topology.DcsWatch watch = e.getValue().dcsWatch();
+            if (watch != io.pgrudder.core.topology.DcsWatch.OFF) {
+                rows.add(MultiGauge.Row.of(Tags.of("pool", e.getKey()),
+                        watch == io.pgrudder.core.topology.DcsWatch.LIVE ? 1 : 0));
+            }
+        }
+        family("pgrudder_patroni_dcs_watch_live").register(rows, true);
     }
 
     private void pools(String name, ToLongFunction<PoolView> value, List<PoolView> views) {

@@ -1,0 +1,391 @@
+package io.pgrudder.patroni;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+
+import io.pgrudder.core.config.PatroniEtcdSettings;
+import io.pgrudder.core.topology.DcsWatch;
+
+/**
+ * Watches Patroni's keys in etcd through etcd's v3 JSON gateway ({@code /v3/kv/range} and the
+ * streaming {@code /v3/watch}, keys base64): a range read of everything under
+ * {@code <namespace>/<scope>/} gives the state and its revision, then a watch from the next
+ * revision reports each change as it is committed. What changed is told to the {@link Listener}
+ * only for the keys {@link DcsKeys} follows, and only when what matters of them changed.
+ *
+ * <p>When the stream ends (etcd stopped, the connection cut, an error), the watch reconnects to
+ * the next host after a backoff (100 ms doubling to 5 s) and resumes from the revision after the
+ * last one it applied, so no change is lost in between; if etcd has compacted that revision
+ * away, it reads the range again. Everything runs on one event loop (the poller's): no locks.
+ */
+final class EtcdWatch {
+
+    /** Told on the watch's loop. */
+    interface Listener {
+        /** Followed keys other than {@code failover} changed (appeared, went, or their digest changed). */
+        void keysChanged(List<String> names);
+
+        /** The {@code failover} key now asks for this (empty: nothing pending). */
+        void failoverKey(Optional<PendingSwitchover> pending);
+
+        void stateChanged(DcsWatch state, String detail);
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(EtcdWatch.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long FIRST_BACKOFF_MILLIS = 100;
+    private static final long MAX_BACKOFF_MILLIS = 5000;
+
+    private final String cluster;
+    private final PatroniEtcdSettings settings;
+    private final String prefix;
+    private final EventLoop loop;
+    private final Class<? extends Channel> channelType;
+    private final PatroniHttpClient http;
+    private final long timeoutMillis;
+    private final Listener listener;
+
+    // Confined to loop.
+    private final Map<String, String> known = new HashMap<>();
+    private Optional<PendingSwitchover> failover = Optional.empty();
+    private DcsWatch state = DcsWatch.CONNECTING;
+    private long revision;
+    private boolean needRange = true;
+    private int failures;
+    private int nextHost;
+    private Stream stream;
+    private ScheduledFuture<?> retry;
+    private boolean closed;
+
+    EtcdWatch(String cluster, PatroniEtcdSettings settings, EventLoop loop, Class<? extends Channel> channelType,
+            PatroniHttpClient http, Duration requestTimeout, Listener listener) {
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        if (!settings.watching()) {
+            throw new IllegalArgumentException("no etcd hosts to watch");
+        }
+        this.prefix = settings.clusterPrefix();
+        this.loop = loop;
+        this.channelType = channelType;
+        this.http = http;
+        this.timeoutMillis = Math.max(1000, requestTimeout.toMillis());
+        this.listener = listener;
+    }
+
+    void start() {
+        loop.execute(this::attempt);
+    }
+
+    void close() {
+        loop.execute(() -> {
+            closed = true;
+            if (retry != null) {
+                retry.cancel(false);
+            }
+            if (stream != null) {
+                stream.channel.close();
+                stream = null;
+            }
+        });
+    }
+
+    /**
+     * A quiet watch stream cannot tell a quiet cluster from an etcd that froze or a network that
+     * dropped the connection without a reset. Called at each scheduled REST round: one range read
+     * of the leader key, to the host being watched; when it gets no answer, the stream is ended
+     * (and with it the long REST interval) as if etcd had closed it.
+     */
+    void probe() {
+        loop.execute(() -> {
+            Stream s = stream;
+            if (closed || s == null || state != DcsWatch.LIVE) {
+                return;
+            }
+            http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER))
+                    .whenComplete((outcome, error) -> loop.execute(() -> {
+                        if (stream == s && (error != null || !outcome.result().ok())) {
+                            s.end("etcd does not answer a range read: "
+                                    + (error != null ? PatroniHttpClient.brief(error) : outcome.result()));
+                        }
+                    }));
+        });
+    }
+
+    /** The prefix of every followed key, {@code /service/<scope>/}. */
+    String prefix() {
+        return prefix;
+    }
+
+    private void attempt() {
+        if (closed) {
+            return;
+        }
+        retry = null;
+        PatroniEtcdSettings.Endpoint host = settings.hosts().get(Math.floorMod(nextHost, settings.hosts().size()));
+        if (needRange) {
+            http.post(host.host(), host.port(), "/v3/kv/range", EtcdGatewayJson.rangeRequest(prefix))
+                    .whenComplete((outcome, error) -> loop.execute(() -> ranged(host, outcome, error)));
+        } else {
+            watch(host, revision + 1);
+        }
+    }
+
+    private void ranged(PatroniEtcdSettings.Endpoint host, HttpOutcome outcome, Throwable error) {
+        if (closed) {
+            return;
+        }
+        if (error != null || !outcome.result().ok()) {
+            failed(host, "range read failed: " + (error != null ? PatroniHttpClient.brief(error) : outcome.result()));
+            return;
+        }
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(outcome.body());
+        } catch (JsonProcessingException e) {
+            failed(host, "range answer is not JSON");
+            return;
+        }
+        Map<String, String> now = new HashMap<>();
+        for (JsonNode kv : answer.path("kvs")) {
+            String key = EtcdGatewayJson.decode(kv.path("key"));
+            DcsKeys.followed(prefix, key).ifPresent(name -> now.put(name, DcsKeys.digest(name, EtcdGatewayJson.decode(kv.path("value")))));
+        }
+        long at = EtcdGatewayJson.int64(answer.path("header").path("revision"));
+        if (at <= 0) {
+            failed(host, "range answer has no revision");
+            return;
+        }
+        List<String> changed = new ArrayList<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            if (!e.getValue().equals(known.get(e.getKey()))) {
+                changed.add(e.getKey());
+            }
+        }
+        for (String name : known.keySet()) {
+            if (!now.containsKey(name)) {
+                changed.add(name);
+            }
+        }
+        known.clear();
+        known.putAll(now);
+        revision = at;
+        needRange = false;
+        tell(changed);
+        watch(host, at + 1);
+    }
+
+    private void watch(PatroniEtcdSettings.Endpoint host, long from) {
+        Stream s = new Stream(host);
+        stream = s;
+        Bootstrap bootstrap = new Bootstrap().group(loop).channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("http", new HttpClientCodec());
+                        ch.pipeline().addLast("watch", new WatchStreamHandler(s));
+                    }
+                });
+        ChannelFuture connect = bootstrap.connect(host.host(), host.port());
+        s.channel = connect.channel();
+        // Until etcd says the watch is created, the attempt has a deadline; afterwards the stream may be quiet.
+        s.createDeadline = loop.schedule(() -> s.end("no watch created within " + timeoutMillis + " ms"),
+                timeoutMillis, TimeUnit.MILLISECONDS);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                s.end(PatroniHttpClient.connectFailure(f.cause()).toString());
+                return;
+            }
+            byte[] bytes = EtcdGatewayJson.watchRequest(prefix, from).getBytes(StandardCharsets.UTF_8);
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+                    "/v3/watch", Unpooled.wrappedBuffer(bytes));
+            request.headers()
+                    .set(HttpHeaderNames.HOST, PatroniHttpClient.hostHeader(host.host(), host.port()))
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                    .set(HttpHeaderNames.USER_AGENT, "pgrudder");
+            s.channel.writeAndFlush(request).addListener(w -> {
+                if (!w.isSuccess()) {
+                    s.end("write failed: " + PatroniHttpClient.brief(w.cause()));
+                }
+            });
+        });
+    }
+
+    /** One message of the current stream. */
+    private void message(Stream s, JsonNode message) {
+        if (message.has("error")) {
+            s.end("etcd: " + message.path("error").path("message").asText(message.path("error").toString()));
+            return;
+        }
+        JsonNode result = message.path("result");
+        if (EtcdGatewayJson.int64(result.path("compact_revision")) > 0) {
+            log.info("cluster {}: etcd compacted revision {} away; reading {} again", cluster, revision + 1, prefix);
+            needRange = true;
+            s.end(null);
+            return;
+        }
+        if (result.path("canceled").asBoolean(false)) {
+            s.end("etcd canceled the watch: " + result.path("cancel_reason").asText(""));
+            return;
+        }
+        if (result.path("created").asBoolean(false)) {
+            s.createDeadline.cancel(false);
+            failures = 0;
+            setState(DcsWatch.LIVE, "watching " + s.host + " " + prefix + " from revision " + (revision + 1));
+            reportFailover();
+        }
+        List<String> changed = new ArrayList<>();
+        for (JsonNode event : result.path("events")) {
+            JsonNode kv = event.path("kv");
+            long modRevision = EtcdGatewayJson.int64(kv.path("mod_revision"));
+            if (modRevision <= revision) {
+                continue; // already applied (a resumed watch never repeats, but never apply twice)
+            }
+            revision = modRevision;
+            String key = EtcdGatewayJson.decode(kv.path("key"));
+            Optional<String> name = DcsKeys.followed(prefix, key);
+            if (name.isEmpty()) {
+                continue;
+            }
+            String digest = "DELETE".equals(event.path("type").asText("PUT")) ? null
+                    : DcsKeys.digest(name.get(), EtcdGatewayJson.decode(kv.path("value")));
+            String before = digest == null ? known.remove(name.get()) : known.put(name.get(), digest);
+            if (!Objects.equals(before, digest) && !changed.contains(name.get())) {
+                changed.add(name.get());
+            }
+        }
+        tell(changed);
+    }
+
+    private void tell(List<String> changed) {
+        if (changed.remove(DcsKeys.FAILOVER)) {
+            reportFailover();
+        }
+        if (!changed.isEmpty()) {
+            log.debug("cluster {}: etcd keys changed: {}", cluster, changed);
+            listener.keysChanged(changed);
+        }
+    }
+
+    /**
+     * Tells the listener what the {@code failover} key asks for now, unless it was told already.
+     * Also on every (re)established watch: while the watch was down the listener was told nothing
+     * is pending, and a resumed watch repeats no change from before.
+     */
+    private void reportFailover() {
+        Optional<PendingSwitchover> pending = Optional.empty();
+        try {
+            pending = PendingSwitchover.parse(known.get(DcsKeys.FAILOVER));
+        } catch (PatroniJsonException e) {
+            log.warn("cluster {}: {}; not holding the leader for it", cluster, e.getMessage());
+        }
+        if (!pending.equals(failover)) {
+            failover = pending;
+            log.info("cluster {}: failover key: {}", cluster, pending.map(Object::toString).orElse("nothing pending"));
+            listener.failoverKey(pending);
+        }
+    }
+
+    /** The current stream ended: {@code reason} null for a planned reconnect (compaction), at once. */
+    private void ended(Stream s, String reason) {
+        if (stream != s || closed) {
+            return;
+        }
+        stream = null;
+        if (reason == null) {
+            retry = loop.schedule(this::attempt, 0, TimeUnit.MILLISECONDS);
+            return;
+        }
+        failed(s.host, reason);
+    }
+
+    private void failed(PatroniEtcdSettings.Endpoint host, String reason) {
+        failures++;
+        nextHost++;
+        long delay = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 16));
+        if (state != DcsWatch.DOWN) {
+            // What the pending switchover was is not known while etcd cannot be read.
+            failover = Optional.empty();
+            setState(DcsWatch.DOWN, host + ": " + reason);
+        } else {
+            log.debug("cluster {}: etcd watch still down: {}: {}; retrying in {} ms", cluster, host, reason, delay);
+        }
+        retry = loop.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void setState(DcsWatch next, String detail) {
+        if (next == state) {
+            return;
+        }
+        state = next;
+        if (next == DcsWatch.DOWN) {
+            log.warn("cluster {}: etcd watch down ({}); following Patroni by REST polls alone, retrying", cluster, detail);
+        } else {
+            log.info("cluster {}: etcd watch {}: {}", cluster, next.name().toLowerCase(java.util.Locale.ROOT), detail);
+        }
+        listener.stateChanged(next, detail);
+    }
+
+    /** One watch connection; its callbacks count only while it is the current one. */
+    private final class Stream implements WatchStreamHandler.Owner {
+        final PatroniEtcdSettings.Endpoint host;
+        Channel channel;
+        ScheduledFuture<?> createDeadline;
+
+        Stream(PatroniEtcdSettings.Endpoint host) {
+            this.host = host;
+        }
+
+        @Override
+        public void message(JsonNode message) {
+            if (stream == this) {
+                EtcdWatch.this.message(this, message);
+            }
+        }
+
+        @Override
+        public void ended(String reason) {
+            end(reason);
+        }
+
+        void end(String reason) {
+            if (createDeadline != null) {
+                createDeadline.cancel(false);
+            }
+            channel.close();
+            EtcdWatch.this.ended(this, reason);
+        }
+    }
+}
