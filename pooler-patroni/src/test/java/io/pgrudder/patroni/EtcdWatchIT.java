@@ -42,6 +42,16 @@ class EtcdWatchIT {
     private static PatroniPoller cutOff;
     private static final List<Topology> seen = new CopyOnWriteArrayList<>();
 
+    /**
+     * A copy of what was seen from index {@code first} on. The poller keeps appending: a subList
+     * of the live list fails (ConcurrentModificationException) as soon as it has grown, for
+     * example while an assertion message prints it.
+     */
+    private static List<Topology> seenSince(int first) {
+        List<Topology> all = List.copyOf(seen);
+        return all.subList(first, all.size());
+    }
+
     @BeforeAll
     static void startCluster() {
         cluster = PatroniCluster.start();
@@ -180,7 +190,7 @@ class EtcdWatchIT {
         cluster.scheduleSwitchover(candidate, Instant.now().plusSeconds(4));
         Topology moved = await(watching, "leader is " + candidate, x -> leaderName(x).equals(Optional.of(candidate)));
         assertFalse(moved.leaderHeld());
-        List<Topology> during = seen.subList(first, seen.size());
+        List<Topology> during = seenSince(first);
         assertTrue(during.stream().anyMatch(x -> x.leaderHeld() && leaderName(x).equals(Optional.of(old))),
                 "held when due: " + during);
         cluster.awaitHealthy(GENEROUS);
@@ -196,8 +206,8 @@ class EtcdWatchIT {
         awaitPending("the scheduled switchover", p -> p.isPresent() && p.get().scheduledAt().isPresent());
         cluster.cancelScheduledSwitchover();
         awaitPending("the cancel", Optional::isEmpty);
-        assertTrue(seen.subList(first, seen.size()).stream().noneMatch(Topology::leaderHeld),
-                "nothing due, nothing held: " + seen.subList(first, seen.size()));
+        List<Topology> since = seenSince(first);
+        assertTrue(since.stream().noneMatch(Topology::leaderHeld), "nothing due, nothing held: " + since);
         assertEquals(Optional.of(leader), leaderName(watching.current()));
     }
 
