@@ -1,0 +1,94 @@
+package io.pgrudder.server;
+
+import io.pgrudder.core.config.ConfigLoader;
+import io.pgrudder.core.testing.PostgresExtension;
+import io.pgrudder.core.testing.PostgresServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Roles created at test time, not in the TOML, log in through auth_query (PgBouncer's default
+ * query) with md5 and SCRAM secrets; wrong password, unknown role, NOLOGIN and an expired role all
+ * get the same 28P01. The fixture's pg_hba trusts these roles, so this checks the client side and
+ * the pools made on demand; the pass-through login to the server is checked by ScramPassThroughTest.
+ */
+@ExtendWith(PostgresExtension.class)
+class AuthQueryIT {
+    private static final String QUERY = "SELECT rolname, CASE WHEN rolvaliduntil < now() THEN NULL ELSE rolpassword END"
+            + " FROM pg_authid WHERE rolname=$1 AND rolcanlogin";
+
+    @Test
+    void rolesOnlyThePostgresKnowsLogIn(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_scram, aq_md5, aq_nologin, aq_expired");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_scram LOGIN PASSWORD 'scram-secret'");
+            s.execute("CREATE ROLE aq_nologin NOLOGIN PASSWORD 'nologin-secret'");
+            s.execute("CREATE ROLE aq_expired LOGIN PASSWORD 'expired-secret' VALID UNTIL '2001-01-01'");
+            s.execute("SET password_encryption = 'md5'");
+            s.execute("CREATE ROLE aq_md5 LOGIN PASSWORD 'md5-secret'");
+            s.execute("GRANT ALL ON DATABASE testdb TO aq_scram, aq_md5");
+        }
+        int port = PoolerHarness.freePort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query = "%s"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+                auth_query_cache_ttl = 0
+
+                [pools.testdb]
+                pool_mode = "transaction"
+                auth_query_pool_size = 2
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, QUERY, postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()))) {
+            String url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
+            assertEquals("aq_scram", currentUser(url, "aq_scram", "scram-secret"));
+            assertEquals("aq_md5", currentUser(url, "aq_md5", "md5-secret"));
+            assertEquals("md5user", currentUser(url, "md5user", "md5pass"));
+            for (String[] bad : new String[][]{{"aq_scram", "wrong"}, {"aq_md5", "wrong"}, {"aq_nobody", "x"},
+                    {"aq_nologin", "nologin-secret"}, {"aq_expired", "expired-secret"}}) {
+                SQLException e = assertThrows(SQLException.class, () -> currentUser(url, bad[0], bad[1]), bad[0]);
+                assertEquals("28P01", e.getSQLState(), bad[0] + ": " + e.getMessage());
+                assertEquals("FATAL: password authentication failed for user \"" + bad[0] + "\"", e.getMessage().strip());
+            }
+        }
+    }
+
+    private static String currentUser(String url, String user, String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("sslmode", "disable");
+        try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
