@@ -16,13 +16,15 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Roles created at test time, not in the TOML, log in through auth_query (PgBouncer's default
  * query) with md5 and SCRAM secrets; wrong password, unknown role, NOLOGIN and an expired role all
- * get the same 28P01. The fixture's pg_hba trusts these roles, so this checks the client side and
- * the pools made on demand; the pass-through login to the server is checked by ScramPassThroughTest.
+ * get the same 28P01. PostgreSQL checks the roles' passwords too (pg_hba md5 for the fixture's
+ * password group), so the pooler's server logins pass the md5 secret or the client's SCRAM keys
+ * through; in transaction mode two transactions at once make it open a second server connection.
  */
 @ExtendWith(PostgresExtension.class)
 class AuthQueryIT {
@@ -40,7 +42,12 @@ class AuthQueryIT {
             s.execute("SET password_encryption = 'md5'");
             s.execute("CREATE ROLE aq_md5 LOGIN PASSWORD 'md5-secret'");
             s.execute("GRANT ALL ON DATABASE testdb TO aq_scram, aq_md5");
+            // PostgreSQL checks their passwords too: the pooler's server logins pass the secret through.
+            s.execute("GRANT " + PostgresServer.PASSWORD_GROUP + " TO aq_scram, aq_md5");
         }
+        // PostgreSQL itself checks these roles' passwords, so the pooler cannot get in without them.
+        SQLException direct = assertThrows(SQLException.class, () -> postgres.connect("testdb", "aq_scram", "wrong").close());
+        assertEquals("28P01", direct.getSQLState());
         int port = PoolerHarness.freePort();
         String toml = """
                 [general]
@@ -69,6 +76,18 @@ class AuthQueryIT {
         try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()))) {
             String url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
             assertEquals("aq_scram", currentUser(url, "aq_scram", "scram-secret"));
+            for (String[] user : new String[][]{{"aq_scram", "scram-secret"}, {"aq_md5", "md5-secret"}}) {
+                Properties p = props(user[0], user[1]);
+                try (Connection a = DriverManager.getConnection(url, p); Connection b = DriverManager.getConnection(url, p)) {
+                    a.setAutoCommit(false);
+                    b.setAutoCommit(false);
+                    int pidA = pid(a);
+                    int pidB = pid(b);
+                    assertNotEquals(pidA, pidB, "two transactions at once hold two server connections");
+                    a.commit();
+                    b.commit();
+                }
+            }
             assertEquals("aq_md5", currentUser(url, "aq_md5", "md5-secret"));
             assertEquals("md5user", currentUser(url, "md5user", "md5pass"));
             for (String[] bad : new String[][]{{"aq_scram", "wrong"}, {"aq_md5", "wrong"}, {"aq_nobody", "x"},
@@ -80,11 +99,23 @@ class AuthQueryIT {
         }
     }
 
-    private static String currentUser(String url, String user, String password) throws SQLException {
+    private static int pid(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static Properties props(String user, String password) {
         Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("password", password);
         p.setProperty("sslmode", "disable");
+        return p;
+    }
+
+    private static String currentUser(String url, String user, String password) throws SQLException {
+        Properties p = props(user, password);
         try (Connection c = DriverManager.getConnection(url, p); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT current_user")) {
             rs.next();
