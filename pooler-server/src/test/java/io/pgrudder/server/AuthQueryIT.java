@@ -96,6 +96,48 @@ class AuthQueryIT {
                 assertEquals("28P01", e.getSQLState(), bad[0] + ": " + e.getMessage());
                 assertEquals("FATAL: password authentication failed for user \"" + bad[0] + "\"", e.getMessage().strip());
             }
+            // auth_query_cache_ttl = 0: a changed password counts at the next login.
+            postgres.connect("postgres", PostgresServer.SUPERUSER, null).createStatement()
+                    .execute("SET password_encryption = 'scram-sha-256'; ALTER ROLE aq_md5 PASSWORD 'changed-secret'");
+            assertEquals("28P01", assertThrows(SQLException.class, () -> currentUser(url, "aq_md5", "md5-secret")).getSQLState());
+            assertEquals("aq_md5", currentUser(url, "aq_md5", "changed-secret"));
+        }
+    }
+
+    @Test
+    void aWrongAuthQueryUserPasswordIsA28P01ForTheClient(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_auth, aq_victim");
+            s.execute("CREATE ROLE aq_auth LOGIN SUPERUSER PASSWORD 'auth-secret' IN ROLE " + PostgresServer.PASSWORD_GROUP);
+            s.execute("CREATE ROLE aq_victim LOGIN PASSWORD 'victim-secret'");
+        }
+        int port = PoolerHarness.freePort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+
+                [pools.testdb]
+                auth_query = "%s"
+                auth_query_user = "aq_auth"
+                auth_query_password = "not-the-password"
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, QUERY, postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()))) {
+            String url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
+            SQLException e = assertThrows(SQLException.class, () -> currentUser(url, "aq_victim", "victim-secret"));
+            assertEquals("28P01", e.getSQLState());
+            assertEquals("FATAL: password authentication failed for user \"aq_victim\"", e.getMessage().strip());
         }
     }
 
