@@ -2,7 +2,13 @@ package io.pgrudder.core;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
+import io.pgrudder.core.auth.AuthQuery;
+import io.pgrudder.core.auth.AuthQueryResult;
+import io.pgrudder.core.auth.AuthQuerySettings;
+import io.pgrudder.core.auth.PassThroughSecrets;
 import io.pgrudder.core.backend.ServerConnector;
+import io.pgrudder.core.backend.ServerTls;
+import io.pgrudder.core.pool.DiscoveredPools;
 import io.pgrudder.core.client.CancelForwarder;
 import io.pgrudder.core.client.CancelRegistry;
 import io.pgrudder.core.client.ClientConnections;
@@ -44,6 +50,11 @@ public final class Pooler {
     /** One topology source per cluster (servers and Patroni settings), kept across reloads. */
     private final Map<String, TopologySource> topologies = new ConcurrentHashMap<>();
     private final Map<String, io.pgrudder.core.topology.TopologyCounters> topologyCounters = new ConcurrentHashMap<>();
+    /** Secrets and SCRAM keys of users without a plaintext server password, kept across reloads. */
+    private final PassThroughSecrets passThrough = new PassThroughSecrets();
+    private final AuthQuery authQuery;
+    private volatile TlsFor authQueryTls;
+    private final DiscoveredPools discoveredPools;
 
     public Pooler(PoolerConfig config, EventLoopGroup loops, SslContext clientTls) {
         this(config, loops, clientTls, Pools.NO_TOPOLOGY);
@@ -62,12 +73,49 @@ public final class Pooler {
         this.cancelForwarder = new CancelForwarder(loops);
         new SecureRandom().nextBytes(mockNonceKey);
         this.topologyFactory = topology;
+        this.authQuery = new AuthQuery(connector, loops);
+        this.discoveredPools = new DiscoveredPools(connector, loops, this::topology, passThrough);
         this.pools = createPools(config);
     }
 
     /** Pools for a config (start-up, reload, RECONNECT), reusing the running topology sources. */
     public Pools createPools(PoolerConfig config) {
-        return Pools.create(config, connector, loops, this::topology);
+        return Pools.create(config, connector, loops, this::topology, passThrough);
+    }
+
+    /**
+     * Runs the pool's auth_query for {@code username} (or answers from its cache) on the pool's
+     * dedicated connection, which goes where the pool's writes go (the Patroni leader included).
+     * The pool must have {@link PoolConfig#authQueryConfigured()}.
+     */
+    public io.netty.util.concurrent.Future<AuthQueryResult> authQuery(PoolConfig pool, String username) {
+        TopologySource source = pool.patroni().usePatroniApi() ? topology(pool) : null;
+        AuthQuerySettings settings = AuthQuerySettings.of(config().general(), pool, authQueryTls());
+        return authQuery.lookup(settings, Pools.primaryTarget(pool, source), username);
+    }
+
+    /** One ServerTls per config snapshot (it reads the CA file), so that equal auth_query settings stay equal. */
+    private ServerTls authQueryTls() {
+        TlsFor current = authQueryTls;
+        io.pgrudder.core.config.GeneralConfig general = config().general();
+        if (current == null || current.general() != general) {
+            current = new TlsFor(general, ServerTls.from(general));
+            authQueryTls = current;
+        }
+        return current.tls();
+    }
+
+    private record TlsFor(io.pgrudder.core.config.GeneralConfig general, ServerTls tls) {
+    }
+
+    /** The pass-through secrets (auth_query secrets, SCRAM keys) of users without a plaintext server password. */
+    public PassThroughSecrets passThrough() {
+        return passThrough;
+    }
+
+    /** The pools of users only auth_query knows. */
+    public DiscoveredPools discoveredPools() {
+        return discoveredPools;
     }
 
     private TopologySource topology(PoolConfig pool) {
@@ -132,6 +180,11 @@ public final class Pooler {
      */
     public void pools(Pools next) {
         pools = next;
+        discoveredPools.configChanged(next.config());
+        java.util.Set<String> withAuthQuery = new java.util.HashSet<>();
+        next.config().pools().values().stream().filter(PoolConfig::authQueryConfigured)
+                .forEach(p -> withAuthQuery.add(p.name()));
+        authQuery.configChanged(withAuthQuery);
         java.util.Set<String> used = new java.util.HashSet<>();
         for (PoolConfig pool : next.config().pools().values()) {
             if (pool.patroni().usePatroniApi()) {
@@ -209,6 +262,11 @@ public final class Pooler {
 
     /** Closes every pool and topology source; waits (bounded) until server connections are closed. */
     public void close() {
+        authQuery.close();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        for (io.netty.util.concurrent.Future<Void> f : discoveredPools.close()) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
         topologies.values().forEach(TopologySource::close);
         topologies.clear();
         pools.close(Duration.ofSeconds(5));

@@ -13,6 +13,7 @@ import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.auth.Md5Password;
 import io.pgrudder.protocol.auth.ScramClient;
+import io.pgrudder.protocol.auth.ScramSecret;
 import io.pgrudder.protocol.backend.Authentication;
 import io.pgrudder.protocol.backend.AuthenticationCleartextPassword;
 import io.pgrudder.protocol.backend.AuthenticationMD5Password;
@@ -250,6 +251,10 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         if (request instanceof AuthenticationCleartextPassword) {
             ctx.writeAndFlush(Frames.encoded(ctx.alloc(), new PasswordMessage(password())::encode));
         } else if (request instanceof AuthenticationMD5Password md5) {
+            if (login.password() == null && login.scramKeys() != null) {
+                throw PgException.fatal(SqlState.INVALID_PASSWORD, "server " + where() + " asks for an MD5 password"
+                        + " for user \"" + login.username() + "\", but pgrudder holds only SCRAM keys for it");
+            }
             String password = password();
             String response = password.startsWith("md5") && password.length() == 35
                     ? Md5Password.clientResponseFromHash(password, md5.salt())
@@ -259,7 +264,7 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
             if (!sasl.mechanisms().contains(ScramClient.MECHANISM)) {
                 throw unsupported("SASL mechanisms " + sasl.mechanisms());
             }
-            scram = new ScramClient(password());
+            scram = login.scramKeys() != null ? ScramClient.withKeys(login.scramKeys()) : new ScramClient(password());
             ctx.writeAndFlush(Frames.encoded(ctx.alloc(),
                     new SASLInitialResponse(ScramClient.MECHANISM, scram.clientFirstMessage())::encode));
         } else if (request instanceof AuthenticationSASLContinue cont && scram != null) {
@@ -275,6 +280,12 @@ final class ServerLoginHandler extends ChannelInboundHandlerAdapter {
         if (login.password() == null || login.password().isEmpty()) {
             throw PgException.fatal(SqlState.INVALID_PASSWORD, "server " + where() + " asks for a password for user \""
                     + login.username() + "\" but none is configured (set password or server_password)");
+        }
+        if (ScramSecret.looksLikeScramSecret(login.password())) {
+            throw PgException.fatal(SqlState.INVALID_PASSWORD, "server " + where() + " asks for the password of user \""
+                    + login.username() + "\", but pgrudder holds only its SCRAM secret, which cannot log in by itself;"
+                    + " it can once a client has logged in as this user with SCRAM (and the server holds the same"
+                    + " secret), or set a plaintext server_password");
         }
         return login.password();
     }

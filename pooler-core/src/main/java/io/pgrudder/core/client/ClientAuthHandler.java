@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.pgrudder.core.Pooler;
+import io.pgrudder.core.auth.AuthQueryResult;
 import io.pgrudder.core.config.AuthType;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.UserConfig;
@@ -14,6 +15,8 @@ import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.auth.Md5Password;
 import io.pgrudder.protocol.auth.ScramClient;
+import io.pgrudder.protocol.auth.ScramKeys;
+import io.pgrudder.protocol.auth.ScramSecret;
 import io.pgrudder.protocol.auth.ScramServer;
 import io.pgrudder.protocol.backend.AuthenticationMD5Password;
 import io.pgrudder.protocol.backend.AuthenticationOk;
@@ -40,13 +43,17 @@ import java.util.function.Consumer;
 final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientAuthHandler.class);
 
-    private enum Step { MD5_PASSWORD, SASL_INITIAL_RESPONSE, SASL_RESPONSE, DONE }
+    private enum Step { AUTH_QUERY, MD5_PASSWORD, SASL_INITIAL_RESPONSE, SASL_RESPONSE, DONE }
 
     private final Pooler pooler;
     private final String database;
     private final String username;
     private final Map<String, String> parameters;
     private final UserConfig user;
+    /** The user's secret comes from the pool's auth_query rather than from the config. */
+    private final boolean viaAuthQuery;
+    /** What the client is checked against: the configured password, or what auth_query returned (null: nothing). */
+    private String stored;
     private Step step;
     private byte[] md5Salt;
     private ScramServer scram;
@@ -56,12 +63,38 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
         this.database = database;
         this.username = username;
         this.parameters = parameters;
-        this.user = pooler.pools().database(database).flatMap(p -> p.user(username)).orElse(null);
+        PoolConfig pool = pooler.pools().database(database).orElse(null);
+        this.user = pool == null ? null : pool.user(username).orElse(null);
+        this.viaAuthQuery = pool != null && pool.authQueryConfigured()
+                && (user == null || (user.password() == null && user.authType() != AuthType.TRUST));
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        AuthType method = user != null ? user.authType() : mockMethod();
+        if (!viaAuthQuery) {
+            stored = user == null ? null : user.password();
+            challenge(ctx, user != null ? user.authType() : mockMethod());
+            return;
+        }
+        step = Step.AUTH_QUERY;
+        PoolConfig pool = pooler.pools().database(database).orElseThrow();
+        pooler.authQuery(pool, username).addListener(f -> ctx.executor().execute(() -> {
+            if (step != Step.AUTH_QUERY || !ctx.channel().isActive()) {
+                return;
+            }
+            AuthQueryResult result = (AuthQueryResult) f.getNow();
+            if (!result.found()) {
+                // The client hears "password authentication failed" whatever the reason; the log says which.
+                log.info("client {}: no usable secret for user {} in pool {}: {}", ctx.channel().remoteAddress(),
+                        username, database, result.reason());
+            }
+            stored = result.secret();
+            // The method follows the secret, as PostgreSQL's does; unknown users get SCRAM, the default since PG 14.
+            challenge(ctx, result.isMd5Hash() ? AuthType.MD5 : AuthType.SCRAM_SHA_256);
+        }));
+    }
+
+    private void challenge(ChannelHandlerContext ctx, AuthType method) {
         switch (method) {
             case TRUST -> authenticated(ctx);
             case MD5 -> {
@@ -117,11 +150,12 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
         switch (step) {
             case MD5_PASSWORD -> {
                 String response = PasswordMessage.decode(body).password();
-                boolean ok = user != null && user.password() != null
-                        && Md5Password.verify(response, username, user.password(), md5Salt);
+                boolean ok = stored != null && (viaAuthQuery || user != null)
+                        && Md5Password.verify(response, username, stored, md5Salt);
                 if (!ok) {
                     throw passwordFailed();
                 }
+                passedThrough(null);
                 authenticated(ctx);
             }
             case SASL_INITIAL_RESPONSE -> {
@@ -140,6 +174,7 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
             case SASL_RESPONSE -> {
                 byte[] serverFinal = scram.handleClientFinal(SASLResponse.decode(body).data());
                 send(ctx, new AuthenticationSASLFinal(serverFinal)::encode);
+                passedThrough(ScramSecret.looksLikeScramSecret(stored) ? scram.recoveredKeys() : null);
                 authenticated(ctx);
             }
             default -> throw PgException.protocolViolation("unexpected password response");
@@ -147,13 +182,28 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
     }
 
     private ScramServer newScramServer() {
-        String stored = user == null ? null : user.password();
+        if (viaAuthQuery) {
+            // Not through the pooler's per-config cache: auth_query secrets come and go.
+            return ScramServer.forStoredSecret(username, stored, pooler.mockNonceKey());
+        }
         if (stored == null || user.authType() != AuthType.SCRAM_SHA_256) {
             return new ScramServer(username, null, pooler.mockNonceKey());
         }
         // A stored SCRAM secret is used as is; a plaintext one is derived once per config; an md5 hash
         // cannot do SCRAM and fails like a wrong password (as PostgreSQL does).
         return new ScramServer(username, pooler.scramSecret(username, stored), pooler.mockNonceKey());
+    }
+
+    /**
+     * The client proved it knows the password: keep what lets the pool log in to the server as
+     * this user (the auth_query secret; with a SCRAM secret, the keys the proof revealed).
+     */
+    private void passedThrough(ScramKeys keys) {
+        if (viaAuthQuery) {
+            pooler.passThrough().forUser(database, username).loggedIn(stored, keys);
+        } else if (keys != null) {
+            pooler.passThrough().existing(database, username).ifPresent(p -> p.loggedIn(null, keys));
+        }
     }
 
     private PgException passwordFailed() {
@@ -163,6 +213,17 @@ final class ClientAuthHandler extends ChannelInboundHandlerAdapter {
     private void authenticated(ChannelHandlerContext ctx) {
         step = Step.DONE;
         PoolRoutes pool = pooler.pools().routes(database, username).orElse(null);
+        if (pool == null && viaAuthQuery) {
+            pool = pooler.discoveredPools().routes(pooler.config(), database, username).orElse(null);
+            if (pool == null) {
+                int max = pooler.pools().database(database).map(PoolConfig::authQueryMaxUsers).orElse(0);
+                log.warn("pool {}: user {} logged in through auth_query but the pool already serves"
+                        + " auth_query_max_users ({}) such users", database, username, max);
+                reject(ctx, PgException.fatal(SqlState.TOO_MANY_CONNECTIONS, "pool \"" + database
+                        + "\" already serves auth_query_max_users (" + max + ") users that only auth_query knows"));
+                return;
+            }
+        }
         if (pool == null) {
             // Only a trust user can get here without a pool; it cannot happen with a valid config.
             reject(ctx, PgException.fatal(SqlState.INVALID_AUTHORIZATION_SPECIFICATION,

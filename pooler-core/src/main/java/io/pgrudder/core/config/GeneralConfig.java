@@ -32,6 +32,8 @@ import java.util.Set;
  * @param verifyServerCertificate pgcat's key as written; see {@code serverTlsSslmode}
  * @param serverTlsSslmode ours: how connections to PostgreSQL use TLS, from {@code server_tls_sslmode}
  *                         or else from pgcat's {@code server_tls} and {@code verify_server_certificate}
+ * @param authQueryCacheTtl ours: how long a secret auth_query fetched is reused for further logins
+ *                          (zero: every login runs the query, as PgBouncer does); pools inherit it
  * @param serverTlsCaFile ours: PEM file of the CAs trusted for server certificates instead of the
  *                        JVM's default trust store (the system's CAs), or null
  */
@@ -72,6 +74,7 @@ public record GeneralConfig(
         String authQuery,
         String authQueryUser,
         String authQueryPassword,
+        Duration authQueryCacheTtl,
         int maxMessageSize,
         Duration shutdownGracePeriod,
         Duration clientLoginTimeout,
@@ -96,6 +99,8 @@ public record GeneralConfig(
     public static final Duration DEFAULT_SERVER_LIFETIME = Duration.ofMillis(3_600_000);
     public static final int DEFAULT_WORKER_THREADS = 4;
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 30;
+    /** Short, so a changed or revoked password counts within half a minute (pgcat has no cache, PgBouncer neither). */
+    public static final Duration DEFAULT_AUTH_QUERY_CACHE_TTL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_SHUTDOWN_GRACE_PERIOD = Duration.ofMillis(5000);
     /** PostgreSQL's authentication_timeout and PgBouncer's client_login_timeout: 60 s. */
     public static final Duration DEFAULT_CLIENT_LOGIN_TIMEOUT = Duration.ofSeconds(60);
@@ -116,6 +121,7 @@ public record GeneralConfig(
         Objects.requireNonNull(serverTlsSslmode, "serverTlsSslmode");
         Objects.requireNonNull(clientLoginTimeout, "clientLoginTimeout");
         Objects.requireNonNull(patroni, "patroni");
+        Objects.requireNonNull(authQueryCacheTtl, "authQueryCacheTtl");
     }
 
     /** Client-facing TLS is offered when a certificate (and hence a key) is configured. */

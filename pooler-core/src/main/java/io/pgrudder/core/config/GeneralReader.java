@@ -72,6 +72,7 @@ final class GeneralReader {
                 authQuery,
                 authQueryUser,
                 authQueryPassword,
+                g.millis("auth_query_cache_ttl", DEFAULT_AUTH_QUERY_CACHE_TTL),
                 (int) g.integer("max_message_size", 1024, Integer.MAX_VALUE, DEFAULT_MAX_MESSAGE_SIZE),
                 g.millis("shutdown_grace_period", DEFAULT_SHUTDOWN_GRACE_PERIOD),
                 g.millis("client_login_timeout", DEFAULT_CLIENT_LOGIN_TIMEOUT),

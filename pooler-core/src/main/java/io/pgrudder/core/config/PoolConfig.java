@@ -19,6 +19,10 @@ import java.util.Set;
  * Also nullable: {@code queryParserMaxLength}, {@code checkoutFailureLimit},
  * {@code automaticShardingKey}, {@code shardingKeyRegex}, {@code shardIdRegex}.
  *
+ * @param authQueryCacheTtl ours: how long an auth_query result is reused (the pool's, else general's)
+ * @param authQueryPoolSize ours: pool_size of the pool each user that only auth_query knows gets
+ * @param authQueryMaxUsers ours: at most this many such users get a pool at once; one more is
+ *                          refused (53300) after it authenticated
  * @param shardingFunction "pg_bigint_hash" or "sha1"
  * @param defaultShard "shard_N", "random" or "random_healthy"
  * @param users keyed by the TOML table key ({@code users.0} → "0"), in pgcat's (string) order
@@ -46,6 +50,9 @@ public record PoolConfig(
         String authQuery,
         String authQueryUser,
         String authQueryPassword,
+        Duration authQueryCacheTtl,
+        int authQueryPoolSize,
+        int authQueryMaxUsers,
         boolean cleanupServerConnections,
         boolean logClientParameterStatusChanges,
         int preparedStatementsCacheSize,
@@ -67,6 +74,9 @@ public record PoolConfig(
     public static final String DEFAULT_SHARDING_FUNCTION = "pg_bigint_hash";
     public static final String DEFAULT_SHARD = "shard_0";
     public static final int DEFAULT_REGEX_SEARCH_LIMIT = 1000;
+    /** PgBouncer's default_pool_size. */
+    public static final int DEFAULT_AUTH_QUERY_POOL_SIZE = 20;
+    public static final int DEFAULT_AUTH_QUERY_MAX_USERS = 100;
     public static final Duration DEFAULT_DB_ACTIVITY_INIT_DELAY = Duration.ofMillis(100);
     public static final Duration DEFAULT_DB_ACTIVITY_TTL = Duration.ofSeconds(900);
     public static final Duration DEFAULT_TABLE_MUTATION_CACHE_TTL = Duration.ofMillis(50);
@@ -81,6 +91,7 @@ public record PoolConfig(
         Objects.requireNonNull(shardingFunction, "shardingFunction");
         Objects.requireNonNull(defaultShard, "defaultShard");
         Objects.requireNonNull(patroni, "patroni");
+        Objects.requireNonNull(authQueryCacheTtl, "authQueryCacheTtl");
         users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
         shards = List.copyOf(shards);
     }
@@ -93,6 +104,16 @@ public record PoolConfig(
     /** True when auth_query, auth_query_user and auth_query_password are all set. */
     public boolean authQueryConfigured() {
         return authQuery != null && authQueryUser != null && authQueryPassword != null;
+    }
+
+    /**
+     * The user as a pool for a role that only auth_query knows sees it: no password of its own
+     * (the secret comes from the server), logs in to the server under its own name, the pool's
+     * {@code auth_query_pool_size}, everything else inherited from the pool.
+     */
+    public UserConfig authQueryUser(String username) {
+        return new UserConfig(username, null, AuthType.MD5, username, null, authQueryPoolSize, 0, null, null,
+                Duration.ZERO, null, null);
     }
 
     /** Prepared statements are rewritten only in transaction mode with a cache (pgcat's rule). */

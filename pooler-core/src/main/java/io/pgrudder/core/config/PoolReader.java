@@ -47,6 +47,13 @@ final class PoolReader {
             problems.error(p.path("auth_query"), "requires auth_query_user and auth_query_password");
         }
         boolean authQueryConfigured = authQuery != null && authQueryUser != null && authQueryPassword != null;
+        if (authQueryConfigured && !authQuery.contains("$1")) {
+            problems.error(p.has("auth_query") ? p.path("auth_query") : "general.auth_query",
+                    "must contain $1, the user name the query looks up");
+        }
+        Duration authQueryCacheTtl = p.millis("auth_query_cache_ttl", general.authQueryCacheTtl());
+        int authQueryPoolSize = (int) p.integer("auth_query_pool_size", 1, Integer.MAX_VALUE, DEFAULT_AUTH_QUERY_POOL_SIZE);
+        int authQueryMaxUsers = (int) p.integer("auth_query_max_users", 0, Integer.MAX_VALUE, DEFAULT_AUTH_QUERY_MAX_USERS);
 
         String automaticShardingKey = automaticShardingKey(p);
         String shardingKeyRegex = regex(p, "sharding_key_regex");
@@ -86,6 +93,9 @@ final class PoolReader {
                 authQuery,
                 authQueryUser,
                 authQueryPassword,
+                authQueryCacheTtl,
+                authQueryPoolSize,
+                authQueryMaxUsers,
                 p.bool("cleanup_server_connections", true),
                 p.bool("log_client_parameter_status_changes", false),
                 (int) p.integer("prepared_statements_cache_size", 0, Integer.MAX_VALUE,

@@ -1,7 +1,6 @@
 package io.pgrudder.core.config;
 
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * pgcat settings pgrudder reads but does not act on. Each one that is set to something other than
@@ -14,10 +13,6 @@ final class Unsupported {
     }
 
     static void check(GeneralConfig general, Map<String, PoolConfig> pools, Problems problems) {
-        if (general.authQuery() != null || general.authQueryUser() != null) {
-            problems.warning("general.auth_query", "auth_query is not supported by pgrudder: every user needs its "
-                    + "password in the config");
-        }
         if (general.dnsCacheEnabled()) {
             problems.warning("general.dns_cache_enabled", "pgrudder resolves server host names at each connection; "
                     + "the DNS cache has no effect");
@@ -38,10 +33,6 @@ final class Unsupported {
             if (pool.automaticShardingKey() != null || pool.shardingKeyRegex() != null || pool.shardIdRegex() != null) {
                 problems.warning(at, "sharding keys (automatic_sharding_key, sharding_key_regex, shard_id_regex) have "
                         + "no effect: pgrudder serves shard 0 only");
-            }
-            if (pool.authQuery() != null && !Objects.equals(pool.authQuery(), general.authQuery())) {
-                problems.warning(at + ".auth_query", "auth_query is not supported by pgrudder: every user needs its "
-                        + "password in the config");
             }
             if (pool.checkoutFailureLimit() != null) {
                 problems.warning(at + ".checkout_failure_limit", "not supported by pgrudder: a client is not "

@@ -1,6 +1,8 @@
 package io.pgrudder.core.pool;
 
 import io.netty.channel.EventLoopGroup;
+import io.pgrudder.core.auth.PassThroughSecret;
+import io.pgrudder.core.auth.PassThroughSecrets;
 import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.backend.ServerTls;
 import io.pgrudder.core.config.PoolConfig;
@@ -64,22 +66,25 @@ public final class Pools {
      */
     public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops,
                                Function<PoolConfig, TopologySource> topology) {
+        return create(config, connector, serverLoops, topology, new PassThroughSecrets());
+    }
+
+    /**
+     * @param passThrough the pass-through secrets of users whose server password is not plaintext
+     *                    (kept across reloads by the caller, so unchanged pools compare equal)
+     */
+    public static Pools create(PoolerConfig config, ServerConnector connector, EventLoopGroup serverLoops,
+                               Function<PoolConfig, TopologySource> topology, PassThroughSecrets passThrough) {
         Map<PoolKey, Pool> pools = new LinkedHashMap<>();
         ServerTls serverTls = ServerTls.from(config.general());
         try {
             for (PoolConfig pool : config.pools().values()) {
                 TopologySource source = pool.patroni().usePatroniApi() ? topology.apply(pool) : null;
                 for (UserConfig user : pool.users().values()) {
-                    PoolSettings settings = PoolSettings.from(config.general(), pool, user, serverTls);
-                    ServerTarget primary = source == null ? new FixedServer(settings.address())
-                            : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
-                    pools.put(PoolKey.of(settings), new Pool(settings, primary, connector, serverLoops));
-                    if (hasReplicas(pool)) {
-                        PoolSettings reads = settings.forReplicas(replicaAddress(pool),
-                                pool.defaultRole() == DefaultRole.REPLICA ? settings.minPoolSize() : 0);
-                        ServerTarget replicas = source == null ? new FixedReplicas(pool.shards().get(0).servers(), config.general().banTime())
-                                : new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag());
-                        pools.put(PoolKey.of(reads), new Pool(reads, replicas, connector, serverLoops));
+                    PassThroughSecret secret = needsPassThrough(pool, user) ? passThrough.forUser(pool.name(), user.username()) : null;
+                    for (PoolSettings settings : settingsOf(config, pool, user, serverTls, secret)) {
+                        pools.put(PoolKey.of(settings), new Pool(settings, target(config, pool, settings, source),
+                                connector, serverLoops));
                     }
                 }
             }
@@ -88,6 +93,50 @@ public final class Pools {
             throw e;
         }
         return new Pools(config, Map.copyOf(pools));
+    }
+
+    /**
+     * A user of the config logs in to the server without a plaintext password: none (auth_query
+     * finds its secret) or a SCRAM secret (only a client's SCRAM login yields what answers it).
+     */
+    static boolean needsPassThrough(PoolConfig pool, UserConfig user) {
+        if (user.authType() == io.pgrudder.core.config.AuthType.TRUST && user.serverPassword() == null) {
+            return false;
+        }
+        return user.serverPassword() == null ? pool.authQueryConfigured()
+                : io.pgrudder.protocol.auth.ScramSecret.looksLikeScramSecret(user.serverPassword());
+    }
+
+    /** The settings of one user's pools: the primary's, then the replicas' when the pool has any. */
+    static List<PoolSettings> settingsOf(PoolerConfig config, PoolConfig pool, UserConfig user, ServerTls serverTls,
+                                         PassThroughSecret passThrough) {
+        PoolSettings settings = PoolSettings.from(config.general(), pool, user, serverTls, passThrough);
+        if (!hasReplicas(pool)) {
+            return List.of(settings);
+        }
+        return List.of(settings, settings.forReplicas(replicaAddress(pool),
+                pool.defaultRole() == DefaultRole.REPLICA ? settings.minPoolSize() : 0));
+    }
+
+    /** Where a pool with these settings sends its connections. */
+    static ServerTarget target(PoolerConfig config, PoolConfig pool, PoolSettings settings, TopologySource source) {
+        if (settings.address().role() == Role.REPLICA) {
+            return source == null ? new FixedReplicas(pool.shards().get(0).servers(), config.general().banTime())
+                    : new ClusterReplicas(source, pool.patroni().leaderWaitTimeout(), pool.patroni().maxReplicaLag());
+        }
+        return primaryTarget(pool, settings.address(), source);
+    }
+
+    /**
+     * Where the pool's writes go: its configured primary (the first server when none is marked),
+     * or the Patroni leader. The auth_query connection goes there too.
+     */
+    public static ServerTarget primaryTarget(PoolConfig pool, TopologySource source) {
+        return primaryTarget(pool, PoolSettings.primaryAddress(pool), source);
+    }
+
+    private static ServerTarget primaryTarget(PoolConfig pool, ServerAddress address, TopologySource source) {
+        return source == null ? new FixedServer(address) : new ClusterLeader(source, pool.patroni().leaderWaitTimeout());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.pgrudder.core.pool;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.pgrudder.core.auth.PassThroughSecret;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.backend.ServerConnector;
 import io.pgrudder.core.backend.ServerLogin;
@@ -11,6 +12,8 @@ import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.core.routing.ServerTarget;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.auth.ScramKeys;
+import io.pgrudder.protocol.auth.ScramSecret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,8 +98,24 @@ final class ServerOpener {
 
     /** A login to {@code address} with this pool's credentials, timeout and TLS. */
     ServerLogin login(ServerAddress address, Map<String, String> startupParameters, boolean requirePrimary) {
-        return new ServerLogin(address, settings.database(), settings.serverUsername(), settings.serverPassword(),
-                startupParameters, settings.connectTimeout(), requirePrimary, settings.serverTls());
+        String password = settings.serverPassword();
+        ScramKeys keys = null;
+        PassThroughSecret passThrough = settings.passThrough();
+        if (passThrough != null) {
+            if (password == null) {
+                password = passThrough.secret(); // what auth_query returned at the last login
+            }
+            if (password != null && ScramSecret.looksLikeScramSecret(password)) {
+                // Only a client's SCRAM login yields what answers the server; without it the login
+                // handler says so (the secret itself cannot log in).
+                keys = passThrough.keysFor(password);
+                if (keys != null) {
+                    password = null;
+                }
+            }
+        }
+        return new ServerLogin(address, settings.database(), settings.serverUsername(), password,
+                startupParameters, settings.connectTimeout(), requirePrimary, settings.serverTls(), keys);
     }
 
     void open(ServerAddress address, Map<String, String> startupParameters, EventLoop on) {

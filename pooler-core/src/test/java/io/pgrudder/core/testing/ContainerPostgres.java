@@ -121,6 +121,7 @@ final class ContainerPostgres implements PostgresInstance {
                 "local all all trust",
                 "host all " + PostgresServer.MD5_USER + " all md5",
                 "host all " + PostgresServer.SCRAM_USER + " all scram-sha-256",
+                "host all +" + PostgresServer.PASSWORD_GROUP + " all md5",
                 "host all all all trust",
                 "");
     }

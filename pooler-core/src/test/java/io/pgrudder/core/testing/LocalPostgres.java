@@ -252,6 +252,7 @@ final class LocalPostgres implements PostgresInstance {
                 "local all all trust",
                 host + " all " + PostgresServer.MD5_USER + " 127.0.0.1/32 md5",
                 host + " all " + PostgresServer.SCRAM_USER + " 127.0.0.1/32 scram-sha-256",
+                host + " all +" + PostgresServer.PASSWORD_GROUP + " 127.0.0.1/32 md5",
                 host + " all all 127.0.0.1/32 trust",
                 "");
     }

@@ -45,6 +45,11 @@ public final class PostgresServer implements AutoCloseable {
     public static final String SCRAM_USER = "scramuser";
     public static final String SCRAM_PASSWORD = "scrampass";
     public static final String TRUST_USER = "trustuser";
+    /**
+     * Members of this (NOLOGIN) role must log in with their stored password, md5 or SCRAM
+     * (pg_hba {@code md5} lets PostgreSQL pick by the secret): for roles a test creates.
+     */
+    public static final String PASSWORD_GROUP = "password_login";
 
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
 
@@ -185,6 +190,7 @@ public final class PostgresServer implements AutoCloseable {
             s.execute("SET password_encryption = 'scram-sha-256'");
             s.execute("CREATE ROLE " + SCRAM_USER + " LOGIN PASSWORD '" + SCRAM_PASSWORD + "'");
             s.execute("CREATE ROLE " + TRUST_USER + " LOGIN");
+            s.execute("CREATE ROLE " + PASSWORD_GROUP + " NOLOGIN");
             s.execute("CREATE DATABASE " + TEST_DATABASE + " OWNER " + SUPERUSER);
             s.execute("GRANT ALL PRIVILEGES ON DATABASE " + TEST_DATABASE + " TO "
                     + MD5_USER + ", " + SCRAM_USER + ", " + TRUST_USER);

@@ -73,7 +73,7 @@ public final class Md5Password {
     }
 
     /** PostgreSQL's test: "md5" followed by exactly 32 lower-case hex digits. */
-    static boolean isMd5Hash(String s) {
+    public static boolean isMd5Hash(String s) {
         if (s == null || s.length() != STORED_LENGTH || !s.startsWith(PREFIX)) {
             return false;
         }

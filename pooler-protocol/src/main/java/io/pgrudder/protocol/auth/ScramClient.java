@@ -23,7 +23,10 @@ public final class ScramClient {
     private enum State { INITIAL, EXPECT_SERVER_FIRST, EXPECT_SERVER_FINAL, COMPLETE, FAILED }
 
     private final String username;
+    /** Null when the exchange uses {@link #keys} instead. */
     private final String password;
+    /** Keys recovered from a client's proof (pass-through); null when the password is known. */
+    private final ScramKeys keys;
     private final String clientNonce;
 
     private State state = State.INITIAL;
@@ -36,12 +39,32 @@ public final class ScramClient {
 
     /** With a user name and a fixed client nonce, for test vectors such as RFC 7677's. */
     ScramClient(String username, String password, String clientNonce) {
+        this(username, Objects.requireNonNull(password, "password"), null, clientNonce);
+    }
+
+    private ScramClient(String username, String password, ScramKeys keys, String clientNonce) {
         this.username = Objects.requireNonNull(username, "username");
-        this.password = Objects.requireNonNull(password, "password");
+        this.password = password;
+        this.keys = keys;
         if (!ScramMessages.isPrintable(clientNonce)) {
             throw new IllegalArgumentException("client nonce must be printable");
         }
         this.clientNonce = clientNonce;
+    }
+
+    /**
+     * An exchange that proves itself with keys recovered from a client's proof rather than with
+     * the password: ClientProof = ClientKey XOR HMAC(H(ClientKey), AuthMessage), and the server's
+     * signature is checked with the secret's ServerKey. The server must offer the salt and
+     * iteration count of the secret the keys came from; otherwise the exchange fails (28P01).
+     */
+    public static ScramClient withKeys(ScramKeys keys) {
+        return new ScramClient("", null, Objects.requireNonNull(keys, "keys"), ScramCrypto.newNonce());
+    }
+
+    /** {@link #withKeys} with a user name and a fixed client nonce, for test vectors. */
+    static ScramClient withKeys(String username, ScramKeys keys, String clientNonce) {
+        return new ScramClient(username, null, Objects.requireNonNull(keys, "keys"), clientNonce);
     }
 
     /** The client-first-message, {@code n,,n=,r=<nonce>}. */
@@ -71,9 +94,21 @@ public final class ScramClient {
         }
         int iterations = parseIterations(ScramMessages.require(attributes, 2, 'i'));
 
-        byte[] salted = ScramCrypto.saltedPassword(SaslPrep.prepareOrRaw(password), salt, iterations);
-        byte[] clientKey = ScramCrypto.clientKey(salted);
-        byte[] serverKey = ScramCrypto.serverKey(salted);
+        byte[] clientKey;
+        byte[] serverKey;
+        if (keys != null) {
+            if (keys.iterations() != iterations || !MessageDigest.isEqual(keys.salt(), salt)) {
+                throw PgException.fatal(SqlState.INVALID_PASSWORD, "the server's SCRAM salt or iteration count differs"
+                        + " from the secret the client logged in with (was the password changed?), so its keys cannot"
+                        + " log in");
+            }
+            clientKey = keys.clientKey();
+            serverKey = keys.serverKey();
+        } else {
+            byte[] salted = ScramCrypto.saltedPassword(SaslPrep.prepareOrRaw(password), salt, iterations);
+            clientKey = ScramCrypto.clientKey(salted);
+            serverKey = ScramCrypto.serverKey(salted);
+        }
         String withoutProof = "c=" + ScramCrypto.base64(GS2_HEADER.getBytes(StandardCharsets.UTF_8)) + ",r=" + nonce;
         byte[] authMessage = (clientFirstBare + "," + message + "," + withoutProof).getBytes(StandardCharsets.UTF_8);
         byte[] clientSignature = ScramCrypto.hmac(ScramCrypto.sha256(clientKey), authMessage);

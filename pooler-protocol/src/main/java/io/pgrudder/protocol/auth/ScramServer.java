@@ -34,6 +34,8 @@ public final class ScramServer {
     private String clientNonce;
     private String clientFirstBare;
     private String serverFirst;
+    /** Recovered from the client's proof once it verified; null otherwise. */
+    private ScramKeys recoveredKeys;
 
     /**
      * @param secret the user's secret, or null if the user is unknown or has no SCRAM-capable password
@@ -138,6 +140,7 @@ public final class ScramServer {
             throw authenticationFailed();
         }
         byte[] serverSignature = ScramCrypto.hmac(secret.serverKey(), authMessage);
+        recoveredKeys = new ScramKeys(secret.iterations(), secret.salt(), clientKey, secret.serverKey());
         state = State.COMPLETE;
         return ("v=" + ScramCrypto.base64(serverSignature)).getBytes(StandardCharsets.UTF_8);
     }
@@ -145,6 +148,16 @@ public final class ScramServer {
     /** True once the client proved it knows the password and the server-final-message was built. */
     public boolean isComplete() {
         return state == State.COMPLETE;
+    }
+
+    /**
+     * After a successful exchange: the ClientKey the client's proof revealed (ClientProof XOR
+     * HMAC(StoredKey, AuthMessage), whose SHA-256 matched the StoredKey), with the secret's salt,
+     * iterations and ServerKey, so that the pooler can log in to a server holding the same secret
+     * on the client's behalf (PgBouncer keeps these per user too). Null before completion.
+     */
+    public ScramKeys recoveredKeys() {
+        return state == State.COMPLETE ? recoveredKeys : null;
     }
 
     private void readGs2Header(String message) {
