@@ -200,23 +200,14 @@ final class PoolShare implements ServerPool {
                 publish();
                 other = siblings.withSpare(this);
                 if (other != null) {
-                    other.offerTo(this);
+                    // There, on its loop: the same look at its siblings as after any release.
+                    PoolShare free = other;
+                    free.onLoop(free::takeFromSiblings);
                 }
                 return;
             }
             waiters.add(waiter);
             grow();
-        });
-    }
-
-    /** A sibling queued a waiter while this share seemed to have nothing to spare: take it if so. */
-    private void offerTo(PoolShare busy) {
-        onLoop(() -> {
-            if (waiters.isEmpty() && !pulling && !closed && !paused && successor == null
-                    && (lists.idleCount() > 0 || (size() < limits.poolSize() && target.known() && !opener.retrying()))) {
-                pulling = true;
-                busy.sendWaiterTo(this);
-            }
         });
     }
 
