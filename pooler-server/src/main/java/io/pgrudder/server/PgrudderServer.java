@@ -74,7 +74,7 @@ public final class PgrudderServer implements AutoCloseable {
             throw e;
         }
         log.info("pgrudder {} listening on {} ({}, {} worker threads, {} pool(s))", Main.version(),
-                listener.localAddress(), Transport.name(), general.workerThreads(), config.pools().size());
+                listener.localAddress(), Transport.current().label(), general.workerThreads(), config.pools().size());
     }
 
     /** Starts a pooler for this config (tests use this in-process). */

@@ -1,7 +1,6 @@
 package io.pgrudder.core.net;
 
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.pgrudder.core.config.GeneralConfig;
 
 import java.time.Duration;
@@ -14,7 +13,7 @@ import java.util.Map;
  * {@code tcp_user_timeout} (ms). They are what notices a peer that vanished without a word (a
  * host powered off, a partition): keepalive probes for idle connections, the user timeout for one
  * with unacknowledged data, such as a query sent to a leader that just died. Applied with native
- * epoll; with NIO only SO_KEEPALIVE is set (the JDK cannot set the user timeout).
+ * epoll or io_uring; with NIO only SO_KEEPALIVE is set (the JDK cannot set the user timeout).
  */
 public record TcpSettings(Duration keepalivesIdle, int keepalivesCount, Duration keepalivesInterval,
                           Duration userTimeout) {
@@ -29,18 +28,18 @@ public record TcpSettings(Duration keepalivesIdle, int keepalivesCount, Duration
         Map<ChannelOption<?>, Object> out = new LinkedHashMap<>();
         out.put(ChannelOption.TCP_NODELAY, true);
         out.put(ChannelOption.SO_KEEPALIVE, true);
-        if (Transport.isEpoll()) {
+        if (Transport.isNative()) {
             if (keepalivesIdle.toSeconds() > 0) {
-                out.put(EpollChannelOption.TCP_KEEPIDLE, (int) Math.min(32767, keepalivesIdle.toSeconds()));
+                out.put(Transport.tcpKeepIdle(), (int) Math.min(32767, keepalivesIdle.toSeconds()));
             }
             if (keepalivesInterval.toSeconds() > 0) {
-                out.put(EpollChannelOption.TCP_KEEPINTVL, (int) Math.min(32767, keepalivesInterval.toSeconds()));
+                out.put(Transport.tcpKeepInterval(), (int) Math.min(32767, keepalivesInterval.toSeconds()));
             }
             if (keepalivesCount > 0) {
-                out.put(EpollChannelOption.TCP_KEEPCNT, Math.min(127, keepalivesCount));
+                out.put(Transport.tcpKeepCount(), Math.min(127, keepalivesCount));
             }
             if (userTimeout.toMillis() > 0) {
-                out.put(EpollChannelOption.TCP_USER_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, userTimeout.toMillis()));
+                out.put(Transport.tcpUserTimeout(), (int) Math.min(Integer.MAX_VALUE, userTimeout.toMillis()));
             }
         }
         return out;
