@@ -144,6 +144,13 @@ public final class Pooler {
         return out;
     }
 
+    /** The topology source a Patroni-following pool routes by; empty for other pools and unknown names. */
+    public java.util.Optional<TopologySource> topologySource(String poolName) {
+        PoolConfig pool = config().pools().get(poolName);
+        return pool == null || !pool.patroni().usePatroniApi() ? java.util.Optional.empty()
+                : java.util.Optional.ofNullable(topologies.get(topologyKey(pool)));
+    }
+
     /** Leader changes, time without a leader and failing members of each Patroni-following pool, by pool name. */
     public Map<String, io.pgrudder.core.topology.TopologyCounters> topologyCounters() {
         Map<String, io.pgrudder.core.topology.TopologyCounters> out = new java.util.LinkedHashMap<>();

@@ -291,7 +291,8 @@ final class ShowCommands {
         ResultTable t = ResultTable.show().text("command");
         NAMES.forEach(n -> t.row("SHOW " + n));
         for (String c : List.of("RELOAD", "PAUSE [db[,user]]", "RESUME [db[,user]]", "RECONNECT [db]", "KILL db",
-                "KILL_CLIENT id", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SHUTDOWN", "SET key = value")) {
+                "KILL_CLIENT id", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SWITCHOVER [db] [TO member]", "SHUTDOWN",
+                "SET key = value")) {
             t.row(c);
         }
         return t;

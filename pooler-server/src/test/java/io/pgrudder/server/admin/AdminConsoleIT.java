@@ -292,6 +292,10 @@ class AdminConsoleIT {
                 assertEquals("0A000", assertThrows(SQLException.class, () -> st.execute("SUSPEND")).getSQLState());
                 assertEquals("0A000", assertThrows(SQLException.class, () -> st.execute("BAN 127.0.0.1 60"))
                         .getSQLState());
+                SQLException noPatroni = assertThrows(SQLException.class, () -> st.execute("SWITCHOVER TO node2"));
+                assertEquals("55000", noPatroni.getSQLState(), "no pool follows Patroni here");
+                assertEquals("42601", assertThrows(SQLException.class, () -> st.execute("SWITCHOVER TO"))
+                        .getSQLState());
             }
         }
     }
