@@ -62,12 +62,17 @@ final class PatroniHttpClient {
     }
 
     CompletableFuture<HttpOutcome> get(String host, int port, String path) {
-        return request(HttpMethod.GET, host, port, path, null, timeoutMillis, false);
+        return request(HttpMethod.GET, host, port, path, null, null, timeoutMillis, false);
     }
 
     /** POST of a JSON body (etcd's v3 gateway takes its requests so). */
     CompletableFuture<HttpOutcome> post(String host, int port, String path, String jsonBody) {
-        return request(HttpMethod.POST, host, port, path, jsonBody, timeoutMillis, false);
+        return post(host, port, path, jsonBody, null);
+    }
+
+    /** POST of a JSON body with an {@code Authorization} header (etcd's auth token), when not null. */
+    CompletableFuture<HttpOutcome> post(String host, int port, String path, String jsonBody, String authorization) {
+        return request(HttpMethod.POST, host, port, path, jsonBody, authorization, timeoutMillis, true);
     }
 
     /**
@@ -76,11 +81,11 @@ final class PatroniHttpClient {
      * there why it refused).
      */
     CompletableFuture<HttpOutcome> act(String host, int port, String path, String jsonBody, Duration timeout) {
-        return request(HttpMethod.POST, host, port, path, jsonBody, Math.max(1, timeout.toMillis()), true);
+        return request(HttpMethod.POST, host, port, path, jsonBody, null, Math.max(1, timeout.toMillis()), true);
     }
 
     private CompletableFuture<HttpOutcome> request(HttpMethod method, String host, int port, String path,
-            String jsonBody, long timeoutMillis, boolean refusalBody) {
+            String jsonBody, String authorization, long timeoutMillis, boolean refusalBody) {
         CompletableFuture<HttpOutcome> outcome = new CompletableFuture<>();
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
@@ -116,6 +121,9 @@ final class PatroniHttpClient {
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                     .set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON)
                     .set(HttpHeaderNames.USER_AGENT, "pgrudder");
+            if (authorization != null) {
+                request.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+            }
             if (jsonBody != null) {
                 request.headers()
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

@@ -117,11 +117,11 @@ public final class PatroniPoller implements TopologySource {
         this.notifier = new TopologyNotifier(name, () -> current);
         if (settings.etcd().watching()) {
             this.watchState = DcsWatch.CONNECTING;
-            // etcd is spoken to in plain HTTP, whatever the REST API's protocol.
-            PatroniHttpClient etcdHttp = new PatroniHttpClient(group, channelType, Optional.empty(),
-                    settings.requestTimeout());
-            this.watch = new EtcdWatch(name, settings.etcd(), loop, channelType, etcdHttp, settings.requestTimeout(),
-                    new WatchListener());
+            // etcd has its own protocol and TLS settings (patroni_etcd_*), whatever the REST API's are.
+            Optional<SslContext> etcdTls = EtcdTls.context(settings.etcd());
+            PatroniHttpClient etcdHttp = new PatroniHttpClient(group, channelType, etcdTls, settings.requestTimeout());
+            this.watch = new EtcdWatch(name, settings.etcd(), loop, channelType, etcdHttp, etcdTls,
+                    settings.requestTimeout(), new WatchListener());
         } else {
             this.watchState = DcsWatch.OFF;
             this.watch = null;
