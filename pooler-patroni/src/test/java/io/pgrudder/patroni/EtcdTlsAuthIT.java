@@ -21,11 +21,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.pgrudder.core.config.PatroniEtcdSettings;
 import io.pgrudder.core.topology.DcsWatch;
-import io.pgrudder.patroni.testing.TlsEtcd;
+import io.pgrudder.patroni.testing.StandaloneEtcd;
 
 /**
  * The etcd watch against an etcd that takes only TLS with a client certificate and has its own
- * authentication on ({@link TlsEtcd}): with the CA, the client certificate and the user's
+ * authentication on ({@link StandaloneEtcd#tlsWithAuth}): with the CA, the client certificate and the user's
  * password it goes live and sees Patroni's keys change; a wrong password, a missing client
  * certificate or a CA that did not sign etcd's certificate each keep it down, with a reason that
  * never holds the password.
@@ -34,12 +34,12 @@ class EtcdTlsAuthIT {
     private static final String PREFIX = "/service/demo/";
     private static final Duration GENEROUS = Duration.ofSeconds(30);
 
-    private static TlsEtcd etcd;
+    private static StandaloneEtcd etcd;
     private static EventLoopGroup group;
 
     @BeforeAll
     static void start() {
-        etcd = TlsEtcd.start(PREFIX);
+        etcd = StandaloneEtcd.tlsWithAuth(PREFIX);
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
@@ -79,7 +79,7 @@ class EtcdTlsAuthIT {
         PatroniEtcdSettings settings = new PatroniEtcdSettings(
                 List.of(new PatroniEtcdSettings.Endpoint("127.0.0.1", etcd.port())), "demo", "/service", "https", ca,
                 clientCertificate ? etcd.certificates().clientCertificate() : null,
-                clientCertificate ? etcd.certificates().clientKey() : null, TlsEtcd.USER, password);
+                clientCertificate ? etcd.certificates().clientKey() : null, StandaloneEtcd.USER, password);
         Optional<io.netty.handler.ssl.SslContext> tls = EtcdTls.context(settings);
         PatroniHttpClient http = new PatroniHttpClient(group, NioSocketChannel.class, tls, Duration.ofSeconds(2));
         EtcdWatch w = new EtcdWatch("tls-it", settings, group.next(), NioSocketChannel.class, http, tls,
@@ -91,7 +91,7 @@ class EtcdTlsAuthIT {
     @Test
     void withTheCaTheClientCertificateAndThePasswordTheWatchIsLiveAndSeesChanges() {
         Heard heard = new Heard();
-        EtcdWatch w = watch(etcd.certificates().ca(), true, TlsEtcd.PASSWORD, heard);
+        EtcdWatch w = watch(etcd.certificates().ca(), true, StandaloneEtcd.PASSWORD, heard);
         try {
             await("the watch is live", () -> heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard);
             etcd.put(PREFIX + "leader", "node2");
@@ -111,7 +111,7 @@ class EtcdTlsAuthIT {
         try {
             String down = await("the watch is down", () -> heard.states.stream().filter(s -> s.startsWith("DOWN"))
                     .findFirst().orElse(null), heard);
-            assertTrue(down.contains("authentication as " + TlsEtcd.USER + " failed"), down);
+            assertTrue(down.contains("authentication as " + StandaloneEtcd.USER + " failed"), down);
             assertFalse(down.contains("not-the-password-7e2"), down);
         } finally {
             w.close();
@@ -123,12 +123,12 @@ class EtcdTlsAuthIT {
         for (boolean otherCa : new boolean[] {false, true}) {
             Heard heard = new Heard();
             EtcdWatch w = watch(otherCa ? etcd.certificates().untrustedCa() : etcd.certificates().ca(), otherCa,
-                    TlsEtcd.PASSWORD, heard);
+                    StandaloneEtcd.PASSWORD, heard);
             try {
                 String down = await("the watch is down", () -> heard.states.stream().filter(s -> s.startsWith("DOWN"))
                         .findFirst().orElse(null), heard);
                 assertFalse(heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard.states.toString());
-                assertFalse(down.contains(TlsEtcd.PASSWORD), down);
+                assertFalse(down.contains(StandaloneEtcd.PASSWORD), down);
             } finally {
                 w.close();
             }

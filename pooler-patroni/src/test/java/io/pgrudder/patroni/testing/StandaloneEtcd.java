@@ -17,13 +17,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A standalone etcd (Debian's {@code etcd-server}) on 127.0.0.1 at free ports that takes only
- * TLS with a client certificate ({@code --client-cert-auth}) and has etcd's authentication on:
+ * A standalone etcd (Debian's {@code etcd-server}) on 127.0.0.1 at free ports, without Patroni:
+ * either plain HTTP with no authentication ({@link #plain()}), or taking only TLS with a client
+ * certificate ({@code --client-cert-auth}) with etcd's authentication on ({@link #tlsWithAuth}):
  * user {@link #USER} may read the keys under one prefix, {@code root} writes them. Run as the
  * {@code postgres} OS user when this JVM is root; stopped by PID and its directory removed by
- * {@link #close()}. Requests of its own go through {@code curl} with the client certificate.
+ * {@link #close()}. Requests of its own go through {@code curl} (with the client certificate).
  */
-public final class TlsEtcd implements AutoCloseable {
+public final class StandaloneEtcd implements AutoCloseable {
     public static final String USER = "pgrudder";
     public static final String PASSWORD = "etcd-reader-pw-4d1f";
     private static final String ROOT_PASSWORD = "etcd-root-pw-93ab";
@@ -33,32 +34,20 @@ public final class TlsEtcd implements AutoCloseable {
     private final ApiCertificates certificates;
     private final int port;
     private Process etcd;
+    private String rootToken;
 
-    private TlsEtcd(Path dir, ApiCertificates certificates, int port) {
+    private StandaloneEtcd(Path dir, ApiCertificates certificates, int port) {
         this.dir = dir;
         this.certificates = certificates;
         this.port = port;
     }
 
-    /** Starts it with user {@link #USER} allowed to read everything under {@code prefix}. */
-    public static TlsEtcd start(String prefix) {
-        Path dir;
+    /** Plain HTTP, no authentication. */
+    public static StandaloneEtcd plain() {
+        Path dir = newDir();
+        StandaloneEtcd e = new StandaloneEtcd(dir, null, freePort());
         try {
-            dir = Files.createTempDirectory("pgrudder-tls-etcd-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        PatroniCluster.handOver(dir);
-        Path certs = dir.resolve("certs");
-        mkdir(certs);
-        ApiCertificates c = ApiCertificates.create(certs, List.of("127.0.0.1"));
-        c.clientCertificate();
-        int client = freePort();
-        int peer = freePort();
-        TlsEtcd e = new TlsEtcd(dir, c, client);
-        try {
-            e.launch(peer);
-            e.enableAuth(prefix);
+            e.launch(freePort());
         } catch (RuntimeException ex) {
             e.close();
             throw ex;
@@ -66,37 +55,85 @@ public final class TlsEtcd implements AutoCloseable {
         return e;
     }
 
+    /** TLS with client certificates, and user {@link #USER} allowed to read everything under {@code prefix}. */
+    public static StandaloneEtcd tlsWithAuth(String prefix) {
+        Path dir = newDir();
+        Path certs = dir.resolve("certs");
+        mkdir(certs);
+        ApiCertificates c = ApiCertificates.create(certs, List.of("127.0.0.1"));
+        c.clientCertificate();
+        StandaloneEtcd e = new StandaloneEtcd(dir, c, freePort());
+        try {
+            e.launch(freePort());
+            e.enableAuth(prefix);
+            e.rootToken = e.token("root", ROOT_PASSWORD);
+        } catch (RuntimeException ex) {
+            e.close();
+            throw ex;
+        }
+        return e;
+    }
+
+    private static Path newDir() {
+        try {
+            Path dir = Files.createTempDirectory("pgrudder-etcd-");
+            PatroniCluster.handOver(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public int port() {
         return port;
     }
 
+    /** The TLS material ({@link #tlsWithAuth} only). */
     public ApiCertificates certificates() {
+        if (certificates == null) {
+            throw new IllegalStateException("a plain etcd has no certificates");
+        }
         return certificates;
     }
 
-    /** Writes {@code key} = {@code value} as root. */
-    public void put(String key, String value) {
-        String token = token("root", ROOT_PASSWORD);
-        call("/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}", token);
+    /** Writes {@code key} = {@code value} (as root, with authentication); returns the new revision. */
+    public long put(String key, String value) {
+        return revision(call("/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}",
+                rootToken));
+    }
+
+    /** Compacts the history up to {@code revision}: a watch from before it gets compact_revision. */
+    public void compact(long revision) {
+        call("/v3/kv/compaction", "{\"revision\":\"" + revision + "\",\"physical\":true}", rootToken);
+    }
+
+    private static long revision(String answer) {
+        Matcher m = Pattern.compile("\"revision\":\"?(\\d+)").matcher(answer);
+        if (!m.find()) {
+            throw new IllegalStateException("no revision in " + answer);
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private void launch(int peer) {
         Path data = dir.resolve("data");
-        String clientUrl = "https://127.0.0.1:" + port;
+        String clientUrl = scheme() + "://127.0.0.1:" + port;
         String peerUrl = "http://127.0.0.1:" + peer;
         Path certs = dir.resolve("certs");
-        etcd = OsProcesses.startDaemon(List.of("etcd", "--name", "tls0", "--data-dir", data.toString(),
-                        "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
-                        "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                        "--initial-cluster", "tls0=" + peerUrl, "--initial-cluster-state", "new",
-                        "--cert-file", certs.resolve("server.pem").toString(),
-                        "--key-file", certs.resolve("server.key").toString(),
-                        "--trusted-ca-file", certs.resolve("ca.pem").toString(), "--client-cert-auth"),
-                dir, dir.resolve("etcd.log"), Map.of());
+        List<String> command = new ArrayList<>(List.of("etcd", "--name", "etcd0", "--data-dir", data.toString(),
+                "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
+                "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                "--initial-cluster", "etcd0=" + peerUrl, "--initial-cluster-state", "new"));
+        if (certificates != null) {
+            command.addAll(List.of("--cert-file", certs.resolve("server.pem").toString(),
+                    "--key-file", certs.resolve("server.key").toString(),
+                    "--trusted-ca-file", certs.resolve("ca.pem").toString(), "--client-cert-auth"));
+        }
+        etcd = OsProcesses.startDaemon(command, dir, dir.resolve("etcd.log"), Map.of());
         Instant deadline = Instant.now().plusSeconds(30);
         while (!curl("/health", null, null).contains("\"health\":\"true\"")) {
             if (!etcd.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("etcd with TLS did not become healthy; see " + dir.resolve("etcd.log"));
+                throw new IllegalStateException("etcd did not become healthy; see " + dir.resolve("etcd.log"));
             }
             OsProcesses.sleep(100);
         }
@@ -137,18 +174,24 @@ public final class TlsEtcd implements AutoCloseable {
 
     private String curl(String path, String body, String token) {
         Path certs = dir.resolve("certs");
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "5",
-                "--cacert", certs.resolve("ca.pem").toString(),
-                "--cert", certs.resolve("client.pem").toString(), "--key", certs.resolve("client.key").toString()));
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "5"));
+        if (certificates != null) {
+            command.addAll(List.of("--cacert", certs.resolve("ca.pem").toString(),
+                    "--cert", certs.resolve("client.pem").toString(), "--key", certs.resolve("client.key").toString()));
+        }
         if (token != null) {
             command.addAll(List.of("-H", "Authorization: " + token));
         }
         if (body != null) {
             command.addAll(List.of("-X", "POST", "-d", body));
         }
-        command.add("https://127.0.0.1:" + port + path);
+        command.add(scheme() + "://127.0.0.1:" + port + path);
         OsProcesses.Result r = OsProcesses.run(command, dir, Map.of(), CURL_TIMEOUT);
         return r.ok() ? r.output().strip() : "";
+    }
+
+    private String scheme() {
+        return certificates == null ? "http" : "https";
     }
 
     @Override
