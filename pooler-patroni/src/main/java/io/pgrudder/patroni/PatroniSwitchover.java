@@ -3,6 +3,7 @@ package io.pgrudder.patroni;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
@@ -39,13 +40,17 @@ final class PatroniSwitchover implements Switchover {
     @Override
     public CompletableFuture<Hold> hold(Optional<String> candidate) {
         CompletableFuture<Hold> out = new CompletableFuture<>();
-        poller.loop().execute(() -> {
-            try {
-                out.complete(holdOnLoop(candidate));
-            } catch (PgException e) {
-                out.completeExceptionally(e);
-            }
-        });
+        try {
+            poller.loop().execute(() -> {
+                try {
+                    out.complete(holdOnLoop(candidate));
+                } catch (PgException e) {
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(closed());
+        }
         return out;
     }
 
@@ -70,6 +75,11 @@ final class PatroniSwitchover implements Switchover {
                     + cluster + " is running on this pooler");
         }
         return new Held(request, leader);
+    }
+
+    private static PgException closed() {
+        return PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: this pool's Patroni poller is "
+                + "closed (a reload replaced it); try again");
     }
 
     /** One hold, from {@link #hold} until {@link #release()}. */
@@ -115,7 +125,11 @@ final class PatroniSwitchover implements Switchover {
         @Override
         public void release() {
             if (released.compareAndSet(false, true)) {
-                poller.loop().execute(() -> poller.releaseLocally(request));
+                try {
+                    poller.loop().execute(() -> poller.releaseLocally(request));
+                } catch (RejectedExecutionException e) {
+                    // the poller is closed (a reload retired it): nothing holds any more
+                }
             }
         }
     }
