@@ -10,8 +10,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -139,6 +143,124 @@ class AuthQueryIT {
             assertEquals("28P01", e.getSQLState());
             assertEquals("FATAL: password authentication failed for user \"aq_victim\"", e.getMessage().strip());
         }
+    }
+
+    /**
+     * A user only auth_query knows has a pool once it logged in, and the admin console and
+     * /metrics show it like a configured user's: SHOW POOLS/USERS/CLIENTS/SERVERS/STATS list it,
+     * the pgcat_* series carry its labels, and PAUSE/RESUME db,user find its pool.
+     */
+    @Test
+    void theConsoleAndTheMetricsSeeUsersOnlyAuthQueryKnows(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_seen");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_seen LOGIN PASSWORD 'seen-secret' IN ROLE " + PostgresServer.PASSWORD_GROUP);
+            s.execute("GRANT ALL ON DATABASE testdb TO aq_seen");
+        }
+        int port = PoolerHarness.freePort();
+        int httpPort = io.pgrudder.server.ops.OpsHarness.freeHttpPort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                enable_prometheus_exporter = true
+                prometheus_exporter_port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query = "%s"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+
+                [pools.testdb]
+                pool_mode = "transaction"
+                auth_query_pool_size = 3
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, httpPort, QUERY, postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()));
+             Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb",
+                     props("aq_seen", "seen-secret"));
+             Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer",
+                     adminProps())) {
+            assertEquals("aq_seen", scalar(app, "SELECT current_user"));
+
+            Map<String, String> pool = row(rows(admin, "SHOW POOLS"), "user", "aq_seen");
+            assertEquals("testdb", pool.get("database"));
+            assertEquals("transaction", pool.get("pool_mode"));
+            assertEquals("1", String.valueOf(Integer.parseInt(pool.get("cl_idle")) + Integer.parseInt(pool.get("cl_active"))),
+                    "the client above: " + pool);
+            assertEquals("transaction", row(rows(admin, "SHOW USERS"), "name", "aq_seen").get("pool_mode"));
+            assertEquals("md5user", row(rows(admin, "SHOW USERS"), "name", "md5user").get("name"), "configured users stay");
+            assertEquals("testdb", row(rows(admin, "SHOW CLIENTS"), "user", "aq_seen").get("database"));
+            assertEquals("testdb", row(rows(admin, "SHOW SERVERS"), "user", "aq_seen").get("database_name"));
+            assertEquals("testdb", row(rows(admin, "SHOW STATS"), "user", "aq_seen").get("database"));
+            assertEquals("3", row(rows(admin, "SHOW DATABASES"), "force_user", "aq_seen").get("pool_size"),
+                    "auth_query_pool_size");
+
+            try (Statement st = admin.createStatement()) {
+                st.execute("PAUSE testdb,aq_seen");
+                st.execute("RESUME testdb,aq_seen");
+            }
+            assertEquals("aq_seen", scalar(app, "SELECT current_user"), "resumed");
+
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            sample(metrics, "pgcat_pools_cl_idle", "user=\"aq_seen\"");
+            sample(metrics, "pgcat_pools_sv_idle", "user=\"aq_seen\"");
+            assertEquals("3", sample(metrics, "pgcat_databases_pool_size", "username=\"aq_seen\""), metrics);
+            sample(metrics, "pgcat_stats_total_query_count", "username=\"aq_seen\"");
+            sample(metrics, "pgcat_servers_idle_count", "username=\"aq_seen\"");
+        }
+    }
+
+    private static Properties adminProps() {
+        Properties p = props("admin", "admin-secret");
+        p.setProperty("preferQueryMode", "simple");
+        return p;
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
+        List<Map<String, String>> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            while (rs.next()) {
+                Map<String, String> row = new LinkedHashMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    row.put(md.getColumnName(i), rs.getString(i));
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> row(List<Map<String, String>> rows, String column, String value) {
+        return rows.stream().filter(r -> value.equals(r.get(column))).findFirst()
+                .orElseThrow(() -> new AssertionError("no row with " + column + " = " + value + " in " + rows));
+    }
+
+    /** The value of the one sample of {@code family} whose labels contain {@code label}. */
+    private static String sample(String metrics, String family, String label) {
+        List<String> found = metrics.lines().filter(l -> l.startsWith(family + "{") && l.contains(label)).toList();
+        assertEquals(1, found.size(), family + " with " + label + ": " + found);
+        String v = found.get(0).substring(found.get(0).lastIndexOf(' ') + 1);
+        return v.endsWith(".0") ? v.substring(0, v.length() - 2) : v;
     }
 
     private static int pid(Connection c) throws SQLException {
