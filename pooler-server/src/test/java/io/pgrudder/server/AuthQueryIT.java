@@ -3,9 +3,18 @@ package io.pgrudder.server;
 import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
+import io.pgrudder.protocol.BackendMessage;
+import io.pgrudder.protocol.auth.ScramClient;
+import io.pgrudder.protocol.backend.AuthenticationSASL;
+import io.pgrudder.protocol.backend.AuthenticationSASLContinue;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.frontend.SASLInitialResponse;
+import io.pgrudder.protocol.frontend.SASLResponse;
+import io.pgrudder.protocol.frontend.StartupMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,6 +23,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +32,7 @@ import java.util.Properties;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Roles created at test time, not in the TOML, log in through auth_query (PgBouncer's default
@@ -219,6 +230,114 @@ class AuthQueryIT {
             assertEquals("3", sample(metrics, "pgcat_databases_pool_size", "username=\"aq_seen\""), metrics);
             sample(metrics, "pgcat_stats_total_query_count", "username=\"aq_seen\"");
             sample(metrics, "pgcat_servers_idle_count", "username=\"aq_seen\"");
+        }
+    }
+
+    /**
+     * Whether a user exists must not show in the exchange: a role auth_query finds, one it does not
+     * and one whose secret auth_query returns in plaintext all get the SCRAM-SHA-256 offer, a
+     * server-first-message of the same shape whose salt is the same at every attempt (PostgreSQL's
+     * "mock authentication" for a role that does not exist), and, for a wrong proof, the same
+     * FATAL 28P01 with nothing but the user name differing.
+     */
+    @Test
+    void anUnknownUserGetsTheChallengeAndTheErrorAnExistingOneGets(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_real");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_real LOGIN PASSWORD 'real-secret'");
+        }
+        int port = PoolerHarness.freePort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+
+                [pools.testdb]
+                auth_query = "%s"
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 1
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+
+                [pools.plaindb]
+                auth_query = "SELECT rolname, 'plain-' || rolname FROM pg_roles WHERE rolname = $1"
+
+                [pools.plaindb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 1
+
+                [pools.plaindb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, QUERY, postgres.host(), postgres.port(), postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()))) {
+            ScramAttempt real = scramAttempt(port, "testdb", "aq_real");
+            assertEquals(real, scramAttempt(port, "testdb", "aq_real"), "PostgreSQL's secret: the same salt every time");
+            ScramAttempt ghost = scramAttempt(port, "testdb", "aq_ghost");
+            assertEquals(ghost, scramAttempt(port, "testdb", "aq_ghost"), "a stable mock salt, as PostgreSQL's");
+            ScramAttempt plain = scramAttempt(port, "plaindb", "aq_real");
+            assertEquals(plain, scramAttempt(port, "plaindb", "aq_real"), "a plaintext secret gets a stable salt too");
+            for (ScramAttempt other : List.of(ghost, plain)) {
+                assertEquals(real.mechanisms(), other.mechanisms());
+                assertEquals(real.saltBytes(), other.saltBytes());
+                assertEquals(real.iterations(), other.iterations());
+                assertEquals(real.serverNonceLength(), other.serverNonceLength());
+            }
+            assertNotEquals(real.salt(), ghost.salt());
+            assertEquals(Map.of('S', "FATAL", 'V', "FATAL", 'C', "28P01", 'M', "password authentication failed for user \"aq_real\""),
+                    real.error());
+            assertEquals(Map.of('S', "FATAL", 'V', "FATAL", 'C', "28P01", 'M', "password authentication failed for user \"aq_ghost\""),
+                    ghost.error());
+            assertEquals(real.error(), plain.error());
+            // And the right password still gets in where the secret is PostgreSQL's.
+            assertEquals("aq_real", currentUser("jdbc:postgresql://127.0.0.1:" + port + "/testdb", "aq_real", "real-secret"));
+        }
+    }
+
+    /** What a client sees of one SCRAM login with a wrong password, minus the nonces themselves. */
+    private record ScramAttempt(List<String> mechanisms, String salt, int saltBytes, String iterations,
+                                int serverNonceLength, Map<Character, String> error) {
+    }
+
+    private static ScramAttempt scramAttempt(int port, String database, String user) throws Exception {
+        try (WireClient c = new WireClient(port)) {
+            c.send(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", user, "database", database))::encode);
+            BackendMessage offer = c.read();
+            if (!(offer instanceof AuthenticationSASL sasl)) {
+                throw new AssertionError(user + "@" + database + ": expected AuthenticationSASL, got " + offer);
+            }
+            ScramClient scram = new ScramClient("not-the-password");
+            byte[] clientFirst = scram.clientFirstMessage();
+            String clientNonce = new String(clientFirst, StandardCharsets.UTF_8).split(",r=", 2)[1];
+            c.send(new SASLInitialResponse(ScramClient.MECHANISM, clientFirst)::encode);
+            BackendMessage next = c.read();
+            if (!(next instanceof AuthenticationSASLContinue serverFirst)) {
+                throw new AssertionError(user + "@" + database + ": expected AuthenticationSASLContinue, got " + next);
+            }
+            Map<String, String> attributes = new LinkedHashMap<>();
+            for (String a : new String(serverFirst.data(), StandardCharsets.UTF_8).split(",")) {
+                attributes.put(a.substring(0, 1), a.substring(2));
+            }
+            assertEquals(List.of("r", "s", "i"), List.copyOf(attributes.keySet()));
+            c.send(new SASLResponse(scram.handleServerFirst(serverFirst.data()))::encode);
+            BackendMessage last = c.read();
+            if (!(last instanceof ErrorResponse error)) {
+                throw new AssertionError(user + "@" + database + ": expected ErrorResponse, got " + last);
+            }
+            assertTrue(c.closedByServer());
+            return new ScramAttempt(sasl.mechanisms(), attributes.get("s"), Base64.getDecoder().decode(attributes.get("s")).length,
+                    attributes.get("i"), attributes.get("r").length() - clientNonce.length(), Map.copyOf(error.fields()));
         }
     }
 
