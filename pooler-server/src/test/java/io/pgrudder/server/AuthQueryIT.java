@@ -4,10 +4,15 @@ import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
 import io.pgrudder.protocol.BackendMessage;
+import io.pgrudder.protocol.auth.Md5Password;
 import io.pgrudder.protocol.auth.ScramClient;
+import io.pgrudder.protocol.backend.AuthenticationMD5Password;
+import io.pgrudder.protocol.backend.AuthenticationOk;
 import io.pgrudder.protocol.backend.AuthenticationSASL;
 import io.pgrudder.protocol.backend.AuthenticationSASLContinue;
+import io.pgrudder.protocol.backend.AuthenticationSASLFinal;
 import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.frontend.PasswordMessage;
 import io.pgrudder.protocol.frontend.SASLInitialResponse;
 import io.pgrudder.protocol.frontend.SASLResponse;
 import io.pgrudder.protocol.frontend.StartupMessage;
@@ -30,6 +35,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -302,6 +308,128 @@ class AuthQueryIT {
             assertEquals(real.error(), plain.error());
             // And the right password still gets in where the secret is PostgreSQL's.
             assertEquals("aq_real", currentUser("jdbc:postgresql://127.0.0.1:" + port + "/testdb", "aq_real", "real-secret"));
+        }
+    }
+
+    /**
+     * auth_query_cache_ttl keeps an answer (a changed password does not count yet), and a RELOAD
+     * forgets it: one that changes auth_query, one that removes it (the user is then unknown, its
+     * pool gone), and one that brings back settings equal to those of an earlier answer, which
+     * must not come back with them.
+     */
+    @Test
+    void aReloadForgetsCachedSecrets(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_cached");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_cached LOGIN PASSWORD 'first-secret' IN ROLE " + PostgresServer.PASSWORD_GROUP);
+            s.execute("GRANT ALL ON DATABASE testdb TO aq_cached");
+        }
+        int port = PoolerHarness.freePort();
+        String other = "SELECT rolname, rolpassword FROM pg_catalog.pg_authid WHERE rolname = $1 AND rolcanlogin";
+        Path file = java.nio.file.Files.createTempFile("pgrudder-aq", ".toml");
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
+        try {
+            java.nio.file.Files.writeString(file, reloadToml(port, postgres, "auth_query = \"" + QUERY + "\""));
+            try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.load(file, Map.of()));
+                 Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer",
+                         adminProps())) {
+                assertEquals("aq_cached", currentUser(url, "aq_cached", "first-secret"));
+                alterPassword(postgres, "second-secret");
+                // Within auth_query_cache_ttl the answer of before the change is what the client is checked against.
+                assertTrue(authenticates(port, "first-secret"));
+                assertFalse(authenticates(port, "second-secret"));
+
+                java.nio.file.Files.writeString(file, reloadToml(port, postgres, "auth_query = \"" + other + "\""));
+                reload(admin);
+                assertFalse(authenticates(port, "first-secret"));
+                assertEquals("aq_cached", currentUser(url, "aq_cached", "second-secret"));
+
+                java.nio.file.Files.writeString(file, reloadToml(port, postgres, ""));
+                reload(admin);
+                assertFalse(authenticates(port, "second-secret"));
+                assertTrue(rows(admin, "SHOW POOLS").stream().noneMatch(r -> "aq_cached".equals(r.get("user"))),
+                        "its pool went with the auth_query");
+
+                alterPassword(postgres, "third-secret");
+                java.nio.file.Files.writeString(file, reloadToml(port, postgres, "auth_query = \"" + other + "\""));
+                reload(admin);
+                // The same settings as when second-secret was cached: that answer did not survive.
+                assertFalse(authenticates(port, "second-secret"));
+                assertEquals("aq_cached", currentUser(url, "aq_cached", "third-secret"));
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    private static String reloadToml(int port, PostgresServer postgres, String authQuery) {
+        return """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+                auth_query_cache_ttl = 3600000
+
+                [pools.testdb]
+                pool_mode = "transaction"
+                %s
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, authQuery, postgres.host(), postgres.port());
+    }
+
+    private static void alterPassword(PostgresServer postgres, String password) throws SQLException {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("ALTER ROLE aq_cached PASSWORD '" + password + "'");
+        }
+    }
+
+    /**
+     * Whether the pooler accepts {@code password} for aq_cached: AuthenticationOk, or FATAL 28P01.
+     * Only the client's authentication: no server connection is needed for it.
+     */
+    private static boolean authenticates(int port, String password) throws Exception {
+        try (WireClient c = new WireClient(port)) {
+            c.send(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "aq_cached", "database", "testdb"))::encode);
+            BackendMessage challenge = c.read();
+            if (challenge instanceof AuthenticationMD5Password md5) {
+                c.send(new PasswordMessage(Md5Password.clientResponse("aq_cached", password, md5.salt()))::encode);
+            } else if (challenge instanceof AuthenticationSASL) {
+                ScramClient scram = new ScramClient(password);
+                c.send(new SASLInitialResponse(ScramClient.MECHANISM, scram.clientFirstMessage())::encode);
+                AuthenticationSASLContinue serverFirst = (AuthenticationSASLContinue) c.read();
+                c.send(new SASLResponse(scram.handleServerFirst(serverFirst.data()))::encode);
+            } else {
+                throw new AssertionError("unexpected " + challenge);
+            }
+            BackendMessage answer = c.read();
+            if (answer instanceof AuthenticationSASLFinal) {
+                answer = c.read();
+            }
+            if (answer instanceof ErrorResponse e) {
+                assertEquals("28P01", e.fields().get('C'), e.toString());
+                return false;
+            }
+            assertEquals(AuthenticationOk.INSTANCE, answer);
+            return true;
+        }
+    }
+
+    private static void reload(Connection admin) throws SQLException {
+        try (Statement st = admin.createStatement()) {
+            st.execute("RELOAD");
         }
     }
 
