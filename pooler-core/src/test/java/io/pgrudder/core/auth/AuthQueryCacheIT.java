@@ -106,14 +106,75 @@ class AuthQueryCacheIT {
         assertEquals(0, authQuery.cached());
     }
 
+    /**
+     * A lookup that was running when the reload came answers the client that asked for it, but
+     * its answer (read before the reload) is neither handed to lookups that start after the reload
+     * nor cached for them. The query waits on an advisory lock the test holds, so the reload
+     * certainly comes while it runs; its snapshot was taken before the ALTER ROLE.
+     */
+    @Test
+    void aLookupRunningAcrossAReloadDoesNotAnswerForAfterIt() throws Exception {
+        String waiting = "WITH held AS (SELECT pg_advisory_xact_lock_shared(4711))"
+                + " SELECT rolname, rolpassword FROM pg_authid, held WHERE rolname = $1 AND rolcanlogin";
+        AuthQuerySettings settings = new AuthQuerySettings("testdb", waiting, PostgresServer.SUPERUSER, "unused",
+                PostgresServer.TEST_DATABASE, Duration.ofSeconds(30), ServerTls.DISABLED, Duration.ofSeconds(30));
+        postgres.execute("CREATE ROLE aq_ttl LOGIN PASSWORD 'one'");
+        String before;
+        try (java.sql.Connection c = postgres.connect(PostgresServer.TEST_DATABASE, PostgresServer.SUPERUSER, null);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'aq_ttl'");
+            try (java.sql.ResultSet rs = st.getResultSet()) {
+                rs.next();
+                before = rs.getString(1);
+            }
+            st.execute("SELECT pg_advisory_lock(4711)");
+            io.netty.util.concurrent.Future<AuthQueryResult> running = authQuery.lookup(settings, target(), "aq_ttl");
+            awaitWaitingOnLock();
+            postgres.execute("ALTER ROLE aq_ttl PASSWORD 'two'");
+            authQuery.configChanged(Set.of("testdb"));
+            io.netty.util.concurrent.Future<AuthQueryResult> after = authQuery.lookup(settings, target(), "aq_ttl");
+            st.execute("SELECT pg_advisory_unlock(4711)");
+            assertEquals(before, running.get(15, TimeUnit.SECONDS).secret(), "read before the ALTER ROLE");
+            String fresh = after.get(15, TimeUnit.SECONDS).secret();
+            assertNotEquals(before, fresh, "a lookup begun after the reload does not share the one begun before");
+            assertEquals(fresh, authQuery.lookup(settings, target(), "aq_ttl").get(15, TimeUnit.SECONDS).secret(),
+                    "nor did the one begun before leave its answer in the cache");
+        }
+    }
+
+    /** Until the auth_query connection's query waits for the advisory lock (polled, bounded). */
+    private void awaitWaitingOnLock() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        try (java.sql.Connection c = postgres.connect(PostgresServer.TEST_DATABASE, PostgresServer.SUPERUSER, null);
+             java.sql.PreparedStatement st = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                     + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+            st.setString(1, AuthQueryConnection.APPLICATION_NAME);
+            while (true) {
+                try (java.sql.ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the auth_query never waited for the advisory lock");
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private FixedServer target() {
+        return new FixedServer(new ServerAddress(postgres.host(), postgres.port(), Role.PRIMARY));
+    }
+
     private AuthQuerySettings settings(Duration ttl) {
         return new AuthQuerySettings("testdb", QUERY, PostgresServer.SUPERUSER, "unused", PostgresServer.TEST_DATABASE,
                 Duration.ofSeconds(10), ServerTls.DISABLED, ttl);
     }
 
     private String secret(AuthQuerySettings settings, String user) throws Exception {
-        FixedServer target = new FixedServer(new ServerAddress(postgres.host(), postgres.port(), Role.PRIMARY));
-        AuthQueryResult result = authQuery.lookup(settings, target, user).get(15, TimeUnit.SECONDS);
+        AuthQueryResult result = authQuery.lookup(settings, target(), user).get(15, TimeUnit.SECONDS);
         assertEquals(true, result.definite(), result.toString());
         return result.secret();
     }
