@@ -165,7 +165,8 @@ class AuthQueryIT {
     /**
      * A user only auth_query knows has a pool once it logged in, and the admin console and
      * /metrics show it like a configured user's: SHOW POOLS/USERS/CLIENTS/SERVERS/STATS list it,
-     * the pgcat_* series carry its labels, and PAUSE/RESUME db,user find its pool.
+     * the pgcat_* series carry its labels, PAUSE/RESUME db,user find its pool, and RECONNECT and
+     * KILL db replace it as they replace a configured user's.
      */
     @Test
     void theConsoleAndTheMetricsSeeUsersOnlyAuthQueryKnows(PostgresServer postgres) throws Exception {
@@ -236,6 +237,19 @@ class AuthQueryIT {
             assertEquals("3", sample(metrics, "pgcat_databases_pool_size", "username=\"aq_seen\""), metrics);
             sample(metrics, "pgcat_stats_total_query_count", "username=\"aq_seen\"");
             sample(metrics, "pgcat_servers_idle_count", "username=\"aq_seen\"");
+
+            int before = pid(app);
+            assertEquals(before, pid(app), "between transactions the pool hands back the same server connection");
+            try (Statement st = admin.createStatement()) {
+                st.execute("RECONNECT testdb");
+                st.execute("WAIT_CLOSE testdb");
+            }
+            assertNotEquals(before, pid(app), "RECONNECT replaced its pool too");
+            try (Statement st = admin.createStatement()) {
+                st.execute("KILL testdb");
+            }
+            SQLException killed = assertThrows(SQLException.class, () -> pid(app));
+            assertEquals("57P01", killed.getSQLState(), killed.getMessage());
         }
     }
 

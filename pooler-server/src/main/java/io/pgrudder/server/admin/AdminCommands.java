@@ -243,8 +243,8 @@ final class AdminCommands {
 
     private CompletableFuture<ResultTable> swap(String db, boolean kill) {
         Pools current = pooler.pools();
-        // The config's pools only: the pools of users only auth_query knows belong to DiscoveredPools and stay as they are.
-        List<Pool> matched = matching(db, current.byKey());
+        // Users only auth_query knows too; their pools are DiscoveredPools' to replace (below).
+        List<Pool> matched = matching(db, pooler.allPools());
         Pools fresh = pooler.createPools(current.config());
         Map<PoolKey, Pool> next = new LinkedHashMap<>();
         List<Pool> unused = new ArrayList<>();
@@ -273,8 +273,17 @@ final class AdminCommands {
             });
         }
         for (Pool old : matched) {
+            if (!current.byKey().containsValue(old)) {
+                continue; // a discovered user's pool: below
+            }
             state.retired.add(old);
             old.retire(next.get(PoolKey.of(old.settings())));
+            if (kill) {
+                old.close();
+            }
+        }
+        for (Pool old : pooler.discoveredPools().reconnect(matched)) {
+            state.retired.add(old);
             if (kill) {
                 old.close();
             }
