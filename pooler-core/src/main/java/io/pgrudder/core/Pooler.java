@@ -134,8 +134,8 @@ public final class Pooler {
 
     /**
      * Every pool clients are served by now: the config's, then those {@link DiscoveredPools} made
-     * for users only auth_query knows. What SHOW, the metrics and PAUSE/RESUME look at; a config
-     * pool wins over a discovered one of the same key (a reload that just listed the user).
+     * for users only auth_query knows. What SHOW, the metrics and the admin commands look at; a
+     * config pool wins over a discovered one of the same key (a reload that just listed the user).
      */
     public Map<Pools.PoolKey, io.pgrudder.core.pool.Pool> allPools() {
         Map<Pools.PoolKey, io.pgrudder.core.pool.Pool> out = new java.util.LinkedHashMap<>(pools.byKey());
