@@ -117,7 +117,8 @@ final class AdminCommands {
 
     /** PAUSE/RESUME [db[,user]]: every pool, the pools of db, or the one of (db, user). */
     private CompletableFuture<ResultTable> pause(String arg, boolean pause) {
-        List<Pool> matched = matching(arg);
+        // The pools of users only auth_query knows too: a PAUSE before a switchover must hold every client of db.
+        List<Pool> matched = matching(arg, pooler.allPools());
         matched.forEach(p -> p.paused(pause));
         if (!pause) {
             return done("RESUME");
@@ -206,7 +207,11 @@ final class AdminCommands {
                 });
     }
 
-    private List<Pool> matching(String arg) {
+    /**
+     * The pools of {@code pools} that {@code arg} ({@code db} or {@code db,user}; null: all) names;
+     * fails with 3D000 when it names none.
+     */
+    private List<Pool> matching(String arg, Map<PoolKey, Pool> pools) {
         String db = null;
         String user = null;
         if (arg != null) {
@@ -215,7 +220,7 @@ final class AdminCommands {
             user = parts.length > 1 ? parts[1] : null;
         }
         List<Pool> matched = new ArrayList<>();
-        for (Map.Entry<PoolKey, Pool> e : pooler.pools().byKey().entrySet()) {
+        for (Map.Entry<PoolKey, Pool> e : pools.entrySet()) {
             if ((db == null || db.equals(e.getKey().database())) && (user == null || user.equals(e.getKey().user()))) {
                 matched.add(e.getValue());
             }
@@ -238,7 +243,8 @@ final class AdminCommands {
 
     private CompletableFuture<ResultTable> swap(String db, boolean kill) {
         Pools current = pooler.pools();
-        List<Pool> matched = matching(db);
+        // Users only auth_query knows too; their pools are DiscoveredPools' to replace (below).
+        List<Pool> matched = matching(db, pooler.allPools());
         Pools fresh = pooler.createPools(current.config());
         Map<PoolKey, Pool> next = new LinkedHashMap<>();
         List<Pool> unused = new ArrayList<>();
@@ -267,8 +273,17 @@ final class AdminCommands {
             });
         }
         for (Pool old : matched) {
+            if (!current.byKey().containsValue(old)) {
+                continue; // a discovered user's pool: below
+            }
             state.retired.add(old);
             old.retire(next.get(PoolKey.of(old.settings())));
+            if (kill) {
+                old.close();
+            }
+        }
+        for (Pool old : pooler.discoveredPools().reconnect(matched)) {
+            state.retired.add(old);
             if (kill) {
                 old.close();
             }

@@ -255,6 +255,13 @@ final class ShowCommands {
         for (PoolConfig pool : pooler.config().pools().values()) {
             pool.users().values().forEach(u -> t.row(u.username(), pool.poolModeFor(u).configName()));
         }
+        // Users only auth_query knows, once one logged in (DiscoveredPools made their pool): a row per pool, as above.
+        Map<io.pgrudder.core.pool.Pools.PoolKey, io.pgrudder.core.pool.Pool> configured = pooler.pools().byKey();
+        pooler.discoveredPools().byKey().forEach((key, pool) -> {
+            if (key.role() == io.pgrudder.core.config.Role.PRIMARY && !configured.containsKey(key)) {
+                t.row(key.user(), pool.settings().poolMode().configName());
+            }
+        });
         return t;
     }
 

@@ -165,9 +165,8 @@ final class SwitchoverCommand {
 
     /** Every pool, configured or found by auth_query, that routes by {@code source}. */
     private List<Pool> poolsOf(TopologySource source) {
-        List<Pool> all = new ArrayList<>(pooler.pools().all());
-        all.addAll(pooler.discoveredPools().byKey().values());
-        return all.stream().filter(p -> pooler.topologySource(p.settings().poolName()).orElse(null) == source).toList();
+        return pooler.allPools().values().stream()
+                .filter(p -> pooler.topologySource(p.settings().poolName()).orElse(null) == source).toList();
     }
 
     /**
