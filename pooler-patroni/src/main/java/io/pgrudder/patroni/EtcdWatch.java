@@ -182,8 +182,10 @@ final class EtcdWatch {
             return;
         }
         if (error != null || !outcome.result().ok()) {
+            String why = error != null ? PatroniHttpClient.brief(error) : outcome.result().toString();
+            // etcd does not echo the request, but whatever answers at that address might.
             failed(host, "authentication as " + settings.username() + " failed: "
-                    + (error != null ? PatroniHttpClient.brief(error) : outcome.result()));
+                    + why.replace(settings.password(), "(the password)"));
             return;
         }
         String t = null;

@@ -208,6 +208,10 @@ public final class PatroniPoller implements TopologySource {
         return loop;
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     /** On loop: holds the leader for {@code request} (a SWITCHOVER from this pooler); false when another one holds. */
     boolean holdLocally(PendingSwitchover request) {
         return holds.holdLocally(request);

@@ -44,7 +44,7 @@ final class PatroniSwitchover implements Switchover {
             poller.loop().execute(() -> {
                 try {
                     out.complete(holdOnLoop(candidate));
-                } catch (PgException e) {
+                } catch (RuntimeException e) {
                     out.completeExceptionally(e);
                 }
             });
@@ -69,12 +69,42 @@ final class PatroniSwitchover implements Switchover {
                 throw PgException.error(SqlState.INVALID_PARAMETER_VALUE, "SWITCHOVER: " + c + " already leads " + cluster);
             }
         }
+        if (poller.isClosed()) {
+            throw closed();
+        }
         PendingSwitchover request = new PendingSwitchover(Optional.of(leader.name()), candidate, Optional.empty());
-        if (!poller.holdLocally(request)) {
+        boolean held;
+        try {
+            held = poller.holdLocally(request);
+        } catch (RuntimeException e) {
+            try {
+                poller.releaseLocally(request); // it may hold already: publishing failed after
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        if (!held) {
             throw PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: another SWITCHOVER of "
                     + cluster + " is running on this pooler");
         }
         return new Held(request, leader);
+    }
+
+    /**
+     * The request reached Patroni but its answer does not say the switchover will not happen: no
+     * answer in time, the connection closed after the request was written, or Patroni's own 503
+     * "Switchover status unknown" (its poll of the result ran out). A refused connection, a connect
+     * timeout and every other status (412 and the rest: refused, or failed) are a verdict.
+     */
+    static boolean mayStillHappen(io.pgrudder.core.topology.PollResult result) {
+        String reason = result.reason();
+        return switch (result.kind()) {
+            case TIMEOUT -> reason.startsWith("no answer");
+            case CLOSED -> !reason.startsWith("connect failed");
+            case BAD_RESPONSE -> reason.startsWith("HTTP 503") && reason.contains("status unknown");
+            default -> false;
+        };
     }
 
     private static PgException closed() {
@@ -106,6 +136,10 @@ final class PatroniSwitchover implements Switchover {
             return http.act(leader.host(), apiPort, "/switchover", body.toString(), timeout).thenApply(outcome -> {
                 if (outcome.result().ok()) {
                     return outcome.body().strip();
+                }
+                if (mayStillHappen(outcome.result())) {
+                    // Sent, but no verdict: the topology will tell (the caller waits for a new leader).
+                    return "no verdict (" + outcome.result().reason() + ")";
                 }
                 throw PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: Patroni did not "
                         + "switch over: " + where + ": " + outcome.result().reason());

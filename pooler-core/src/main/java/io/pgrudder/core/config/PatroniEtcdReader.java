@@ -42,29 +42,32 @@ final class PatroniEtcdReader {
         Path key = path(s, "patroni_etcd_key", inherited.key());
         String username = s.has("patroni_etcd_username") ? s.string("patroni_etcd_username") : inherited.username();
         String password = s.has("patroni_etcd_password") ? s.secret("patroni_etcd_password") : inherited.password();
-        if (!protocol.equals("https")) {
-            for (String k : List.of("patroni_etcd_cacert", "patroni_etcd_cert", "patroni_etcd_key")) {
-                if (s.has(k)) {
-                    s.problems().error(s.path(k), "needs patroni_etcd_protocol = \"https\"");
+        // What a pool resolves to is checked, and only where it watches: [general] may hold a half
+        // that each pool completes, and a pool without the watch uses none of it.
+        boolean check = pool && !hosts.isEmpty();
+        if (check && !protocol.equals("https")) {
+            String[] keys = {"patroni_etcd_cacert", "patroni_etcd_cert", "patroni_etcd_key"};
+            Path[] values = {cacert, cert, key};
+            for (int i = 0; i < keys.length; i++) {
+                if (values[i] != null) {
+                    s.problems().error(s.path(keys[i]), "needs patroni_etcd_protocol = \"https\"");
                 }
             }
         }
-        if (pool && (cert == null) != (key == null)) {
+        if (check && (cert == null) != (key == null)) {
             s.problems().error(s.path(cert == null ? "patroni_etcd_cert" : "patroni_etcd_key"), "patroni_etcd_cert and"
                     + " patroni_etcd_key go together (the client certificate and its private key)");
             cert = null;
             key = null;
         }
-        if (pool && (username == null) != (password == null)) {
+        if (check && (username == null) != (password == null)) {
             s.problems().error(s.path(username == null ? "patroni_etcd_username" : "patroni_etcd_password"),
                     "patroni_etcd_username and patroni_etcd_password go together");
             username = null;
             password = null;
         }
         return new PatroniEtcdSettings(hosts, scope != null ? scope : inherited.scope(),
-                namespace != null ? namespace : inherited.namespace(), protocol,
-                protocol.equals("https") ? cacert : null, protocol.equals("https") ? cert : null,
-                protocol.equals("https") ? key : null, username, password);
+                namespace != null ? namespace : inherited.namespace(), protocol, cacert, cert, key, username, password);
     }
 
     private static Path path(TomlSection s, String key, Path inherited) {

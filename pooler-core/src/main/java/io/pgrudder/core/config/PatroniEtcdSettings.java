@@ -2,8 +2,11 @@ package io.pgrudder.core.config;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
@@ -83,20 +86,25 @@ public record PatroniEtcdSettings(List<Endpoint> hosts, String scope, String nam
 
     /**
      * Tells these settings apart from others with another password without holding it: the first
-     * 8 bytes of a SHA-256 of user and password (for keys such as which poller a pool shares).
+     * 8 bytes of an HMAC-SHA256 of user and password under a key made per process (for keys such
+     * as which poller a pool shares, and the settings' toString).
      */
     public String credentialsFingerprint() {
         if (username == null) {
             return "-";
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((username + '\0' + password).getBytes(StandardCharsets.UTF_8));
+            // Keyed per process: the same in one run (reloads compare), useless for guessing offline.
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(FINGERPRINT_KEY, "HmacSHA256"));
+            byte[] digest = mac.doFinal((username + '\0' + password).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
+
+    private static final byte[] FINGERPRINT_KEY = new SecureRandom().generateSeed(32);
 
     @Override
     public String toString() {

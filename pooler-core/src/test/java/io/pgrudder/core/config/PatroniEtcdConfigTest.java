@@ -84,15 +84,18 @@ class PatroniEtcdConfigTest {
     }
 
     @Test
-    void halvesOfAPairAndTlsFilesWithoutHttpsAreErrorsNamingTheKey() {
+    void halvesOfAPairAndTlsFilesWithoutHttpsAreErrorsNamingTheKey() throws ConfigException {
         List<String> errors = errors(config("use_patroni_api = true\npatroni_scope = \"demo\"\n"
                 + "patroni_etcd_hosts = [\"10.0.0.1:2379\"]\npatroni_etcd_cacert = \"/ca.pem\"\n"
                 + "patroni_etcd_password = \"s3cret-etcd\"", "", "", ""));
-        assertEquals(List.of("general.patroni_etcd_cacert: needs patroni_etcd_protocol = \"https\"",
+        assertEquals(List.of("pools.db.patroni_etcd_cacert: needs patroni_etcd_protocol = \"https\"",
                 "pools.db.patroni_etcd_username: patroni_etcd_username and patroni_etcd_password go together"), errors);
         assertEquals(List.of("pools.db.patroni_etcd_key: patroni_etcd_cert and patroni_etcd_key go together (the client"
                         + " certificate and its private key)"),
-                errors(config("patroni_etcd_protocol = \"https\"\npatroni_etcd_cert = \"/c.pem\"", "", "", "")));
+                errors(config("use_patroni_api = true\npatroni_scope = \"demo\"\npatroni_etcd_hosts = [\"10.0.0.1\"]\n"
+                        + "patroni_etcd_protocol = \"https\"\npatroni_etcd_cert = \"/c.pem\"", "", "", "")));
+        assertEquals(List.of(), warnings(parse(config("patroni_etcd_username = \"u\"", "", "", ""))),
+                "a half in [general] where no pool watches is nobody's business");
         assertEquals(List.of("general.patroni_etcd_protocol: expected \"http\" or \"https\", got \"grpc\""),
                 errors(config("patroni_etcd_protocol = \"grpc\"", "", "", "")));
     }

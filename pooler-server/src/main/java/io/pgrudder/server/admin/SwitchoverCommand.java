@@ -2,7 +2,6 @@ package io.pgrudder.server.admin;
 
 import io.pgrudder.core.Pooler;
 import io.pgrudder.core.backend.ServerConnection;
-import io.pgrudder.core.backend.ServerState;
 import io.pgrudder.core.config.PoolConfig;
 import io.pgrudder.core.config.PoolMode;
 import io.pgrudder.core.pool.Pool;
@@ -42,9 +41,12 @@ import java.util.stream.Collectors;
  *     end the hold: the held transactions start there.</li>
  * </ol>
  * Whatever fails ends the hold, so traffic goes on where Patroni leaves the leader; all of it fits
- * in {@code leader_wait_timeout}, the time a held client may wait. {@code db} may be left out when
- * one Patroni cluster is configured. A session-mode client between transactions is not waited for:
- * like a direct connection, it sees the old leader shut down.
+ * in {@code leader_wait_timeout} (the named pool's, else the longest of the cluster's), the time a
+ * held client may wait, and a guard ends the hold past it whatever else happened. A request Patroni
+ * got but gave no verdict on keeps the hold until a new leader or the deadline. {@code db} may be
+ * left out when one Patroni cluster is configured. A client between transactions whose server
+ * connection stays its own (session mode, or pinned) is not waited for: like a direct connection,
+ * it sees the old leader shut down.
  */
 final class SwitchoverCommand {
     private static final Logger log = LoggerFactory.getLogger(SwitchoverCommand.class);
@@ -80,35 +82,31 @@ final class SwitchoverCommand {
                 SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: pool \"" + pool.name() + "\" has no Patroni poller"));
         Switchover switchover = source.switchover().orElseThrow(() -> PgException.error(SqlState.FEATURE_NOT_SUPPORTED,
                 "SWITCHOVER: the topology source of pool \"" + pool.name() + "\" cannot switch over"));
-        Duration budget = pool.patroni().leaderWaitTimeout();
+        // The named pool's leader_wait_timeout, else the longest of the cluster's pools: a pool that
+        // waits less sees 57P03 during the switchover, as during any leader change it waits for.
+        Duration budget = db != null ? pool.patroni().leaderWaitTimeout()
+                : poolsConfiguredOn(source).stream().map(p -> p.patroni().leaderWaitTimeout())
+                        .max(Duration::compareTo).orElse(pool.patroni().leaderWaitTimeout());
         long started = System.nanoTime();
         Optional<String> candidate = Optional.ofNullable(to);
         return switchover.hold(candidate).thenCompose(hold -> {
-            Optional<Member> leader = source.current().member(hold.leader());
-            List<Pool> pools = poolsOf(source);
-            Duration drainLimit = budget.dividedBy(3);
+            CompletableFuture<String> run;
+            try {
+                run = drainAskAndFollow(source, hold, candidate, budget, started);
+            } catch (RuntimeException e) {
+                run = CompletableFuture.failedFuture(e);
+            }
             String cluster = source.current().clusterName();
-            log.info("SWITCHOVER of cluster {}: {} held for new transactions; waiting up to {} ms for the ones running on it",
-                    cluster, hold.leader(), drainLimit.toMillis());
-            return waiting.until(() -> running(pools, leader), drainLimit, n -> PgException.error(SqlState.QUERY_CANCELED,
-                            "SWITCHOVER: " + n + " transaction(s) still running on " + hold.leader() + " after "
-                                    + drainLimit.toMillis() + " ms (a third of leader_wait_timeout); Patroni was not "
-                                    + "asked, and " + hold.leader() + " takes new transactions again"))
-                    .thenCompose(x -> {
-                        log.info("SWITCHOVER of cluster {}: nothing runs on {}; POST /switchover{}", cluster,
-                                hold.leader(), candidate.map(c -> " to " + c).orElse(""));
-                        return hold.request(left(started, budget));
+            return run
+                    // Whatever happens on the way, the hold never outlives the budget.
+                    .orTimeout(budget.toMillis() + 1000, TimeUnit.MILLISECONDS)
+                    .exceptionally(e -> {
+                        if (unwrap(e) instanceof TimeoutException) {
+                            throw PgException.error(SqlState.QUERY_CANCELED, "SWITCHOVER: not done within "
+                                    + "leader_wait_timeout (" + budget.toMillis() + " ms)");
+                        }
+                        throw new CompletionException(unwrap(e));
                     })
-                    .thenCompose(answer -> hold.newLeader()
-                            .orTimeout(left(started, budget).toMillis(), TimeUnit.MILLISECONDS)
-                            .exceptionally(e -> {
-                                if (unwrap(e) instanceof TimeoutException) {
-                                    throw PgException.error(SqlState.CANNOT_CONNECT_NOW, "SWITCHOVER: Patroni answered \""
-                                            + answer + "\" but no new leader was confirmed within leader_wait_timeout ("
-                                            + budget.toMillis() + " ms)");
-                                }
-                                throw new CompletionException(unwrap(e));
-                            }))
                     .whenComplete((newLeader, e) -> {
                         hold.release();
                         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -122,9 +120,38 @@ final class SwitchoverCommand {
                     })
                     .thenApply(newLeader -> ResultTable.show()
                             .text("cluster", "old_leader", "new_leader").number("held_ms")
-                            .row(source.current().clusterName(), hold.leader(), newLeader,
+                            .row(cluster, hold.leader(), newLeader,
                                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)));
         });
+    }
+
+    /** With the leader held: the drain, Patroni's answer, the new leader; its name, or why not. */
+    private CompletableFuture<String> drainAskAndFollow(TopologySource source, Switchover.Hold hold,
+                                                        Optional<String> candidate, Duration budget, long started) {
+        Optional<Member> leader = source.current().member(hold.leader());
+        Duration drainLimit = budget.dividedBy(3);
+        String cluster = source.current().clusterName();
+        log.info("SWITCHOVER of cluster {}: {} held for new transactions; waiting up to {} ms for the ones running on it",
+                cluster, hold.leader(), drainLimit.toMillis());
+        return waiting.until(() -> running(poolsOf(source), leader), drainLimit, n -> PgException.error(
+                        SqlState.QUERY_CANCELED, "SWITCHOVER: " + n + " transaction(s) still running on " + hold.leader()
+                                + " after " + drainLimit.toMillis() + " ms (a third of leader_wait_timeout); Patroni was"
+                                + " not asked, and " + hold.leader() + " takes new transactions again"))
+                .thenCompose(x -> {
+                    log.info("SWITCHOVER of cluster {}: nothing runs on {}; POST /switchover{}", cluster,
+                            hold.leader(), candidate.map(c -> " to " + c).orElse(""));
+                    return hold.request(left(started, budget));
+                })
+                .thenCompose(answer -> hold.newLeader()
+                        .orTimeout(left(started, budget).toMillis(), TimeUnit.MILLISECONDS)
+                        .exceptionally(e -> {
+                            if (unwrap(e) instanceof TimeoutException) {
+                                throw PgException.error(SqlState.CANNOT_CONNECT_NOW, "SWITCHOVER: Patroni answered \""
+                                        + answer + "\" but no new leader was confirmed within leader_wait_timeout ("
+                                        + budget.toMillis() + " ms); whether it switches over is not known");
+                            }
+                            throw new CompletionException(unwrap(e));
+                        }));
     }
 
     private static Duration left(long started, Duration budget) {
@@ -163,6 +190,12 @@ final class SwitchoverCommand {
         return patroni.get(0);
     }
 
+    /** The configured pools that route by {@code source}. */
+    private List<PoolConfig> poolsConfiguredOn(TopologySource source) {
+        return pooler.config().pools().values().stream()
+                .filter(p -> pooler.topologySource(p.name()).orElse(null) == source).toList();
+    }
+
     /** Every pool, configured or found by auth_query, that routes by {@code source}. */
     private List<Pool> poolsOf(TopologySource source) {
         return pooler.allPools().values().stream()
@@ -170,9 +203,11 @@ final class SwitchoverCommand {
     }
 
     /**
-     * Transactions running on {@code leader}: in transaction mode every connection a client holds;
-     * in session mode those whose last ReadyForQuery said a transaction is open. Resets in progress
-     * count too (they are short).
+     * Transactions running on {@code leader}: in transaction mode every connection a client holds
+     * but those pinned to their client between transactions; those (and session mode's) when their
+     * last ReadyForQuery said a transaction is open. Logins and resets in progress count too (they
+     * are short). A statement running outside a transaction block on a session-mode or pinned
+     * connection is not seen: the last ReadyForQuery is all the pooler keeps of it.
      */
     private static CompletableFuture<Long> running(List<Pool> pools, Optional<Member> leader) {
         if (leader.isEmpty()) {
@@ -184,8 +219,13 @@ final class SwitchoverCommand {
         for (Pool p : pools) {
             boolean session = p.settings().poolMode() == PoolMode.SESSION;
             Predicate<ServerConnection> onLeader = s -> s.address().host().equals(host) && s.address().port() == port;
-            counts.add(Waiting.count(List.of(p), s -> onLeader.test(s) && (s.state() == ServerState.RESETTING
-                    || s.state() == ServerState.ACTIVE && (!session || s.transactionStatus() != ReadyForQuery.IDLE))));
+            // A connection held between transactions (session mode, or pinned by its session's state)
+            // counts only while its last ReadyForQuery said a transaction is open.
+            counts.add(Waiting.count(List.of(p), s -> onLeader.test(s) && switch (s.state()) {
+                case CONNECTING, AUTHENTICATING, RESETTING -> true;
+                case ACTIVE -> !(session || s.pinned()) || s.transactionStatus() != ReadyForQuery.IDLE;
+                default -> false;
+            }));
         }
         return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
                 .thenApply(x -> counts.stream().mapToLong(CompletableFuture::join).sum());
