@@ -108,19 +108,20 @@ public final class DcsScaleSimulation {
 
             Optional<Switchover> switchover = Optional.empty();
             String candidate = PatroniCluster.nodes().get((PatroniCluster.nodes().indexOf(leader) + 1) % 3);
-            try (LeaderKeyWatch keys = LeaderKeyWatch.start(PatroniCluster.etcdEndpoint(),
-                    PatroniCluster.NAMESPACE + PatroniCluster.SCOPE + "/leader")) {
+            try (ClusterKeysWatch keys = ClusterKeysWatch.start(PatroniCluster.etcdEndpoint(),
+                    PatroniCluster.NAMESPACE + PatroniCluster.SCOPE + "/")) {
                 fleet.expect(candidate);
                 long onRequest = fleet.roundsOnRequest();
                 long onSchedule = fleet.roundsOnSchedule();
                 long requested = System.nanoTime();
                 cluster.switchover(candidate);
                 boolean all = fleet.awaitAllSeen(OBSERVE);
-                long keyNanos = keys.firstNaming(candidate, 0).map(LeaderKeyWatch.Change::arrivedNanos).orElse(0L);
-                switchover = Optional.of(Switchover.of(leader, candidate, requested, keyNanos, fleet.firstSeenNanos(),
-                        fleet.roundsOnRequest() - onRequest, fleet.roundsOnSchedule() - onSchedule));
-                log.info("N={} {}: switchover {} -> {}: all saw it: {}; leader key changes {}", n, config, leader,
-                        candidate, all, keys.changes());
+                switchover = Optional.of(Switchover.of(leader, candidate, requested, keys.leaderNamed(candidate),
+                        keys.promoted(candidate), fleet.firstSeenNanos(), fleet.roundsOnRequest() - onRequest,
+                        fleet.roundsOnSchedule() - onSchedule));
+                log.info("N={} {}: switchover {} -> {}: all saw it: {}; key changes {}", n, config, leader,
+                        candidate, all, keys.changes().stream()
+                                .filter(c -> !c.name().startsWith("optime") && !c.name().equals("status")).toList());
             } catch (RuntimeException e) {
                 log.error("N={} {}: switchover failed", n, config, e);
                 note = (note.isEmpty() ? "" : note + "; ") + "switchover failed: " + e.getMessage();

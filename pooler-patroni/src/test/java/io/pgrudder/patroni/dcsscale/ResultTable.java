@@ -29,9 +29,8 @@ final class ResultTable {
             s.append("| ").append(t.n()).append(" | ").append(name(t)).append(" | ")
                     .append(f(Steady.mean(t.steady().restPerMember()))).append(" | ")
                     .append(f(t.steady().pollerEtcdPerSecond())).append(" | ");
-            t.switchover().ifPresentOrElse(w -> s.append(f(w.quantile(0.5))).append(" / ").append(f(w.quantile(0.99)))
-                            .append(" / ").append(f(w.max())).append(" | ").append(w.within(100)).append(" of ")
-                            .append(t.n()).append(" | ").append(w.missed()),
+            t.switchover().ifPresentOrElse(w -> s.append(quantiles(w.fromKeyMs())).append(" | ")
+                            .append(w.withinOfKey(100)).append(" of ").append(t.n()).append(" | ").append(w.missed()),
                     () -> s.append("- | - | -"));
             s.append(" |\n");
         }
@@ -77,25 +76,34 @@ final class ResultTable {
                     .append(" | ").append(note.isEmpty() ? "-" : note).append(" |\n");
         }
 
-        s.append("\nSwitchover (PatroniCluster.switchover, patronictl). *key*: when the simulation's own watch of the"
-                + " leader key received the value naming the new leader, ms after patronictl was started. *delay*: from"
-                + " then to each instance's published topology naming the new leader. *rounds*: REST rounds all"
-                + " instances started from the request until the last one named the new leader (or 30 s).\n\n");
-        s.append("| N | config | switchover | key (ms after request) | delay p50 / p99 / max ms | within 100 ms | missed "
-                + "| rounds on request / on schedule |\n|---|---|---|---|---|---|---|---|\n");
+        s.append("\nSwitchover (PatroniCluster.switchover, patronictl). Times as the simulation's own watch of the"
+                + " cluster's keys received them: *leader key*, the value naming the new leader (ms after patronictl"
+                + " was started); *primary*, the new leader's members/ key saying role master, i.e. PostgreSQL promoted"
+                + " (ms after the leader key). Delays: from each of those to each instance's published topology naming"
+                + " the new leader. *rounds*: REST rounds all instances started from the request until the last one"
+                + " named the new leader (or 30 s).\n\n");
+        s.append("| N | config | switchover | leader key (ms after request) | primary (ms after leader key) "
+                + "| from leader key p50 / p99 / max ms | from primary p50 / p99 / max ms | within 100 ms of the leader key "
+                + "| missed | rounds on request / on schedule |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (DcsScaleSimulation.Trial t : trials) {
             s.append("| ").append(t.n()).append(" | ").append(name(t)).append(" | ");
             t.switchover().ifPresentOrElse(w -> s.append(w.from()).append("→").append(w.to())
                             .append(" | ").append(f(w.keyAfterRequestMs()))
-                            .append(" | ").append(f(w.quantile(0.5))).append(" / ").append(f(w.quantile(0.99)))
-                            .append(" / ").append(f(w.max()))
-                            .append(" | ").append(w.within(100)).append(" of ").append(t.n())
+                            .append(" | ").append(f(w.promotedAfterKeyMs()))
+                            .append(" | ").append(quantiles(w.fromKeyMs()))
+                            .append(" | ").append(quantiles(w.fromPromotedMs()))
+                            .append(" | ").append(w.withinOfKey(100)).append(" of ").append(t.n())
                             .append(" | ").append(w.missed())
                             .append(" | ").append(w.roundsOnRequest()).append(" / ").append(w.roundsOnSchedule()),
-                    () -> s.append("failed | - | - | - | - | -"));
+                    () -> s.append("failed | - | - | - | - | - | - | -"));
             s.append(" |\n");
         }
         return s.toString();
+    }
+
+    private static String quantiles(double[] sorted) {
+        return f(Switchover.quantile(sorted, 0.5)) + " / " + f(Switchover.quantile(sorted, 0.99)) + " / "
+                + f(Switchover.max(sorted));
     }
 
     private static String name(DcsScaleSimulation.Trial t) {

@@ -18,30 +18,41 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The simulation's own watch of Patroni's {@code leader} key, on etcd's v3 JSON gateway with the
- * JDK's HTTP client (not pgrudder's code, so that it measures the pollers rather than shares their
- * path): {@code POST /v3/watch} of that one key, whose answer is one JSON message per line. Each
- * change is kept with the {@link System#nanoTime()} at which its line arrived.
+ * The simulation's own watch of Patroni's keys under {@code <namespace>/<scope>/}, on etcd's v3
+ * JSON gateway with the JDK's HTTP client (not pgrudder's code, so that it measures the pollers
+ * rather than shares their path): {@code POST /v3/watch} of the prefix, whose answer is one JSON
+ * message per line. Each change is kept with the {@link System#nanoTime()} at which its line
+ * arrived: the {@code leader} key naming the new leader, and the new leader's {@code members/}
+ * key saying it runs as primary (Patroni writes that only after PostgreSQL was promoted).
  */
-final class LeaderKeyWatch implements AutoCloseable {
+final class ClusterKeysWatch implements AutoCloseable {
 
-    /** One change of the key: its new value (empty when deleted) and etcd's revision of it. */
-    record Change(long arrivedNanos, Optional<String> leader, long modRevision) {
+    /** One change: the key below the prefix ({@code leader}, {@code members/node2}), its value (empty when deleted). */
+    record Change(long arrivedNanos, String name, Optional<String> value, long modRevision) {
+        @Override
+        public String toString() {
+            return name + "=" + value.orElse("(deleted)") + "@" + modRevision + "+" + arrivedNanos / 1_000_000 % 100_000;
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final String prefix;
     private final List<Change> changes = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Void> created = new CompletableFuture<>();
     private volatile Flow.Subscription subscription;
 
-    private LeaderKeyWatch() {
+    private ClusterKeysWatch(String prefix) {
+        this.prefix = prefix;
     }
 
-    /** Watches {@code key} on {@code endpoint} ({@code host:port}); returns once etcd created the watch. */
-    static LeaderKeyWatch start(String endpoint, String key) throws Exception {
-        LeaderKeyWatch watch = new LeaderKeyWatch();
-        String body = "{\"create_request\":{\"key\":\"" + base64(key) + "\"}}";
+    /** Watches every key under {@code prefix} on {@code endpoint} ({@code host:port}); returns once etcd created the watch. */
+    static ClusterKeysWatch start(String endpoint, String prefix) throws Exception {
+        ClusterKeysWatch watch = new ClusterKeysWatch(prefix);
+        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
+        end[end.length - 1]++;
+        String body = "{\"create_request\":{\"key\":\"" + base64(prefix.getBytes(StandardCharsets.UTF_8))
+                + "\",\"range_end\":\"" + base64(end) + "\"}}";
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + endpoint + "/v3/watch"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -65,11 +76,24 @@ final class LeaderKeyWatch implements AutoCloseable {
         return List.copyOf(changes);
     }
 
-    /** The first change after index {@code from} that names {@code leader}, if one arrived. */
-    Optional<Change> firstNaming(String leader, int from) {
-        List<Change> all = changes();
-        return all.subList(Math.min(from, all.size()), all.size()).stream()
-                .filter(c -> c.leader().equals(Optional.of(leader))).findFirst();
+    /** When the {@code leader} key first named {@code leader}; 0 if it has not. */
+    long leaderNamed(String leader) {
+        return changes.stream().filter(c -> c.name().equals("leader") && c.value().equals(Optional.of(leader)))
+                .mapToLong(Change::arrivedNanos).findFirst().orElse(0);
+    }
+
+    /** When {@code member}'s own key first said it runs as primary (role master or primary); 0 if it has not. */
+    long promoted(String member) {
+        return changes.stream().filter(c -> c.name().equals("members/" + member) && c.value().isPresent())
+                .filter(c -> {
+                    try {
+                        String role = JSON.readTree(c.value().get()).path("role").asText();
+                        return role.equals("master") || role.equals("primary");
+                    } catch (Exception notJson) {
+                        return false;
+                    }
+                })
+                .mapToLong(Change::arrivedNanos).findFirst().orElse(0);
     }
 
     @Override
@@ -90,15 +114,20 @@ final class LeaderKeyWatch implements AutoCloseable {
         }
         for (JsonNode event : result.path("events")) {
             JsonNode kv = event.path("kv");
+            String key = decode(kv.path("key").asText(""));
             boolean deleted = "DELETE".equals(event.path("type").asText("PUT"));
-            String value = deleted ? null : new String(Base64.getDecoder().decode(kv.path("value").asText("")),
-                    StandardCharsets.UTF_8);
-            changes.add(new Change(nanos, Optional.ofNullable(value), kv.path("mod_revision").asLong()));
+            String value = deleted ? null : decode(kv.path("value").asText(""));
+            changes.add(new Change(nanos, key.startsWith(prefix) ? key.substring(prefix.length()) : key,
+                    Optional.ofNullable(value), kv.path("mod_revision").asLong()));
         }
     }
 
-    private static String base64(String text) {
-        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    private static String base64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
     }
 
     /** The body, one line at a time, on the HTTP client's threads. */
