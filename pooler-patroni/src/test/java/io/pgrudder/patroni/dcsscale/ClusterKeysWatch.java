@@ -23,7 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * rather than shares their path): {@code POST /v3/watch} of the prefix, whose answer is one JSON
  * message per line. Each change is kept with the {@link System#nanoTime()} at which its line
  * arrived: the {@code leader} key naming the new leader, and the new leader's {@code members/}
- * key saying it runs as primary (Patroni writes that only after PostgreSQL was promoted).
+ * key saying it runs as primary (Patroni writes that at its next loop after the promotion).
  */
 final class ClusterKeysWatch implements AutoCloseable {
 

@@ -78,12 +78,13 @@ final class ResultTable {
 
         s.append("\nSwitchover (PatroniCluster.switchover, patronictl). Times as the simulation's own watch of the"
                 + " cluster's keys received them: *leader key*, the value naming the new leader (ms after patronictl"
-                + " was started); *primary*, the new leader's members/ key saying role master, i.e. PostgreSQL promoted"
-                + " (ms after the leader key). Delays: from each of those to each instance's published topology naming"
+                + " was started); *member key*, the new leader's members/ key saying role master (ms after the leader"
+                + " key; Patroni writes it at its next loop after the promotion, its own /patroni says so earlier;"
+                + " - when it came only after the last instance had seen the new leader). Delays: from each of those to each instance's published topology naming"
                 + " the new leader. *rounds*: REST rounds all instances started from the request until the last one"
                 + " named the new leader (or 30 s).\n\n");
-        s.append("| N | config | switchover | leader key (ms after request) | primary (ms after leader key) "
-                + "| from leader key p50 / p99 / max ms | from primary p50 / p99 / max ms | within 100 ms of the leader key "
+        s.append("| N | config | switchover | leader key (ms after request) | member key (ms after leader key) "
+                + "| from leader key p50 / p99 / max ms | from member key p50 / p99 / max ms | within 100 ms of the leader key "
                 + "| missed | rounds on request / on schedule |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (DcsScaleSimulation.Trial t : trials) {
             s.append("| ").append(t.n()).append(" | ").append(name(t)).append(" | ");

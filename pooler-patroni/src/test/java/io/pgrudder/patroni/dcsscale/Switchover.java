@@ -6,8 +6,8 @@ import java.util.OptionalDouble;
 /**
  * One switchover as the fleet saw it. Two moments in etcd, as the simulation's own watch received
  * them: the {@code leader} key naming the new leader (Patroni writes it before it promotes
- * PostgreSQL), and the new leader's {@code members/} key saying it runs as primary (written once
- * the promotion is done, which is also what its own {@code /patroni} says from then on). For each
+ * PostgreSQL), and the new leader's {@code members/} key saying it runs as primary (written at
+ * Patroni's next loop after the promotion; its own {@code /patroni} says so before). For each
  * instance, how long after each of them its published topology named the new leader.
  *
  * @param from               the leader before
