@@ -20,7 +20,7 @@ final class ResultTable {
         StringBuilder s = new StringBuilder();
         s.append("Steady window ").append(window.toSeconds()).append(" s per row. REST only: patroni_poll_interval = ")
                 .append(DcsScaleSimulation.POLL_INTERVAL_MS).append(" ms. REST + watch: the same and patroni_etcd_hosts")
-                .append(" (REST every patroni_watch_poll_interval, 10 s, while the watch is live). Patroni's REST API")
+                .append(" (REST every patroni_watch_poll_interval, 10 s, while the watch is live and a leader is known). Patroni's REST API")
                 .append(" listen backlog (ss Send-Q): ").append(backlogs).append(".\n\n");
 
         s.append("| N | config | REST req/s per member | etcd req/s (pollers) | delay to new leader p50 / p99 / max ms "
