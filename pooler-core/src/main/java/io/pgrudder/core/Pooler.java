@@ -132,6 +132,17 @@ public final class Pooler {
         return pools;
     }
 
+    /**
+     * Every pool clients are served by now: the config's, then those {@link DiscoveredPools} made
+     * for users only auth_query knows. What SHOW, the metrics and the admin commands look at; a
+     * config pool wins over a discovered one of the same key (a reload that just listed the user).
+     */
+    public Map<Pools.PoolKey, io.pgrudder.core.pool.Pool> allPools() {
+        Map<Pools.PoolKey, io.pgrudder.core.pool.Pool> out = new java.util.LinkedHashMap<>(pools.byKey());
+        discoveredPools.byKey().forEach(out::putIfAbsent);
+        return out;
+    }
+
     /** The current topology snapshot of every pool that follows Patroni, by pool name. */
     public Map<String, io.pgrudder.core.topology.Topology> topologies() {
         Map<String, io.pgrudder.core.topology.Topology> out = new java.util.LinkedHashMap<>();
@@ -142,6 +153,13 @@ public final class Pooler {
             }
         }
         return out;
+    }
+
+    /** The topology source a Patroni-following pool routes by; empty for other pools and unknown names. */
+    public java.util.Optional<TopologySource> topologySource(String poolName) {
+        PoolConfig pool = config().pools().get(poolName);
+        return pool == null || !pool.patroni().usePatroniApi() ? java.util.Optional.empty()
+                : java.util.Optional.ofNullable(topologies.get(topologyKey(pool)));
     }
 
     /** Leader changes, time without a leader and failing members of each Patroni-following pool, by pool name. */

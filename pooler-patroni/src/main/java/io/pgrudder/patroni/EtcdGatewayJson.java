@@ -20,6 +20,11 @@ final class EtcdGatewayJson {
     }
 
     /** {@code POST /v3/kv/range} of every key under {@code prefix}. */
+    /** {@code POST /v3/auth/authenticate}: etcd's user and password, for a token. */
+    static String authenticateRequest(String user, String password) {
+        return JSON.createObjectNode().put("name", user).put("password", password).toString();
+    }
+
     static String rangeRequest(String prefix) {
         ObjectNode body = JSON.createObjectNode();
         body.put("key", encode(utf8(prefix)));

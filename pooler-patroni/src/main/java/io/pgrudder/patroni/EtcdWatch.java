@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 
 import io.pgrudder.core.config.PatroniEtcdSettings;
 import io.pgrudder.core.topology.DcsWatch;
@@ -46,6 +47,12 @@ import io.pgrudder.core.topology.DcsWatch;
  * the next host after a backoff (100 ms doubling to 5 s) and resumes from the revision after the
  * last one it applied, so no change is lost in between; if etcd has compacted that revision
  * away, it reads the range again. Everything runs on one event loop (the poller's): no locks.
+ *
+ * <p>With {@code patroni_etcd_protocol = "https"} every connection is TLS (etcd's certificate
+ * checked against {@code patroni_etcd_cacert}, a client certificate offered when configured);
+ * with {@code patroni_etcd_username} the watch first asks {@code /v3/auth/authenticate} for a token
+ * and sends it in {@code Authorization} on every request. A failed request forgets the token, so
+ * the next attempt authenticates again (an expired or revoked token heals itself).
  */
 final class EtcdWatch {
 
@@ -73,8 +80,11 @@ final class EtcdWatch {
     private final PatroniHttpClient http;
     private final long timeoutMillis;
     private final Listener listener;
+    private final Optional<SslContext> tls;
 
     // Confined to loop.
+    /** etcd's auth token, while one is held (only with patroni_etcd_username). */
+    private String token;
     private final Map<String, String> known = new HashMap<>();
     private Optional<PendingSwitchover> failover = Optional.empty();
     private DcsWatch state = DcsWatch.CONNECTING;
@@ -87,7 +97,7 @@ final class EtcdWatch {
     private boolean closed;
 
     EtcdWatch(String cluster, PatroniEtcdSettings settings, EventLoop loop, Class<? extends Channel> channelType,
-            PatroniHttpClient http, Duration requestTimeout, Listener listener) {
+            PatroniHttpClient http, Optional<SslContext> tls, Duration requestTimeout, Listener listener) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.settings = Objects.requireNonNull(settings, "settings");
         if (!settings.watching()) {
@@ -99,6 +109,7 @@ final class EtcdWatch {
         this.http = http;
         this.timeoutMillis = Math.max(1000, requestTimeout.toMillis());
         this.listener = listener;
+        this.tls = Objects.requireNonNull(tls, "tls");
     }
 
     void start() {
@@ -130,7 +141,8 @@ final class EtcdWatch {
             if (closed || s == null || state != DcsWatch.LIVE) {
                 return;
             }
-            http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER))
+            http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER),
+                            token)
                     .whenComplete((outcome, error) -> loop.execute(() -> {
                         if (stream == s && (error != null || !outcome.result().ok())) {
                             s.end("etcd does not answer a range read: "
@@ -151,12 +163,41 @@ final class EtcdWatch {
         }
         retry = null;
         PatroniEtcdSettings.Endpoint host = settings.hosts().get(Math.floorMod(nextHost, settings.hosts().size()));
+        if (settings.username() != null && token == null) {
+            http.post(host.host(), host.port(), "/v3/auth/authenticate",
+                            EtcdGatewayJson.authenticateRequest(settings.username(), settings.password()))
+                    .whenComplete((outcome, error) -> loop.execute(() -> authenticated(host, outcome, error)));
+            return;
+        }
         if (needRange) {
-            http.post(host.host(), host.port(), "/v3/kv/range", EtcdGatewayJson.rangeRequest(prefix))
+            http.post(host.host(), host.port(), "/v3/kv/range", EtcdGatewayJson.rangeRequest(prefix), token)
                     .whenComplete((outcome, error) -> loop.execute(() -> ranged(host, outcome, error)));
         } else {
             watch(host, revision + 1);
         }
+    }
+
+    private void authenticated(PatroniEtcdSettings.Endpoint host, HttpOutcome outcome, Throwable error) {
+        if (closed) {
+            return;
+        }
+        if (error != null || !outcome.result().ok()) {
+            failed(host, "authentication as " + settings.username() + " failed: "
+                    + (error != null ? PatroniHttpClient.brief(error) : outcome.result()));
+            return;
+        }
+        String t = null;
+        try {
+            t = JSON.readTree(outcome.body()).path("token").asText(null);
+        } catch (JsonProcessingException e) {
+            // no token below
+        }
+        if (t == null || t.isEmpty()) {
+            failed(host, "authentication answer has no token");
+            return;
+        }
+        token = t;
+        attempt();
     }
 
     private void ranged(PatroniEtcdSettings.Endpoint host, HttpOutcome outcome, Throwable error) {
@@ -213,6 +254,8 @@ final class EtcdWatch {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        tls.ifPresent(ctx -> ch.pipeline().addLast("tls", ctx.newHandler(ch.alloc(), host.host(),
+                                host.port())));
                         ch.pipeline().addLast("http", new HttpClientCodec());
                         ch.pipeline().addLast("watch", new WatchStreamHandler(s));
                     }
@@ -235,6 +278,9 @@ final class EtcdWatch {
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
                     .set(HttpHeaderNames.USER_AGENT, "pgrudder");
+            if (token != null) {
+                request.headers().set(HttpHeaderNames.AUTHORIZATION, token);
+            }
             s.channel.writeAndFlush(request).addListener(w -> {
                 if (!w.isSuccess()) {
                     s.end("write failed: " + PatroniHttpClient.brief(w.cause()));
@@ -332,6 +378,7 @@ final class EtcdWatch {
     }
 
     private void failed(PatroniEtcdSettings.Endpoint host, String reason) {
+        token = null; // perhaps expired or revoked: the next attempt authenticates again
         failures++;
         nextHost++;
         long delay = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 16));

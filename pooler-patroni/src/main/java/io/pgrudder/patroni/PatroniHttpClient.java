@@ -62,16 +62,30 @@ final class PatroniHttpClient {
     }
 
     CompletableFuture<HttpOutcome> get(String host, int port, String path) {
-        return request(HttpMethod.GET, host, port, path, null);
+        return request(HttpMethod.GET, host, port, path, null, null, timeoutMillis, false);
     }
 
     /** POST of a JSON body (etcd's v3 gateway takes its requests so). */
     CompletableFuture<HttpOutcome> post(String host, int port, String path, String jsonBody) {
-        return request(HttpMethod.POST, host, port, path, jsonBody);
+        return post(host, port, path, jsonBody, null);
+    }
+
+    /** POST of a JSON body with an {@code Authorization} header (etcd's auth token), when not null. */
+    CompletableFuture<HttpOutcome> post(String host, int port, String path, String jsonBody, String authorization) {
+        return request(HttpMethod.POST, host, port, path, jsonBody, authorization, timeoutMillis, true);
+    }
+
+    /**
+     * POST of a JSON body to an endpoint that acts and then answers ({@code /switchover}): its own
+     * deadline, and a refusal's detail carries the status and the start of the body (Patroni says
+     * there why it refused).
+     */
+    CompletableFuture<HttpOutcome> act(String host, int port, String path, String jsonBody, Duration timeout) {
+        return request(HttpMethod.POST, host, port, path, jsonBody, null, Math.max(1, timeout.toMillis()), true);
     }
 
     private CompletableFuture<HttpOutcome> request(HttpMethod method, String host, int port, String path,
-            String jsonBody) {
+            String jsonBody, String authorization, long timeoutMillis, boolean refusalBody) {
         CompletableFuture<HttpOutcome> outcome = new CompletableFuture<>();
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
@@ -80,7 +94,7 @@ final class PatroniHttpClient {
                 ssl.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc(), host, port)));
                 p.addLast("http", new HttpClientCodec());
                 p.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
-                p.addLast("answer", new AnswerHandler(outcome));
+                p.addLast("answer", new AnswerHandler(outcome, refusalBody));
             }
         });
         ChannelFuture connect = b.connect(host, port);
@@ -107,6 +121,9 @@ final class PatroniHttpClient {
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                     .set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON)
                     .set(HttpHeaderNames.USER_AGENT, "pgrudder");
+            if (authorization != null) {
+                request.headers().set(HttpHeaderNames.AUTHORIZATION, authorization);
+            }
             if (jsonBody != null) {
                 request.headers()
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
@@ -144,8 +161,11 @@ final class PatroniHttpClient {
     private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
         private final CompletableFuture<HttpOutcome> outcome;
 
-        AnswerHandler(CompletableFuture<HttpOutcome> outcome) {
+        private final boolean refusalBody;
+
+        AnswerHandler(CompletableFuture<HttpOutcome> outcome, boolean refusalBody) {
             this.outcome = outcome;
+            this.refusalBody = refusalBody;
         }
 
         @Override
@@ -154,7 +174,9 @@ final class PatroniHttpClient {
                 outcome.complete(HttpOutcome.failed(PollResult.badResponse("not HTTP: "
                         + brief(response.decoderResult().cause()))));
             } else if (!response.status().equals(HttpResponseStatus.OK)) {
-                outcome.complete(HttpOutcome.failed(PollResult.badResponse("HTTP " + response.status().code())));
+                String body = refusalBody ? response.content().toString(StandardCharsets.UTF_8).strip() : "";
+                outcome.complete(HttpOutcome.failed(PollResult.badResponse("HTTP " + response.status().code()
+                        + (body.isEmpty() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body)))));
             } else {
                 outcome.complete(HttpOutcome.ok(response.content().toString(StandardCharsets.UTF_8)));
             }

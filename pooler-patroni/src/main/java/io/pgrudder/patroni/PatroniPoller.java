@@ -1,7 +1,6 @@
 package io.pgrudder.patroni;
 
 import java.io.File;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,14 +64,13 @@ public final class PatroniPoller implements TopologySource {
     private final TopologyNotifier notifier;
 
     private final EtcdWatch watch;
+    private final PatroniSwitchover switchover;
 
     private volatile Topology current;
     private volatile boolean closed;
     private volatile DcsWatch watchState;
     private volatile long roundsOnSchedule;
     private volatile long roundsOnRequest;
-    /** Written on loop only. */
-    private volatile Optional<PendingSwitchover> pending = Optional.empty();
 
     // Confined to loop.
     private boolean started;
@@ -81,7 +79,7 @@ public final class PatroniPoller implements TopologySource {
     private long lastRoundStartNanos;
     private ScheduledFuture<?> nextRound;
     private boolean nextRoundRequested;
-    private ScheduledFuture<?> holdDue;
+    private final LeaderHolds holds;
 
     /** Polls with its own one-thread NIO event loop group, shut down by {@link #close()}. */
     public PatroniPoller(String name, List<MemberAddress> members, PatroniPollerSettings settings) {
@@ -110,16 +108,20 @@ public final class PatroniPoller implements TopologySource {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.ownGroup = ownsGroup ? group : null;
         this.loop = group.next();
-        this.http = new PatroniHttpClient(group, channelType, sslContext(settings), settings.requestTimeout());
+        this.holds = new LeaderHolds(loop, this::reconsiderHold);
+        Optional<SslContext> apiTls = sslContext(settings);
+        this.http = new PatroniHttpClient(group, channelType, apiTls, settings.requestTimeout());
+        this.switchover = new PatroniSwitchover(this, new PatroniHttpClient(group, channelType, apiTls,
+                settings.requestTimeout()), settings.apiPort());
         this.current = Topology.initial(name, Instant.now());
         this.notifier = new TopologyNotifier(name, () -> current);
         if (settings.etcd().watching()) {
             this.watchState = DcsWatch.CONNECTING;
-            // etcd is spoken to in plain HTTP, whatever the REST API's protocol.
-            PatroniHttpClient etcdHttp = new PatroniHttpClient(group, channelType, Optional.empty(),
-                    settings.requestTimeout());
-            this.watch = new EtcdWatch(name, settings.etcd(), loop, channelType, etcdHttp, settings.requestTimeout(),
-                    new WatchListener());
+            // etcd has its own protocol and TLS settings (patroni_etcd_*), whatever the REST API's are.
+            Optional<SslContext> etcdTls = EtcdTls.context(settings.etcd());
+            PatroniHttpClient etcdHttp = new PatroniHttpClient(group, channelType, etcdTls, settings.requestTimeout());
+            this.watch = new EtcdWatch(name, settings.etcd(), loop, channelType, etcdHttp, etcdTls,
+                    settings.requestTimeout(), new WatchListener());
         } else {
             this.watchState = DcsWatch.OFF;
             this.watch = null;
@@ -194,7 +196,26 @@ public final class PatroniPoller implements TopologySource {
 
     /** The switchover the etcd watch last saw in Patroni's failover key; empty when none (or no watch). */
     public Optional<PendingSwitchover> pendingSwitchover() {
-        return pending;
+        return holds.dcsKey();
+    }
+
+    @Override
+    public Optional<io.pgrudder.core.topology.Switchover> switchover() {
+        return Optional.of(switchover);
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** On loop: holds the leader for {@code request} (a SWITCHOVER from this pooler); false when another one holds. */
+    boolean holdLocally(PendingSwitchover request) {
+        return holds.holdLocally(request);
+    }
+
+    /** On loop: ends the hold of {@code request}, if it still holds. */
+    void releaseLocally(PendingSwitchover request) {
+        holds.releaseLocally(request);
     }
 
     /** On loop: a round as soon as the minimal gap allows; coalesced with one already asked for or running. */
@@ -229,9 +250,7 @@ public final class PatroniPoller implements TopologySource {
             if (nextRound != null) {
                 nextRound.cancel(false);
             }
-            if (holdDue != null) {
-                holdDue.cancel(false);
-            }
+            holds.close();
         });
         notifier.close();
         if (ownGroup != null) {
@@ -313,7 +332,7 @@ public final class PatroniPoller implements TopologySource {
             for (CompletableFuture<MemberPoll> poll : polls) {
                 results.add(poll.join());
             }
-            TopologyDecider.Decision decision = TopologyDecider.decide(name, results, current, pending, Instant.now());
+            TopologyDecider.Decision decision = TopologyDecider.decide(name, results, current, holds.holding(), Instant.now());
             publish(decision.topology(), decision.noLeaderReason());
         } catch (RuntimeException e) {
             log.error("cluster {}: poll round failed; keeping the last topology", name, e);
@@ -356,22 +375,9 @@ public final class PatroniPoller implements TopologySource {
         notifier.published();
     }
 
-    /** On loop: the failover key (or its absence) applied to the current topology, and its due time watched. */
-    private void applyFailoverKey(Optional<PendingSwitchover> now) {
-        pending = now;
-        if (holdDue != null) {
-            holdDue.cancel(false);
-            holdDue = null;
-        }
-        Instant at = pending.flatMap(PendingSwitchover::scheduledAt).orElse(null);
-        if (at != null && Instant.now().isBefore(at)) {
-            long millis = Math.max(1, Duration.between(Instant.now(), at).toMillis() + 1);
-            holdDue = loop.schedule(() -> {
-                holdDue = null;
-                publish(TopologyDecider.reconsiderHold(current, pending, Instant.now()), Optional.empty());
-            }, millis, TimeUnit.MILLISECONDS);
-        }
-        publish(TopologyDecider.reconsiderHold(current, pending, Instant.now()), Optional.empty());
+    /** On loop: the current topology with its leader held or not by what holds now. */
+    private void reconsiderHold() {
+        publish(TopologyDecider.reconsiderHold(current, holds.holding(), Instant.now()), Optional.empty());
     }
 
     /** What the etcd watch tells the poller, on its loop. */
@@ -383,7 +389,7 @@ public final class PatroniPoller implements TopologySource {
 
         @Override
         public void failoverKey(Optional<PendingSwitchover> now) {
-            applyFailoverKey(now);
+            holds.dcsKey(now);
             requestRound();
         }
 
@@ -392,7 +398,7 @@ public final class PatroniPoller implements TopologySource {
             DcsWatch before = watchState;
             watchState = state;
             if (state == DcsWatch.DOWN) {
-                applyFailoverKey(Optional.empty());
+                holds.dcsKey(Optional.empty());
                 if (before == DcsWatch.LIVE && !roundRunning && nextRound != null && !nextRoundRequested) {
                     // The long interval no longer applies: the next round comes at the normal one.
                     nextRound.cancel(false);

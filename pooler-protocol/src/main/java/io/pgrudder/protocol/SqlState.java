@@ -19,6 +19,7 @@ public final class SqlState {
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
     public static final String SYNTAX_ERROR = "42601";
     public static final String TOO_MANY_CONNECTIONS = "53300";
+    public static final String OBJECT_NOT_IN_PREREQUISITE_STATE = "55000";
     public static final String QUERY_CANCELED = "57014";
     public static final String ADMIN_SHUTDOWN = "57P01";
     public static final String CRASH_SHUTDOWN = "57P02";

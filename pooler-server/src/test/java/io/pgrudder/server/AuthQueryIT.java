@@ -3,21 +3,42 @@ package io.pgrudder.server;
 import io.pgrudder.core.config.ConfigLoader;
 import io.pgrudder.core.testing.PostgresExtension;
 import io.pgrudder.core.testing.PostgresServer;
+import io.pgrudder.protocol.BackendMessage;
+import io.pgrudder.protocol.auth.Md5Password;
+import io.pgrudder.protocol.auth.ScramClient;
+import io.pgrudder.protocol.backend.AuthenticationMD5Password;
+import io.pgrudder.protocol.backend.AuthenticationOk;
+import io.pgrudder.protocol.backend.AuthenticationSASL;
+import io.pgrudder.protocol.backend.AuthenticationSASLContinue;
+import io.pgrudder.protocol.backend.AuthenticationSASLFinal;
+import io.pgrudder.protocol.backend.ErrorResponse;
+import io.pgrudder.protocol.frontend.PasswordMessage;
+import io.pgrudder.protocol.frontend.SASLInitialResponse;
+import io.pgrudder.protocol.frontend.SASLResponse;
+import io.pgrudder.protocol.frontend.StartupMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Roles created at test time, not in the TOML, log in through auth_query (PgBouncer's default
@@ -139,6 +160,368 @@ class AuthQueryIT {
             assertEquals("28P01", e.getSQLState());
             assertEquals("FATAL: password authentication failed for user \"aq_victim\"", e.getMessage().strip());
         }
+    }
+
+    /**
+     * A user only auth_query knows has a pool once it logged in, and the admin console and
+     * /metrics show it like a configured user's: SHOW POOLS/USERS/CLIENTS/SERVERS/STATS list it,
+     * the pgcat_* series carry its labels, PAUSE/RESUME db,user find its pool, and RECONNECT and
+     * KILL db replace it as they replace a configured user's.
+     */
+    @Test
+    void theConsoleAndTheMetricsSeeUsersOnlyAuthQueryKnows(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_seen");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_seen LOGIN PASSWORD 'seen-secret' IN ROLE " + PostgresServer.PASSWORD_GROUP);
+            s.execute("GRANT ALL ON DATABASE testdb TO aq_seen");
+        }
+        int port = PoolerHarness.freePort();
+        int httpPort = io.pgrudder.server.ops.OpsHarness.freeHttpPort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                enable_prometheus_exporter = true
+                prometheus_exporter_port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query = "%s"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+
+                [pools.testdb]
+                pool_mode = "transaction"
+                auth_query_pool_size = 3
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, httpPort, QUERY, postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()));
+             Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb",
+                     props("aq_seen", "seen-secret"));
+             Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer",
+                     adminProps())) {
+            assertEquals("aq_seen", scalar(app, "SELECT current_user"));
+
+            Map<String, String> pool = row(rows(admin, "SHOW POOLS"), "user", "aq_seen");
+            assertEquals("testdb", pool.get("database"));
+            assertEquals("transaction", pool.get("pool_mode"));
+            assertEquals("1", String.valueOf(Integer.parseInt(pool.get("cl_idle")) + Integer.parseInt(pool.get("cl_active"))),
+                    "the client above: " + pool);
+            assertEquals("transaction", row(rows(admin, "SHOW USERS"), "name", "aq_seen").get("pool_mode"));
+            assertEquals("md5user", row(rows(admin, "SHOW USERS"), "name", "md5user").get("name"), "configured users stay");
+            assertEquals("testdb", row(rows(admin, "SHOW CLIENTS"), "user", "aq_seen").get("database"));
+            assertEquals("testdb", row(rows(admin, "SHOW SERVERS"), "user", "aq_seen").get("database_name"));
+            assertEquals("testdb", row(rows(admin, "SHOW STATS"), "user", "aq_seen").get("database"));
+            assertEquals("3", row(rows(admin, "SHOW DATABASES"), "force_user", "aq_seen").get("pool_size"),
+                    "auth_query_pool_size");
+
+            try (Statement st = admin.createStatement()) {
+                st.execute("PAUSE testdb,aq_seen");
+                st.execute("RESUME testdb,aq_seen");
+            }
+            assertEquals("aq_seen", scalar(app, "SELECT current_user"), "resumed");
+
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            sample(metrics, "pgcat_pools_cl_idle", "user=\"aq_seen\"");
+            sample(metrics, "pgcat_pools_sv_idle", "user=\"aq_seen\"");
+            assertEquals("3", sample(metrics, "pgcat_databases_pool_size", "username=\"aq_seen\""), metrics);
+            sample(metrics, "pgcat_stats_total_query_count", "username=\"aq_seen\"");
+            sample(metrics, "pgcat_servers_idle_count", "username=\"aq_seen\"");
+
+            int before = pid(app);
+            assertEquals(before, pid(app), "between transactions the pool hands back the same server connection");
+            try (Statement st = admin.createStatement()) {
+                st.execute("RECONNECT testdb");
+                st.execute("WAIT_CLOSE testdb");
+            }
+            assertNotEquals(before, pid(app), "RECONNECT replaced its pool too");
+            try (Statement st = admin.createStatement()) {
+                st.execute("KILL testdb");
+            }
+            SQLException killed = assertThrows(SQLException.class, () -> pid(app));
+            assertEquals("57P01", killed.getSQLState(), killed.getMessage());
+        }
+    }
+
+    /**
+     * Whether a user exists must not show in the exchange: a role auth_query finds, one it does not
+     * and one whose secret auth_query returns in plaintext all get the SCRAM-SHA-256 offer, a
+     * server-first-message of the same shape whose salt is the same at every attempt (PostgreSQL's
+     * "mock authentication" for a role that does not exist), and, for a wrong proof, the same
+     * FATAL 28P01 with nothing but the user name differing.
+     */
+    @Test
+    void anUnknownUserGetsTheChallengeAndTheErrorAnExistingOneGets(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_real");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_real LOGIN PASSWORD 'real-secret'");
+        }
+        int port = PoolerHarness.freePort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+
+                [pools.testdb]
+                auth_query = "%s"
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 1
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+
+                [pools.plaindb]
+                auth_query = "SELECT rolname, 'plain-' || rolname FROM pg_roles WHERE rolname = $1"
+
+                [pools.plaindb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 1
+
+                [pools.plaindb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, QUERY, postgres.host(), postgres.port(), postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq.toml"), Map.of()))) {
+            ScramAttempt real = scramAttempt(port, "testdb", "aq_real");
+            assertEquals(real, scramAttempt(port, "testdb", "aq_real"), "PostgreSQL's secret: the same salt every time");
+            ScramAttempt ghost = scramAttempt(port, "testdb", "aq_ghost");
+            assertEquals(ghost, scramAttempt(port, "testdb", "aq_ghost"), "a stable mock salt, as PostgreSQL's");
+            ScramAttempt plain = scramAttempt(port, "plaindb", "aq_real");
+            assertEquals(plain, scramAttempt(port, "plaindb", "aq_real"), "a plaintext secret gets a stable salt too");
+            for (ScramAttempt other : List.of(ghost, plain)) {
+                assertEquals(real.mechanisms(), other.mechanisms());
+                assertEquals(real.saltBytes(), other.saltBytes());
+                assertEquals(real.iterations(), other.iterations());
+                assertEquals(real.serverNonceLength(), other.serverNonceLength());
+            }
+            assertNotEquals(real.salt(), ghost.salt());
+            assertEquals(Map.of('S', "FATAL", 'V', "FATAL", 'C', "28P01", 'M', "password authentication failed for user \"aq_real\""),
+                    real.error());
+            assertEquals(Map.of('S', "FATAL", 'V', "FATAL", 'C', "28P01", 'M', "password authentication failed for user \"aq_ghost\""),
+                    ghost.error());
+            assertEquals(real.error(), plain.error());
+            // And the right password still gets in where the secret is PostgreSQL's.
+            assertEquals("aq_real", currentUser("jdbc:postgresql://127.0.0.1:" + port + "/testdb", "aq_real", "real-secret"));
+        }
+    }
+
+    /**
+     * auth_query_cache_ttl keeps an answer (a changed password does not count yet), and a RELOAD
+     * forgets it: one that changes auth_query, one that removes it (the user is then unknown, its
+     * pool gone), and one that brings back settings equal to those of an earlier answer, which
+     * must not come back with them.
+     */
+    @Test
+    void aReloadForgetsCachedSecrets(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_cached");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_cached LOGIN PASSWORD 'first-secret' IN ROLE " + PostgresServer.PASSWORD_GROUP);
+            s.execute("GRANT ALL ON DATABASE testdb TO aq_cached");
+        }
+        int port = PoolerHarness.freePort();
+        String other = "SELECT rolname, rolpassword FROM pg_catalog.pg_authid WHERE rolname = $1 AND rolcanlogin";
+        Path file = java.nio.file.Files.createTempFile("pgrudder-aq", ".toml");
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/testdb";
+        try {
+            java.nio.file.Files.writeString(file, reloadToml(port, postgres, "auth_query = \"" + QUERY + "\""));
+            try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.load(file, Map.of()));
+                 Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer",
+                         adminProps())) {
+                assertEquals("aq_cached", currentUser(url, "aq_cached", "first-secret"));
+                alterPassword(postgres, "second-secret");
+                // Within auth_query_cache_ttl the answer of before the change is what the client is checked against.
+                assertTrue(authenticates(port, "first-secret"));
+                assertFalse(authenticates(port, "second-secret"));
+
+                java.nio.file.Files.writeString(file, reloadToml(port, postgres, "auth_query = \"" + other + "\""));
+                reload(admin);
+                assertFalse(authenticates(port, "first-secret"));
+                assertEquals("aq_cached", currentUser(url, "aq_cached", "second-secret"));
+
+                java.nio.file.Files.writeString(file, reloadToml(port, postgres, ""));
+                reload(admin);
+                assertFalse(authenticates(port, "second-secret"));
+                assertTrue(rows(admin, "SHOW POOLS").stream().noneMatch(r -> "aq_cached".equals(r.get("user"))),
+                        "its pool went with the auth_query");
+
+                alterPassword(postgres, "third-secret");
+                java.nio.file.Files.writeString(file, reloadToml(port, postgres, "auth_query = \"" + other + "\""));
+                reload(admin);
+                // The same settings as when second-secret was cached: that answer did not survive.
+                assertFalse(authenticates(port, "second-secret"));
+                assertEquals("aq_cached", currentUser(url, "aq_cached", "third-secret"));
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    private static String reloadToml(int port, PostgresServer postgres, String authQuery) {
+        return """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+                auth_query_cache_ttl = 3600000
+
+                [pools.testdb]
+                pool_mode = "transaction"
+                %s
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, authQuery, postgres.host(), postgres.port());
+    }
+
+    private static void alterPassword(PostgresServer postgres, String password) throws SQLException {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("ALTER ROLE aq_cached PASSWORD '" + password + "'");
+        }
+    }
+
+    /**
+     * Whether the pooler accepts {@code password} for aq_cached: AuthenticationOk, or FATAL 28P01.
+     * Only the client's authentication: no server connection is needed for it.
+     */
+    private static boolean authenticates(int port, String password) throws Exception {
+        try (WireClient c = new WireClient(port)) {
+            c.send(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "aq_cached", "database", "testdb"))::encode);
+            BackendMessage challenge = c.read();
+            if (challenge instanceof AuthenticationMD5Password md5) {
+                c.send(new PasswordMessage(Md5Password.clientResponse("aq_cached", password, md5.salt()))::encode);
+            } else if (challenge instanceof AuthenticationSASL) {
+                ScramClient scram = new ScramClient(password);
+                c.send(new SASLInitialResponse(ScramClient.MECHANISM, scram.clientFirstMessage())::encode);
+                AuthenticationSASLContinue serverFirst = (AuthenticationSASLContinue) c.read();
+                c.send(new SASLResponse(scram.handleServerFirst(serverFirst.data()))::encode);
+            } else {
+                throw new AssertionError("unexpected " + challenge);
+            }
+            BackendMessage answer = c.read();
+            if (answer instanceof AuthenticationSASLFinal) {
+                answer = c.read();
+            }
+            if (answer instanceof ErrorResponse e) {
+                assertEquals("28P01", e.fields().get('C'), e.toString());
+                return false;
+            }
+            assertEquals(AuthenticationOk.INSTANCE, answer);
+            return true;
+        }
+    }
+
+    private static void reload(Connection admin) throws SQLException {
+        try (Statement st = admin.createStatement()) {
+            st.execute("RELOAD");
+        }
+    }
+
+    /** What a client sees of one SCRAM login with a wrong password, minus the nonces themselves. */
+    private record ScramAttempt(List<String> mechanisms, String salt, int saltBytes, String iterations,
+                                int serverNonceLength, Map<Character, String> error) {
+    }
+
+    private static ScramAttempt scramAttempt(int port, String database, String user) throws Exception {
+        try (WireClient c = new WireClient(port)) {
+            c.send(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", user, "database", database))::encode);
+            BackendMessage offer = c.read();
+            if (!(offer instanceof AuthenticationSASL sasl)) {
+                throw new AssertionError(user + "@" + database + ": expected AuthenticationSASL, got " + offer);
+            }
+            ScramClient scram = new ScramClient("not-the-password");
+            byte[] clientFirst = scram.clientFirstMessage();
+            String clientNonce = new String(clientFirst, StandardCharsets.UTF_8).split(",r=", 2)[1];
+            c.send(new SASLInitialResponse(ScramClient.MECHANISM, clientFirst)::encode);
+            BackendMessage next = c.read();
+            if (!(next instanceof AuthenticationSASLContinue serverFirst)) {
+                throw new AssertionError(user + "@" + database + ": expected AuthenticationSASLContinue, got " + next);
+            }
+            Map<String, String> attributes = new LinkedHashMap<>();
+            for (String a : new String(serverFirst.data(), StandardCharsets.UTF_8).split(",")) {
+                attributes.put(a.substring(0, 1), a.substring(2));
+            }
+            assertEquals(List.of("r", "s", "i"), List.copyOf(attributes.keySet()));
+            c.send(new SASLResponse(scram.handleServerFirst(serverFirst.data()))::encode);
+            BackendMessage last = c.read();
+            if (!(last instanceof ErrorResponse error)) {
+                throw new AssertionError(user + "@" + database + ": expected ErrorResponse, got " + last);
+            }
+            assertTrue(c.closedByServer());
+            return new ScramAttempt(sasl.mechanisms(), attributes.get("s"), Base64.getDecoder().decode(attributes.get("s")).length,
+                    attributes.get("i"), attributes.get("r").length() - clientNonce.length(), Map.copyOf(error.fields()));
+        }
+    }
+
+    private static Properties adminProps() {
+        Properties p = props("admin", "admin-secret");
+        p.setProperty("preferQueryMode", "simple");
+        return p;
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
+        List<Map<String, String>> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            while (rs.next()) {
+                Map<String, String> row = new LinkedHashMap<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    row.put(md.getColumnName(i), rs.getString(i));
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> row(List<Map<String, String>> rows, String column, String value) {
+        return rows.stream().filter(r -> value.equals(r.get(column))).findFirst()
+                .orElseThrow(() -> new AssertionError("no row with " + column + " = " + value + " in " + rows));
+    }
+
+    /** The value of the one sample of {@code family} whose labels contain {@code label}. */
+    private static String sample(String metrics, String family, String label) {
+        List<String> found = metrics.lines().filter(l -> l.startsWith(family + "{") && l.contains(label)).toList();
+        assertEquals(1, found.size(), family + " with " + label + ": " + found);
+        String v = found.get(0).substring(found.get(0).lastIndexOf(' ') + 1);
+        return v.endsWith(".0") ? v.substring(0, v.length() - 2) : v;
     }
 
     private static int pid(Connection c) throws SQLException {

@@ -1,5 +1,7 @@
 package io.pgrudder.server;
 
+import io.pgrudder.core.testing.CuttingProxy;
+
 import io.pgrudder.core.testing.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

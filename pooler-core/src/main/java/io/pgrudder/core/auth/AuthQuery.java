@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,7 +34,12 @@ public final class AuthQuery {
     static final Duration NEGATIVE_TTL = Duration.ofSeconds(5);
     static final int MAX_ENTRIES = 10_000;
 
-    private record Key(AuthQuerySettings settings, String username) {
+    /**
+     * @param generation how many reloads came before the lookup began: a lookup running across a
+     *                   reload answers its own clients, but no lookup begun after it, and what it
+     *                   caches no later lookup finds
+     */
+    private record Key(AuthQuerySettings settings, String username, long generation) {
     }
 
     private record Entry(AuthQueryResult result, long expiresNanos) {
@@ -45,6 +51,7 @@ public final class AuthQuery {
     private final Map<String, AuthQueryConnection> connections = new ConcurrentHashMap<>();
     private final Map<Key, Entry> cache = new ConcurrentHashMap<>();
     private final Map<Key, Future<AuthQueryResult>> running = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
 
     public AuthQuery(ServerConnector connector, EventLoopGroup loops) {
         this(connector, loops, System::nanoTime);
@@ -63,7 +70,7 @@ public final class AuthQuery {
      * @param target where the pool's connections go now (its server, or the Patroni leader)
      */
     public Future<AuthQueryResult> lookup(AuthQuerySettings settings, ServerTarget target, String username) {
-        Key key = new Key(settings, username);
+        Key key = new Key(settings, username, generation.get());
         Entry cached = cache.get(key);
         long now = nanoTime.getAsLong();
         if (cached != null) {
@@ -105,7 +112,7 @@ public final class AuthQuery {
     }
 
     private void remember(Key key, AuthQueryResult result) {
-        if (!result.definite()) {
+        if (!result.definite() || key.generation() != generation.get()) {
             return;
         }
         Duration ttl = key.settings().cacheTtl();
@@ -132,11 +139,13 @@ public final class AuthQuery {
 
     /**
      * A reload or RELOAD: forget every cached answer (a changed password counts at the next
-     * login), and close the connections of pools that no longer run an auth_query.
+     * login), including those of lookups still running, which were read before it; and close the
+     * connections of pools that no longer run an auth_query.
      *
      * @param stillConfigured the names of pools that have an auth_query in the new config
      */
     public void configChanged(java.util.Set<String> stillConfigured) {
+        generation.incrementAndGet();
         cache.clear();
         connections.entrySet().removeIf(e -> {
             if (stillConfigured.contains(e.getKey())) {

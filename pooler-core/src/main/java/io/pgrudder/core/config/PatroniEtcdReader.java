@@ -1,5 +1,7 @@
 package io.pgrudder.core.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,20 +9,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Reads the etcd keys of pgrudder's DCS watch ({@code patroni_etcd_hosts}, {@code patroni_scope},
- * {@code patroni_namespace}), each inherited on its own, and refuses the keys of Patroni's
- * {@code etcd3} section the watch does not speak yet (TLS, authentication) rather than
- * ignoring them: a watch that silently connected without them would not be the one configured.
+ * {@code patroni_namespace}) and the TLS and credential keys of Patroni's {@code etcd3} section
+ * under our prefix ({@code patroni_etcd_protocol}, {@code _cacert}, {@code _cert}, {@code _key},
+ * {@code _username}, {@code _password}), each inherited on its own. A certificate without its key,
+ * a user without a password (or the other way round) is an error naming the key; the password is
+ * read as a secret and never echoed.
  */
 final class PatroniEtcdReader {
-    /** Patroni's etcd3 TLS and credential keys, under our prefix. */
-    private static final List<String> NOT_YET = List.of(
-            "patroni_etcd_cacert", "patroni_etcd_cert", "patroni_etcd_key",
-            "patroni_etcd_username", "patroni_etcd_password");
 
     private PatroniEtcdReader() {
     }
 
-    static PatroniEtcdSettings read(TomlSection s, PatroniEtcdSettings inherited) {
+    /**
+     * @param pool whether {@code s} is a pool (its keys are final: a half pair is an error) or
+     *             {@code [general]} (a pool may still give the other half)
+     */
+    static PatroniEtcdSettings read(TomlSection s, PatroniEtcdSettings inherited, boolean pool) {
         List<PatroniEtcdSettings.Endpoint> hosts = inherited.hosts();
         JsonNode hostsNode = s.get("patroni_etcd_hosts");
         if (hostsNode != null) {
@@ -32,21 +36,48 @@ final class PatroniEtcdReader {
                     + TomlSection.quote(scope));
         }
         String namespace = s.string("patroni_namespace");
-        String protocol = s.string("patroni_etcd_protocol");
-        if (protocol != null && !protocol.equals("http")) {
-            s.problems().error(s.path("patroni_etcd_protocol"), "only \"http\" is supported: the etcd watch does not"
-                    + " speak TLS yet (leave out patroni_etcd_hosts to follow Patroni through its REST API alone)");
-        }
-        for (String key : NOT_YET) {
-            if (s.has(key)) {
-                s.secret(key); // read as a secret: its value is never echoed
-                s.problems().error(s.path(key), "not supported yet: the etcd watch connects without TLS client"
-                        + " certificates or authentication (leave out patroni_etcd_hosts to follow Patroni through"
-                        + " its REST API alone)");
+        String protocol = s.choice("patroni_etcd_protocol", Choices.PATRONI_API_PROTOCOL, inherited.protocol());
+        Path cacert = path(s, "patroni_etcd_cacert", inherited.cacert());
+        Path cert = path(s, "patroni_etcd_cert", inherited.cert());
+        Path key = path(s, "patroni_etcd_key", inherited.key());
+        String username = s.has("patroni_etcd_username") ? s.string("patroni_etcd_username") : inherited.username();
+        String password = s.has("patroni_etcd_password") ? s.secret("patroni_etcd_password") : inherited.password();
+        if (!protocol.equals("https")) {
+            for (String k : List.of("patroni_etcd_cacert", "patroni_etcd_cert", "patroni_etcd_key")) {
+                if (s.has(k)) {
+                    s.problems().error(s.path(k), "needs patroni_etcd_protocol = \"https\"");
+                }
             }
         }
+        if (pool && (cert == null) != (key == null)) {
+            s.problems().error(s.path(cert == null ? "patroni_etcd_cert" : "patroni_etcd_key"), "patroni_etcd_cert and"
+                    + " patroni_etcd_key go together (the client certificate and its private key)");
+            cert = null;
+            key = null;
+        }
+        if (pool && (username == null) != (password == null)) {
+            s.problems().error(s.path(username == null ? "patroni_etcd_username" : "patroni_etcd_password"),
+                    "patroni_etcd_username and patroni_etcd_password go together");
+            username = null;
+            password = null;
+        }
         return new PatroniEtcdSettings(hosts, scope != null ? scope : inherited.scope(),
-                namespace != null ? namespace : inherited.namespace());
+                namespace != null ? namespace : inherited.namespace(), protocol,
+                protocol.equals("https") ? cacert : null, protocol.equals("https") ? cert : null,
+                protocol.equals("https") ? key : null, username, password);
+    }
+
+    private static Path path(TomlSection s, String key, Path inherited) {
+        String text = s.string(key);
+        if (text == null) {
+            return inherited;
+        }
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            s.problems().error(s.path(key), "not a valid file path: " + e.getReason());
+            return inherited;
+        }
     }
 
     /** A list of "host:port" strings (port 2379 when left out), or one comma-separated string, as Patroni takes. */

@@ -36,7 +36,7 @@ final class PatroniReader {
         Duration timeout = s.duration("patroni_api_timeout", ChronoUnit.MILLIS, 1, inherited.apiTimeout());
         Duration leaderWait = s.millis("leader_wait_timeout", inherited.leaderWaitTimeout());
         Long lag = s.integer("max_replica_lag", 0, Long.MAX_VALUE);
-        PatroniEtcdSettings etcd = PatroniEtcdReader.read(s, inherited.etcd());
+        PatroniEtcdSettings etcd = PatroniEtcdReader.read(s, inherited.etcd(), pool);
         if (pool && use && etcd.watching() && etcd.scope() == null) {
             s.problems().error(s.path("patroni_scope"), "required with patroni_etcd_hosts (Patroni's scope, the"
                     + " cluster name; set it in the pool or in [general])");

@@ -112,6 +112,31 @@ public final class DiscoveredPools {
         }
     }
 
+    /**
+     * Admin RECONNECT/KILL: each user whose pools are among {@code which} gets fresh ones with the
+     * same settings, as the config's users do. Returns the old ones, already retired into their
+     * successors (idle connections close now, busy ones when released), for KILL to close and
+     * WAIT_CLOSE to wait for.
+     */
+    public List<Pool> reconnect(java.util.Collection<Pool> which) {
+        List<Pool> old = new ArrayList<>();
+        for (Map.Entry<Key, Entry> e : entries.entrySet()) {
+            Entry current = e.getValue();
+            PoolConfig pool = current.config().pools().get(e.getKey().database());
+            if (pool == null || current.pools().stream().noneMatch(which::contains)) {
+                continue;
+            }
+            Entry next = build(current.config(), pool, e.getKey().user(), null);
+            if (entries.replace(e.getKey(), current, next)) {
+                handOver(current, next);
+                old.addAll(current.pools());
+            } else {
+                next.pools().forEach(Pool::close); // a reload or a login changed it meanwhile: theirs stands
+            }
+        }
+        return old;
+    }
+
     /** Every discovered user's pools now, for SHOW and the metrics. */
     public Map<Pools.PoolKey, Pool> byKey() {
         Map<Pools.PoolKey, Pool> out = new LinkedHashMap<>();

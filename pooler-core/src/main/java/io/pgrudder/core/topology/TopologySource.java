@@ -1,5 +1,6 @@
 package io.pgrudder.core.topology;
 
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +31,11 @@ public interface TopologySource extends AutoCloseable {
     /** How the source's watch of Patroni's DCS stands; {@link DcsWatch#OFF} when it has none. */
     default DcsWatch dcsWatch() {
         return DcsWatch.OFF;
+    }
+
+    /** A planned switchover this source can ask its cluster for; empty when it cannot. */
+    default Optional<Switchover> switchover() {
+        return Optional.empty();
     }
 
     /** Stops polling and notifying; idempotent. */

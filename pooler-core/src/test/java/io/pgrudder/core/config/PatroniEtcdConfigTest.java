@@ -13,7 +13,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** patroni_etcd_hosts, patroni_scope, patroni_namespace, patroni_watch_poll_interval and what is refused. */
+/** patroni_etcd_hosts, patroni_scope, patroni_namespace, patroni_watch_poll_interval, TLS and credentials. */
 class PatroniEtcdConfigTest {
 
     private static final PatroniEtcdSettings.Endpoint E1 = new PatroniEtcdSettings.Endpoint("10.0.0.1", 2379);
@@ -66,17 +66,35 @@ class PatroniEtcdConfigTest {
     }
 
     @Test
-    void tlsAndCredentialsAreRefusedNotIgnored() {
-        List<String> errors = errors(config("use_patroni_api = true\npatroni_scope = \"demo\"\n"
+    void tlsAndCredentialsAsPatronisEtcd3SectionHasThem() throws ConfigException {
+        PoolerConfig c = parse(config("use_patroni_api = true\npatroni_scope = \"demo\"\n"
                 + "patroni_etcd_hosts = [\"10.0.0.1:2379\"]\npatroni_etcd_protocol = \"https\"\n"
-                + "patroni_etcd_cacert = \"/ca.pem\"\npatroni_etcd_username = \"patroni\"\n"
+                + "patroni_etcd_cacert = \"/etc/etcd/ca.pem\"\npatroni_etcd_cert = \"/etc/etcd/client.pem\"\n"
+                + "patroni_etcd_key = \"/etc/etcd/client.key\"\npatroni_etcd_username = \"pgrudder\"",
+                "patroni_etcd_password = \"s3cret-etcd\"", "", ""));
+        PatroniEtcdSettings etcd = c.pool("db").orElseThrow().patroni().etcd();
+        assertTrue(etcd.tls());
+        assertEquals(java.nio.file.Path.of("/etc/etcd/ca.pem"), etcd.cacert());
+        assertEquals(java.nio.file.Path.of("/etc/etcd/client.pem"), etcd.cert());
+        assertEquals(java.nio.file.Path.of("/etc/etcd/client.key"), etcd.key());
+        assertEquals("pgrudder", etcd.username());
+        assertEquals("s3cret-etcd", etcd.password());
+        assertFalse(etcd.toString().contains("s3cret-etcd"), "the password never reaches a log line");
+        assertEquals(List.of(), warnings(c));
+    }
+
+    @Test
+    void halvesOfAPairAndTlsFilesWithoutHttpsAreErrorsNamingTheKey() {
+        List<String> errors = errors(config("use_patroni_api = true\npatroni_scope = \"demo\"\n"
+                + "patroni_etcd_hosts = [\"10.0.0.1:2379\"]\npatroni_etcd_cacert = \"/ca.pem\"\n"
                 + "patroni_etcd_password = \"s3cret-etcd\"", "", "", ""));
-        assertEquals(4, errors.size(), errors.toString());
-        assertTrue(errors.get(0).startsWith("general.patroni_etcd_protocol: only \"http\" is supported"), errors.get(0));
-        assertTrue(errors.stream().anyMatch(e -> e.startsWith("general.patroni_etcd_cacert: not supported yet")));
-        assertTrue(errors.stream().anyMatch(e -> e.startsWith("general.patroni_etcd_username: not supported yet")));
-        assertTrue(errors.stream().anyMatch(e -> e.startsWith("general.patroni_etcd_password: not supported yet")));
-        assertTrue(errors.stream().noneMatch(e -> e.contains("s3cret-etcd")), "secrets never reach messages");
+        assertEquals(List.of("general.patroni_etcd_cacert: needs patroni_etcd_protocol = \"https\"",
+                "pools.db.patroni_etcd_username: patroni_etcd_username and patroni_etcd_password go together"), errors);
+        assertEquals(List.of("pools.db.patroni_etcd_key: patroni_etcd_cert and patroni_etcd_key go together (the client"
+                        + " certificate and its private key)"),
+                errors(config("patroni_etcd_protocol = \"https\"\npatroni_etcd_cert = \"/c.pem\"", "", "", "")));
+        assertEquals(List.of("general.patroni_etcd_protocol: expected \"http\" or \"https\", got \"grpc\""),
+                errors(config("patroni_etcd_protocol = \"grpc\"", "", "", "")));
     }
 
     @Test

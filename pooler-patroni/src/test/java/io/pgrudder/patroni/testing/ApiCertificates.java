@@ -60,7 +60,9 @@ public final class ApiCertificates {
         write(dir.resolve("server.ext"), String.join("\n",
                 "basicConstraints = critical, CA:FALSE",
                 "keyUsage = critical, digitalSignature, keyEncipherment",
-                "extendedKeyUsage = serverAuth",
+                // clientAuth too: etcd 3.4's JSON gateway dials etcd's own gRPC port with the server's
+                // certificate, which --client-cert-auth then checks as a client's.
+                "extendedKeyUsage = serverAuth, clientAuth",
                 "subjectAltName = " + sans,
                 ""));
         c.openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
@@ -90,6 +92,36 @@ public final class ApiCertificates {
             untrustedCa = dir.resolve("other-ca.pem");
         }
         return untrustedCa;
+    }
+
+    /**
+     * A client certificate signed by {@link #ca()} (for a server that checks them, such as etcd with
+     * {@code --client-cert-auth}), made on first use: {@code client.pem} and {@code client.key}
+     * (PKCS#8) in this directory; returns the certificate, the key beside it. Its subject has no
+     * CN: with authentication on, etcd 3.4's JSON gateway refuses a client certificate with one
+     * ("CommonName of client sending a request against gateway will be ignored"), for Patroni's
+     * own gateway client too.
+     */
+    public synchronized Path clientCertificate() {
+        Path pem = dir.resolve("client.pem");
+        if (!Files.exists(pem)) {
+            openssl(dir, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", "client.key", "-out", "client.csr", "-subj", "/O=pgrudder test client");
+            write(dir.resolve("client.ext"), String.join("\n",
+                    "basicConstraints = critical, CA:FALSE",
+                    "keyUsage = critical, digitalSignature, keyEncipherment",
+                    "extendedKeyUsage = clientAuth",
+                    ""));
+            openssl(dir, "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-set_serial", "3", "-days", "2", "-extfile", "client.ext", "-out", "client.pem");
+        }
+        return pem;
+    }
+
+    /** The key of {@link #clientCertificate()}. */
+    public Path clientKey() {
+        clientCertificate();
+        return dir.resolve("client.key");
     }
 
     /** The server certificate and key as a PKCS#12 key store (for a JDK TLS server in tests). */

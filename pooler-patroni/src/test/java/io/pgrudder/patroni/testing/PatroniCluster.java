@@ -862,7 +862,7 @@ public final class PatroniCluster implements AutoCloseable {
         return node;
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

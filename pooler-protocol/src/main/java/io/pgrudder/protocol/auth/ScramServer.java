@@ -66,6 +66,9 @@ public final class ScramServer {
      * For a password as PostgreSQL or an auth file would hold it: a SCRAM secret is used as is,
      * plaintext gets a derived secret, and an MD5 hash or null cannot do SCRAM, so the exchange
      * runs against a mock secret and fails like a wrong password (PostgreSQL does the same).
+     * Plaintext is salted as the mock salts this user ({@link ScramSecret#forConfiguredPassword}):
+     * a fresh random salt at each login would tell a client that asks twice that the user exists,
+     * since a user that does not exist shows the same mock salt every time.
      */
     public static ScramServer forStoredSecret(String username, String storedPassword, byte[] mockNonceKey) {
         ScramSecret secret;
@@ -74,7 +77,7 @@ public final class ScramServer {
         } else if (ScramSecret.looksLikeScramSecret(storedPassword)) {
             secret = ScramSecret.parse(storedPassword);
         } else {
-            secret = ScramSecret.fromPassword(storedPassword);
+            secret = ScramSecret.forConfiguredPassword(username, storedPassword, mockNonceKey);
         }
         return new ScramServer(username, secret, mockNonceKey);
     }

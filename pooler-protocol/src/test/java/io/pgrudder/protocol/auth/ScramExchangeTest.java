@@ -102,6 +102,21 @@ class ScramExchangeTest {
     }
 
     @Test
+    void aStoredPlaintextPasswordShowsTheSaltAUserThatDoesNotExistWouldShow() {
+        String plain = utf8(ScramServer.forStoredSecret("alice", "pencil", MOCK_KEY).handleClientFirst(bytes(CLIENT_FIRST)));
+        String again = utf8(ScramServer.forStoredSecret("alice", "pencil", MOCK_KEY).handleClientFirst(bytes(CLIENT_FIRST)));
+        String mock = utf8(new ScramServer("alice", null, MOCK_KEY).handleClientFirst(bytes(CLIENT_FIRST)));
+        assertEquals(saltAndIterations(mock), saltAndIterations(plain));
+        assertEquals(saltAndIterations(plain), saltAndIterations(again));
+        exchange(new ScramClient("pencil"), ScramServer.forStoredSecret("alice", "pencil", MOCK_KEY));
+    }
+
+    /** The server-first-message after the nonce: {@code s=...,i=...}. */
+    private static String saltAndIterations(String serverFirst) {
+        return serverFirst.substring(serverFirst.indexOf(",s="));
+    }
+
+    @Test
     void md5StoredPasswordCannotDoScramAndFailsLikeAWrongPassword() {
         ScramServer server = ScramServer.forStoredSecret("alice", Md5Password.hashedPassword("alice", "pencil"), MOCK_KEY);
         assertAuthenticationFailed(assertThrows(PgException.class, () -> exchange(new ScramClient("pencil"), server)), "alice");

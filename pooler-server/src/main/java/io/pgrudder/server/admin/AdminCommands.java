@@ -26,23 +26,28 @@ import java.util.concurrent.CompletableFuture;
  * connections are closed at once). PAUSE waits, as PgBouncer's does, until every server
  * connection of the paused pools is released (bounded by {@code shutdown_timeout}, then 57014);
  * DISABLE/ENABLE db, KILL_CLIENT id and WAIT_CLOSE [db] also mean what they mean in PgBouncer.
+ * SWITCHOVER [db] [TO member] (ours) runs a Patroni switchover without an error for any client
+ * ({@link SwitchoverCommand}).
  */
 final class AdminCommands {
     static final String SUPPORTED = "SHOW " + String.join("|", ShowCommands.NAMES)
             + "; RELOAD; PAUSE [db[,user]]; RESUME [db[,user]]; RECONNECT [db]; KILL db; KILL_CLIENT id; "
-            + "DISABLE db; ENABLE db; WAIT_CLOSE [db]; SHUTDOWN; SET ...";
-    private static final long POLL_MILLIS = 50;
+            + "DISABLE db; ENABLE db; WAIT_CLOSE [db]; SWITCHOVER [db] [TO member]; SHUTDOWN; SET ...";
 
     private final Pooler pooler;
     private final AdminDatabase.Control control;
     private final ConsoleState state;
     private final ShowCommands show;
+    private final Waiting waiting;
+    private final SwitchoverCommand switchover;
 
     AdminCommands(Pooler pooler, AdminDatabase.Control control, ConsoleState state) {
         this.pooler = pooler;
         this.control = control;
         this.state = state;
         this.show = new ShowCommands(pooler, state);
+        this.waiting = new Waiting(state.timer);
+        this.switchover = new SwitchoverCommand(pooler, waiting);
     }
 
     /** Runs every ';'-separated statement of one Query, in order. */
@@ -83,6 +88,7 @@ final class AdminCommands {
                 case "DISABLE" -> disable(arg, true);
                 case "ENABLE" -> disable(arg, false);
                 case "WAIT_CLOSE" -> waitClose(arg);
+                case "SWITCHOVER" -> switchover.run(java.util.Arrays.copyOfRange(words, 1, words.length));
                 case "SUSPEND" -> throw PgException.error(SqlState.FEATURE_NOT_SUPPORTED, "SUSPEND is PgBouncer's "
                         + "step of an online restart (-R), which pgrudder does not have; restart it with a rolling "
                         + "update, or use PAUSE, which waits until every server connection is released");
@@ -111,7 +117,8 @@ final class AdminCommands {
 
     /** PAUSE/RESUME [db[,user]]: every pool, the pools of db, or the one of (db, user). */
     private CompletableFuture<ResultTable> pause(String arg, boolean pause) {
-        List<Pool> matched = matching(arg);
+        // The pools of users only auth_query knows too: a PAUSE before a switchover must hold every client of db.
+        List<Pool> matched = matching(arg, pooler.allPools());
         matched.forEach(p -> p.paused(pause));
         if (!pause) {
             return done("RESUME");
@@ -128,74 +135,24 @@ final class AdminCommands {
 
     /** Server connections of these pools a client holds, or being reset/tested, or opening. */
     private static CompletableFuture<Long> busy(List<Pool> pools) {
-        List<CompletableFuture<Long>> counts = new ArrayList<>();
-        for (Pool p : pools) {
-            CompletableFuture<Long> c = new CompletableFuture<>();
-            p.servers().addListener(f -> {
-                if (f.isSuccess()) {
-                    @SuppressWarnings("unchecked")
-                    List<ServerConnection> all = (List<ServerConnection>) f.getNow();
-                    c.complete(all.stream().filter(s -> s.state() == ServerState.ACTIVE
-                            || s.state() == ServerState.RESETTING || s.state() == ServerState.CONNECTING
-                            || s.state() == ServerState.AUTHENTICATING).count());
-                } else {
-                    c.completeExceptionally(f.cause());
-                }
-            });
-            counts.add(c);
-        }
-        return sum(counts);
+        return Waiting.count(pools, s -> s.state() == ServerState.ACTIVE || s.state() == ServerState.RESETTING
+                || s.state() == ServerState.CONNECTING || s.state() == ServerState.AUTHENTICATING);
     }
 
     /** Connections of retired pools that are not closed yet (PgBouncer's close_needed). */
     private static CompletableFuture<Long> open(List<Pool> pools) {
-        List<CompletableFuture<Long>> counts = new ArrayList<>();
-        for (Pool p : pools) {
-            CompletableFuture<Long> c = new CompletableFuture<>();
-            p.servers().addListener(f -> {
-                if (f.isSuccess()) {
-                    @SuppressWarnings("unchecked")
-                    List<ServerConnection> all = (List<ServerConnection>) f.getNow();
-                    c.complete(all.stream().filter(s -> s.channel().isOpen()).count());
-                } else {
-                    c.completeExceptionally(f.cause());
-                }
-            });
-            counts.add(c);
-        }
-        return sum(counts);
-    }
-
-    private static CompletableFuture<Long> sum(List<CompletableFuture<Long>> counts) {
-        return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new))
-                .thenApply(x -> counts.stream().mapToLong(CompletableFuture::join).sum());
+        return Waiting.count(pools, s -> s.channel().isOpen());
     }
 
     /**
-     * Completes when {@code remaining} says 0, asking every 50 ms; fails with 57014 after
-     * {@code shutdown_timeout} (PgBouncer waits forever; a switchover script must not).
+     * Completes when {@code remaining} says 0; fails with 57014 after {@code shutdown_timeout}
+     * (PgBouncer waits forever; a switchover script must not).
      */
     private CompletableFuture<Void> until(java.util.function.Supplier<CompletableFuture<Long>> remaining, String what,
                                           String advice) {
-        long timeoutNanos = pooler.config().general().shutdownTimeout().toNanos();
-        long deadline = System.nanoTime() + timeoutNanos;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable[] poll = new Runnable[1];
-        poll[0] = () -> remaining.get().whenComplete((n, e) -> {
-            if (e != null) {
-                done.completeExceptionally(e);
-            } else if (n == 0) {
-                done.complete(null);
-            } else if (System.nanoTime() - deadline >= 0) {
-                done.completeExceptionally(PgException.error(SqlState.QUERY_CANCELED, what + " gave up after "
-                        + java.time.Duration.ofNanos(timeoutNanos).toMillis() + " ms (general.shutdown_timeout): " + n
-                        + " " + advice));
-            } else {
-                state.timer.schedule(poll[0], POLL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
-        poll[0].run();
-        return done;
+        java.time.Duration timeout = pooler.config().general().shutdownTimeout();
+        return waiting.until(remaining, timeout, n -> PgException.error(SqlState.QUERY_CANCELED, what + " gave up after "
+                + timeout.toMillis() + " ms (general.shutdown_timeout): " + n + " " + advice));
     }
 
     /** KILL_CLIENT id: the client with this SHOW CLIENTS client_id gets FATAL 57P01 and is closed. */
@@ -250,7 +207,11 @@ final class AdminCommands {
                 });
     }
 
-    private List<Pool> matching(String arg) {
+    /**
+     * The pools of {@code pools} that {@code arg} ({@code db} or {@code db,user}; null: all) names;
+     * fails with 3D000 when it names none.
+     */
+    private List<Pool> matching(String arg, Map<PoolKey, Pool> pools) {
         String db = null;
         String user = null;
         if (arg != null) {
@@ -259,7 +220,7 @@ final class AdminCommands {
             user = parts.length > 1 ? parts[1] : null;
         }
         List<Pool> matched = new ArrayList<>();
-        for (Map.Entry<PoolKey, Pool> e : pooler.pools().byKey().entrySet()) {
+        for (Map.Entry<PoolKey, Pool> e : pools.entrySet()) {
             if ((db == null || db.equals(e.getKey().database())) && (user == null || user.equals(e.getKey().user()))) {
                 matched.add(e.getValue());
             }
@@ -282,7 +243,8 @@ final class AdminCommands {
 
     private CompletableFuture<ResultTable> swap(String db, boolean kill) {
         Pools current = pooler.pools();
-        List<Pool> matched = matching(db);
+        // Users only auth_query knows too; their pools are DiscoveredPools' to replace (below).
+        List<Pool> matched = matching(db, pooler.allPools());
         Pools fresh = pooler.createPools(current.config());
         Map<PoolKey, Pool> next = new LinkedHashMap<>();
         List<Pool> unused = new ArrayList<>();
@@ -311,8 +273,17 @@ final class AdminCommands {
             });
         }
         for (Pool old : matched) {
+            if (!current.byKey().containsValue(old)) {
+                continue; // a discovered user's pool: below
+            }
             state.retired.add(old);
             old.retire(next.get(PoolKey.of(old.settings())));
+            if (kill) {
+                old.close();
+            }
+        }
+        for (Pool old : pooler.discoveredPools().reconnect(matched)) {
+            state.retired.add(old);
             if (kill) {
                 old.close();
             }

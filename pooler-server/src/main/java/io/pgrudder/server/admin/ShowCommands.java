@@ -255,6 +255,13 @@ final class ShowCommands {
         for (PoolConfig pool : pooler.config().pools().values()) {
             pool.users().values().forEach(u -> t.row(u.username(), pool.poolModeFor(u).configName()));
         }
+        // Users only auth_query knows, once one logged in (DiscoveredPools made their pool): a row per pool, as above.
+        Map<io.pgrudder.core.pool.Pools.PoolKey, io.pgrudder.core.pool.Pool> configured = pooler.pools().byKey();
+        pooler.discoveredPools().byKey().forEach((key, pool) -> {
+            if (key.role() == io.pgrudder.core.config.Role.PRIMARY && !configured.containsKey(key)) {
+                t.row(key.user(), pool.settings().poolMode().configName());
+            }
+        });
         return t;
     }
 
@@ -291,7 +298,8 @@ final class ShowCommands {
         ResultTable t = ResultTable.show().text("command");
         NAMES.forEach(n -> t.row("SHOW " + n));
         for (String c : List.of("RELOAD", "PAUSE [db[,user]]", "RESUME [db[,user]]", "RECONNECT [db]", "KILL db",
-                "KILL_CLIENT id", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SHUTDOWN", "SET key = value")) {
+                "KILL_CLIENT id", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SWITCHOVER [db] [TO member]", "SHUTDOWN",
+                "SET key = value")) {
             t.row(c);
         }
         return t;

@@ -26,14 +26,15 @@ public record PoolView(Pool pool, List<ServerConnection> servers, int connecting
                        List<ClientMeter> clients, PoolCounters counters, Stats stats) {
 
     /**
-     * Views of every current (pool, user), its replica pool's connections counted with its primary
-     * pool's (pgcat shows one row per pool and user); completes on a pool loop, never blocks.
+     * Views of every current (pool, user), the users only auth_query knows included, its replica
+     * pool's connections counted with its primary pool's (pgcat shows one row per pool and user);
+     * completes on a pool loop, never blocks.
      */
     public static CompletableFuture<List<PoolView>> all(Pooler pooler) {
         Stats stats = pooler.stats();
         List<ClientMeter> clients = List.copyOf(stats.clients());
         List<CompletableFuture<PoolView>> parts = new ArrayList<>();
-        Map<PoolKey, Pool> pools = pooler.pools().byKey();
+        Map<PoolKey, Pool> pools = pooler.allPools();
         for (Map.Entry<PoolKey, Pool> e : pools.entrySet()) {
             if (e.getKey().role() != Role.PRIMARY) {
                 continue;

@@ -134,21 +134,23 @@ class AdminConsoleIT {
             try (Statement st = admin.createStatement()) {
                 st.execute("PAUSE otherdb,md5user");
             }
-            Thread resume = new Thread(() -> {
+            java.util.concurrent.CompletableFuture<Integer> held = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
-                    Thread.sleep(500);
-                    try (Statement st = admin.createStatement()) {
-                        st.execute("RESUME otherdb");
-                    }
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
+                    return pid(app);
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
                 }
             });
-            long start = System.nanoTime();
-            resume.start();
-            pid(app);
-            resume.join();
-            assertTrue(System.nanoTime() - start >= 400_000_000L, "the query waited for RESUME");
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+            while (!"1".equals(row(rows(admin, "SHOW POOLS"), "database", "otherdb").get("cl_waiting"))) {
+                assertTrue(java.time.Instant.now().isBefore(deadline), "the query waits while the pool is paused");
+                Thread.sleep(20);
+            }
+            assertFalse(held.isDone(), "nothing runs while paused");
+            try (Statement st = admin.createStatement()) {
+                st.execute("RESUME otherdb");
+            }
+            assertTrue(held.get(30, java.util.concurrent.TimeUnit.SECONDS) > 0, "RESUME lets it run");
         }
     }
 
@@ -291,6 +293,10 @@ class AdminConsoleIT {
             try (Statement st = admin.createStatement()) {
                 assertEquals("0A000", assertThrows(SQLException.class, () -> st.execute("SUSPEND")).getSQLState());
                 assertEquals("0A000", assertThrows(SQLException.class, () -> st.execute("BAN 127.0.0.1 60"))
+                        .getSQLState());
+                SQLException noPatroni = assertThrows(SQLException.class, () -> st.execute("SWITCHOVER TO node2"));
+                assertEquals("55000", noPatroni.getSQLState(), "no pool follows Patroni here");
+                assertEquals("42601", assertThrows(SQLException.class, () -> st.execute("SWITCHOVER TO"))
                         .getSQLState());
             }
         }

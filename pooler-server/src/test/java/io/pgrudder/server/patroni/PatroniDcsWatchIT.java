@@ -41,7 +41,9 @@ import io.pgrudder.server.PgrudderServer;
  * pgrudder watching Patroni's etcd keys ({@code patroni_etcd_hosts}) in front of a real cluster:
  * a due {@code failover} key holds the leader (new transactions wait, running ones finish, a wait
  * past {@code leader_wait_timeout} is 57P03, clearing the key lets the held ones start where they
- * were), and a planned switchover under a continuous write load costs no client an error at all.
+ * were), and a planned switchover under a continuous write load costs no client an error at all,
+ * whether Patroni is asked by patronictl or by the admin console's SWITCHOVER (and one Patroni
+ * refuses, or that cannot drain in time, leaves traffic on the same leader).
  * Pool {@code appdb} waits up to 45 s for a leader, pool {@code quick} (same servers, so the same
  * poller) 1.5 s.
  */
@@ -192,7 +194,89 @@ class PatroniDcsWatchIT {
                 .collect(Collectors.toSet()), "committed rows missing on the new leader");
     }
 
+    @Test
+    @Order(3)
+    void aSwitchoverFromTheAdminConsoleHoldsDrainsSwitchesAndResumesWithoutAnError() throws SQLException {
+        String oldLeader = cluster.awaitLeader(GENEROUS);
+        cluster.awaitHealthy(GENEROUS);
+        awaitTopology("pgrudder follows " + oldLeader, t -> t.leaderName().equals(java.util.Optional.of(oldLeader))
+                && !t.leaderHeld());
+        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(oldLeader)).findFirst().orElseThrow();
+        WriteLoad load = WriteLoad.start("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, 4, Duration.ofMillis(10));
+        try {
+            awaitTrue("writes flow through pgrudder", () -> load.commits().size() >= 20, GENEROUS);
+            try (Connection admin = admin(); Statement st = admin.createStatement();
+                 ResultSet rs = st.executeQuery("SWITCHOVER TO " + candidate)) {
+                assertTrue(rs.next(), "SWITCHOVER returns a row");
+                assertEquals(PatroniCluster.SCOPE, rs.getString("cluster"));
+                assertEquals(oldLeader, rs.getString("old_leader"));
+                assertEquals(candidate, rs.getString("new_leader"));
+                log.info("SWITCHOVER held new transactions for {} ms", rs.getLong("held_ms"));
+            }
+            assertEquals(Set.of("f/live"), showTopology(DATABASE), "the hold ended with the command");
+            int after = load.commits().size();
+            awaitTrue("writes go on on " + candidate, () -> load.commits().size() >= after + 40, GENEROUS);
+        } finally {
+            load.close();
+        }
+        log.info("SWITCHOVER from the console: {} commits, failures {}", load.commits().size(), load.failures());
+        assertEquals(List.of(), load.failures(), "no client saw an error");
+        assertEquals(candidate, cluster.awaitLeader(GENEROUS));
+        Set<Long> onNewLeader = ids(candidate);
+        assertEquals(Set.of(), load.commits().stream().map(WriteLoad.Commit::id).filter(id -> !onNewLeader.contains(id))
+                .collect(Collectors.toSet()), "committed rows missing on the new leader");
+    }
+
+    @Test
+    @Order(4)
+    void aSwitchoverPatroniRefusesOrThatCannotDrainEndsTheHoldOnTheSameLeader() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        cluster.awaitHealthy(GENEROUS);
+        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
+                && !t.leaderHeld());
+        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+
+        SQLException notMember = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER TO nobody"));
+        assertEquals("22023", notMember.getSQLState(), notMember.toString());
+        SQLException toLeader = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER appdb TO " + leader));
+        assertEquals("22023", toLeader.getSQLState(), toLeader.toString());
+        SQLException grammar = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER appdb " + candidate));
+        assertEquals("42601", grammar.getSQLState(), grammar.toString());
+
+        cluster.setTags(candidate, Map.of("nofailover", true));
+        try {
+            SQLException refused = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER TO " + candidate));
+            assertEquals("55000", refused.getSQLState(), refused.toString());
+            assertTrue(refused.getMessage().contains("Patroni did not switch over")
+                    && refused.getMessage().contains("HTTP 412"), refused.getMessage());
+        } finally {
+            cluster.setTags(candidate, Map.of());
+        }
+        assertEquals(Set.of("f/live"), showTopology(DATABASE), "a refused switchover holds nothing");
+        assertEquals(PatroniCluster.host(leader), insertOn(DATABASE, 200), "the leader takes writes again");
+
+        // Pool quick waits 1.5 s for a leader: a transaction open on the leader outlasts a third of that.
+        try (Connection running = client(DATABASE); Statement st = running.createStatement()) {
+            running.setAutoCommit(false);
+            st.execute("INSERT INTO writes (client, seq) VALUES (201, 1)");
+            SQLException undrained = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER quick TO " + candidate));
+            assertEquals("57014", undrained.getSQLState(), undrained.toString());
+            assertTrue(undrained.getMessage().contains("1 transaction(s) still running on " + leader),
+                    undrained.getMessage());
+            running.commit();
+        }
+        assertEquals(Set.of("f/live"), showTopology(DATABASE), "the hold ended");
+        assertEquals(leader, cluster.awaitLeader(GENEROUS), "Patroni was not asked");
+        assertEquals(PatroniCluster.host(leader), insertOn(DATABASE, 202));
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    private static void adminQuery(String sql) throws SQLException {
+        try (Connection admin = admin(); Statement st = admin.createStatement()) {
+            st.execute(sql);
+        }
+    }
 
     private static void awaitTopology(String what, java.util.function.Predicate<Topology> condition) {
         awaitTrue(what, () -> {

@@ -1,4 +1,4 @@
-package io.pgrudder.server;
+package io.pgrudder.core.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,12 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP relay between pgrudder and PostgreSQL that a test can make lose a request: after
- * {@link #cutConnectionsOpenNow()}, the next bytes pgrudder sends on any connection that was open
- * at that moment are dropped and that connection is closed both ways, as when a backend dies
- * before reading a request. Connections opened later relay normally.
+ * A TCP relay between pgrudder and a server (PostgreSQL, etcd) that a test can make lose a
+ * request: after {@link #cutConnectionsOpenNow()}, the next bytes pgrudder sends on any connection
+ * that was open at that moment are dropped and that connection is closed both ways, as when a
+ * backend dies before reading a request. Connections opened later relay normally, unless
+ * {@link #refuseNew(boolean)} makes the relay close them at once, as a partitioned network would.
  */
-final class CuttingProxy implements AutoCloseable {
+public final class CuttingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final String targetHost;
     private final int targetPort;
@@ -25,6 +26,8 @@ final class CuttingProxy implements AutoCloseable {
     private final AtomicInteger cut = new AtomicInteger();
     /** Extra time a CancelRequest takes to reach the server, as over a slow network. */
     private volatile long cancelDelayMillis;
+    /** New connections are closed at once instead of relayed. */
+    private volatile boolean refusing;
 
     private record Pair(Socket fromPooler, Socket toServer) {
         void close() {
@@ -41,7 +44,7 @@ final class CuttingProxy implements AutoCloseable {
         }
     }
 
-    CuttingProxy(String targetHost, int targetPort) throws IOException {
+    public CuttingProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -50,32 +53,37 @@ final class CuttingProxy implements AutoCloseable {
         accept.start();
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
     /** How many connections were cut. */
-    int cut() {
+    public int cut() {
         return cut.get();
     }
 
-    void cutConnectionsOpenNow() {
+    public void cutConnectionsOpenNow() {
         doomed.addAll(open);
     }
 
     /** From now on a CancelRequest reaches the server {@code millis} late (the rest is not delayed). */
-    void delayCancelRequests(long millis) {
+    public void delayCancelRequests(long millis) {
         cancelDelayMillis = millis;
     }
 
     /** Closes every open connection both ways at once, as a network failure mid-statement does. */
-    void cutNow() {
+    public void cutNow() {
         for (Pair pair : open) {
             if (open.remove(pair)) {
                 cut.incrementAndGet();
                 pair.close();
             }
         }
+    }
+
+    /** While on, each new connection is accepted and closed at once (nothing reaches the server). */
+    public void refuseNew(boolean refuse) {
+        refusing = refuse;
     }
 
     private void accept() {
@@ -85,6 +93,14 @@ final class CuttingProxy implements AutoCloseable {
                 pooler = listener.accept();
             } catch (IOException e) {
                 return; // closed
+            }
+            if (refusing) {
+                try {
+                    pooler.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                continue;
             }
             try {
                 Socket server = new Socket(targetHost, targetPort);

@@ -1,0 +1,136 @@
+package io.pgrudder.patroni;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.pgrudder.core.topology.Member;
+import io.pgrudder.core.topology.Switchover;
+import io.pgrudder.core.topology.Topology;
+import io.pgrudder.protocol.PgException;
+import io.pgrudder.protocol.SqlState;
+
+/**
+ * A switchover this pooler runs through its {@link PatroniPoller}: the hold is the poller's own
+ * pending switchover (held exactly as a due {@code failover} key in the DCS holds), the request is
+ * Patroni's {@code POST /switchover} to the leader's REST API, which answers once the switchover
+ * is done or has failed (patroni/api.py {@code do_POST_failover}, polling the DCS for the result),
+ * and the new leader is the one the poller confirms through each member's own {@code /patroni}.
+ */
+final class PatroniSwitchover implements Switchover {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PatroniPoller poller;
+    private final PatroniHttpClient http;
+    private final int apiPort;
+
+    PatroniSwitchover(PatroniPoller poller, PatroniHttpClient http, int apiPort) {
+        this.poller = poller;
+        this.http = http;
+        this.apiPort = apiPort;
+    }
+
+    @Override
+    public CompletableFuture<Hold> hold(Optional<String> candidate) {
+        CompletableFuture<Hold> out = new CompletableFuture<>();
+        try {
+            poller.loop().execute(() -> {
+                try {
+                    out.complete(holdOnLoop(candidate));
+                } catch (PgException e) {
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(closed());
+        }
+        return out;
+    }
+
+    private Hold holdOnLoop(Optional<String> candidate) {
+        Topology t = poller.current();
+        String cluster = "cluster \"" + t.clusterName() + "\"";
+        Member leader = t.leader().orElseThrow(() -> PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "SWITCHOVER: " + cluster + " has no leader to switch over from"));
+        if (candidate.isPresent()) {
+            String c = candidate.get();
+            if (t.member(c).isEmpty()) {
+                throw PgException.error(SqlState.INVALID_PARAMETER_VALUE, "SWITCHOVER: \"" + c + "\" is not a member of "
+                        + cluster + "; members: " + t.members().stream().map(Member::name).collect(Collectors.joining(", ")));
+            }
+            if (c.equals(leader.name())) {
+                throw PgException.error(SqlState.INVALID_PARAMETER_VALUE, "SWITCHOVER: " + c + " already leads " + cluster);
+            }
+        }
+        PendingSwitchover request = new PendingSwitchover(Optional.of(leader.name()), candidate, Optional.empty());
+        if (!poller.holdLocally(request)) {
+            throw PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: another SWITCHOVER of "
+                    + cluster + " is running on this pooler");
+        }
+        return new Held(request, leader);
+    }
+
+    private static PgException closed() {
+        return PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: this pool's Patroni poller is "
+                + "closed (a reload replaced it); try again");
+    }
+
+    /** One hold, from {@link #hold} until {@link #release()}. */
+    private final class Held implements Hold {
+        private final PendingSwitchover request;
+        private final Member leader;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Held(PendingSwitchover request, Member leader) {
+            this.request = request;
+            this.leader = leader;
+        }
+
+        @Override
+        public String leader() {
+            return leader.name();
+        }
+
+        @Override
+        public CompletableFuture<String> request(Duration timeout) {
+            ObjectNode body = JSON.createObjectNode().put("leader", leader.name());
+            request.candidate().ifPresent(c -> body.put("candidate", c));
+            String where = "POST /switchover to " + leader.name() + " (" + leader.host() + ":" + apiPort + ")";
+            return http.act(leader.host(), apiPort, "/switchover", body.toString(), timeout).thenApply(outcome -> {
+                if (outcome.result().ok()) {
+                    return outcome.body().strip();
+                }
+                throw PgException.error(SqlState.OBJECT_NOT_IN_PREREQUISITE_STATE, "SWITCHOVER: Patroni did not "
+                        + "switch over: " + where + ": " + outcome.result().reason());
+            });
+        }
+
+        @Override
+        public CompletableFuture<String> newLeader() {
+            CompletableFuture<String> out = new CompletableFuture<>();
+            Runnable stop = poller.subscribe(t -> t.leaderName().filter(n -> !n.equals(leader.name()))
+                    .ifPresent(out::complete));
+            out.whenComplete((n, e) -> stop.run());
+            poller.pollNow();
+            return out;
+        }
+
+        @Override
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                try {
+                    poller.loop().execute(() -> poller.releaseLocally(request));
+                } catch (RejectedExecutionException e) {
+                    // the poller is closed (a reload retired it): nothing holds any more
+                }
+            }
+        }
+    }
+}

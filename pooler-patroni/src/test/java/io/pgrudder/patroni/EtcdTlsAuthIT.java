@@ -1,0 +1,157 @@
+package io.pgrudder.patroni;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.pgrudder.core.config.PatroniEtcdSettings;
+import io.pgrudder.core.topology.DcsWatch;
+import io.pgrudder.patroni.testing.StandaloneEtcd;
+
+/**
+ * The etcd watch against an etcd that takes only TLS with a client certificate and has its own
+ * authentication on ({@link StandaloneEtcd#tlsWithAuth}): with the CA, the client certificate and the user's
+ * password it goes live and sees Patroni's keys change; a wrong password, a missing client
+ * certificate or a CA that did not sign etcd's certificate each keep it down, with a reason that
+ * never holds the password.
+ */
+class EtcdTlsAuthIT {
+    private static final String PREFIX = "/service/demo/";
+    private static final Duration GENEROUS = Duration.ofSeconds(30);
+
+    private static StandaloneEtcd etcd;
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() {
+        etcd = StandaloneEtcd.tlsWithAuth(PREFIX);
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (group != null) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    /** What one watch told its listener. */
+    private static final class Heard implements EtcdWatch.Listener {
+        final List<String> changed = new CopyOnWriteArrayList<>();
+        final List<Optional<PendingSwitchover>> failover = new CopyOnWriteArrayList<>();
+        final List<String> states = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void keysChanged(List<String> names) {
+            changed.addAll(names);
+        }
+
+        @Override
+        public void failoverKey(Optional<PendingSwitchover> pending) {
+            failover.add(pending);
+        }
+
+        @Override
+        public void stateChanged(DcsWatch state, String detail) {
+            states.add(state + ": " + detail);
+        }
+    }
+
+    private static EtcdWatch watch(Path ca, boolean clientCertificate, String password, Heard heard) {
+        PatroniEtcdSettings settings = new PatroniEtcdSettings(
+                List.of(new PatroniEtcdSettings.Endpoint("127.0.0.1", etcd.port())), "demo", "/service", "https", ca,
+                clientCertificate ? etcd.certificates().clientCertificate() : null,
+                clientCertificate ? etcd.certificates().clientKey() : null, StandaloneEtcd.USER, password);
+        Optional<io.netty.handler.ssl.SslContext> tls = EtcdTls.context(settings);
+        PatroniHttpClient http = new PatroniHttpClient(group, NioSocketChannel.class, tls, Duration.ofSeconds(2));
+        EtcdWatch w = new EtcdWatch("tls-it", settings, group.next(), NioSocketChannel.class, http, tls,
+                Duration.ofSeconds(2), heard);
+        w.start();
+        return w;
+    }
+
+    @Test
+    void withTheCaTheClientCertificateAndThePasswordTheWatchIsLiveAndSeesChanges() {
+        Heard heard = new Heard();
+        EtcdWatch w = watch(etcd.certificates().ca(), true, StandaloneEtcd.PASSWORD, heard);
+        try {
+            await("the watch is live", () -> heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard);
+            etcd.put(PREFIX + "leader", "node2");
+            await("the leader key change is heard", () -> heard.changed.contains("leader"), heard);
+            etcd.put(PREFIX + "failover", "{\"leader\":\"node2\",\"member\":\"node3\"}");
+            await("the failover key is heard", () -> heard.failover.stream().anyMatch(Optional::isPresent), heard);
+            assertFalse(heard.states.stream().anyMatch(s -> s.startsWith("DOWN")), heard.states.toString());
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
+    void aWrongPasswordKeepsTheWatchDownWithoutSayingThePassword() {
+        Heard heard = new Heard();
+        EtcdWatch w = watch(etcd.certificates().ca(), true, "not-the-password-7e2", heard);
+        try {
+            String down = await("the watch is down", () -> heard.states.stream().filter(s -> s.startsWith("DOWN"))
+                    .findFirst().orElse(null), heard);
+            assertTrue(down.contains("authentication as " + StandaloneEtcd.USER + " failed"), down);
+            assertFalse(down.contains("not-the-password-7e2"), down);
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
+    void withoutAClientCertificateOrWithAnotherCaTheWatchStaysDown() {
+        for (boolean otherCa : new boolean[] {false, true}) {
+            Heard heard = new Heard();
+            EtcdWatch w = watch(otherCa ? etcd.certificates().untrustedCa() : etcd.certificates().ca(), otherCa,
+                    StandaloneEtcd.PASSWORD, heard);
+            try {
+                String down = await("the watch is down", () -> heard.states.stream().filter(s -> s.startsWith("DOWN"))
+                        .findFirst().orElse(null), heard);
+                assertFalse(heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard.states.toString());
+                assertFalse(down.contains(StandaloneEtcd.PASSWORD), down);
+            } finally {
+                w.close();
+            }
+        }
+    }
+
+    private static <T> T await(String what, Supplier<T> value, Heard heard) {
+        Instant deadline = Instant.now().plus(GENEROUS);
+        while (true) {
+            T v = value.get();
+            if (v != null && !Boolean.FALSE.equals(v)) {
+                return v;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not within " + GENEROUS + ": " + what + "; states " + heard.states
+                        + ", changed " + heard.changed);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
