@@ -4,10 +4,13 @@
 Usage: analyze.py OUT_DIR
 Reads OUT_DIR/events (one line per event:
   path event t0_ms t_end_ms old_leader new_leader first_write_on_new_leader_ms|-),
-OUT_DIR/load-<path>.log (FailoverLoad), OUT_DIR/leaderwatch.log (leaderwatch.py) and, when
-present, OUT_DIR/rows (path client seq count, every row stored at the end).
+OUT_DIR/load-<path>.log (FailoverLoad), OUT_DIR/leaderwatch.log (leaderwatch.py),
+OUT_DIR/pgrudder-<path>.log (pgrudder's own log, pgrudder paths only) and, when present,
+OUT_DIR/rows (path client seq count, every row stored at the end).
 """
 import collections
+import datetime
+import os
 import sys
 
 out_dir = sys.argv[1]
@@ -17,6 +20,27 @@ def named_at(watch, name, t0):
     """Earliest time at or after t0 that any node's /cluster names `name` leader."""
     times = [t for (t, host, leader, state) in watch if t >= t0 and leader == name]
     return min(times) if times else None
+
+
+# pgrudder logs this when it sends a request to another server because the one it went to
+# proved it ran none of it (ClientSessionHandler.runElsewhere): one line per request sent again.
+REPLAY = "went away before answering"
+
+
+def replays(path, t0, t_end):
+    """Requests pgrudder sent again within [t0, t_end] (ms), from its log; None for other paths."""
+    log = f"{out_dir}/pgrudder-{path}.log"
+    if not os.path.exists(log):
+        return None
+    n = 0
+    with open(log) as f:
+        for line in f:
+            if REPLAY not in line:
+                continue
+            at = datetime.datetime.fromisoformat(line.split(" ", 1)[0])
+            if t0 <= at.timestamp() * 1000 <= t_end:
+                n += 1
+    return n
 
 
 watch = []
@@ -55,17 +79,18 @@ with open(f"{out_dir}/events") as f:
                          errors=len(errs), states=",".join(f"{k}×{v}" for k, v in collections.Counter(errs).items()) or "-",
                          cerrors=len(cerrs), outage=outage, client_gap=client_gap,
                          named=None if named is None else named - t0,
-                         first=None if first_ms is None else first_ms - t0, delay=delay))
+                         first=None if first_ms is None else first_ms - t0, delay=delay,
+                         replays=replays(path, t0, t_end)))
 
 
 def fmt(v):
     return "-" if v is None else str(v)
 
 
-print("| path | event | leader | errors (SQLSTATE×n) | failed connects | write outage ms (all clients) | longest gap ms (one client) | Patroni names new leader (ms after event) | first write there (ms after event) | first write − named (ms) |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| path | event | leader | errors (SQLSTATE×n) | sent again by pgrudder | failed connects | write outage ms (all clients) | longest gap ms (one client) | Patroni names new leader (ms after event) | first write there (ms after event) | first write − named (ms) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
-    print(f"| {r['path']} | {r['event']} | {r['old']}→{r['new']} | {r['errors']} ({r['states']}) | {r['cerrors']} | "
+    print(f"| {r['path']} | {r['event']} | {r['old']}→{r['new']} | {r['errors']} ({r['states']}) | {fmt(r['replays'])} | {r['cerrors']} | "
           f"{fmt(r['outage'])} | {fmt(r['client_gap'])} | {fmt(r['named'])} | {fmt(r['first'])} | {fmt(r['delay'])} |")
 
 

@@ -40,7 +40,7 @@ import io.pgrudder.core.topology.TopologySource;
  *
  * <p>With {@code patroni_etcd_hosts} it also watches Patroni's keys in etcd ({@link EtcdWatch}):
  * a change of the leader, a member, the sync state or the config starts a round at once, so the
- * REST interval can be long while the watch is live ({@code watchPollInterval}); REST stays the
+ * REST interval can be long while the watch is live and a leader is known ({@code watchPollInterval}); REST stays the
  * truth for who leads. The {@code failover} key, when it asks to move away from the leader and
  * is due, holds the leader ({@link Topology#leaderHeld()}) until the key goes or another member
  * leads. While etcd cannot be watched, polling goes on at {@code pollInterval} and nothing is held.
@@ -349,9 +349,17 @@ public final class PatroniPoller implements TopologySource {
         }
     }
 
-    /** The REST interval now: long while the etcd watch is live, else the normal one. */
+    /**
+     * The REST interval now: long while the etcd watch is live and a leader is known, else the
+     * normal one. Without a leader the watch cannot be relied on to say when there is one again:
+     * Patroni writes the {@code leader} key before it promotes PostgreSQL, and the new leader's
+     * own {@code /patroni} (which confirms it) says primary only once the promotion is done, while
+     * its {@code members/} key says so only at its next loop; a round asked for by the key change
+     * therefore often finds no leader yet, and nothing in etcd may change again for a while.
+     */
     private long interval() {
-        return (watchState == DcsWatch.LIVE ? settings.watchPollInterval() : settings.pollInterval()).toMillis();
+        boolean watchSuffices = watchState == DcsWatch.LIVE && current.leaderName().isPresent();
+        return (watchSuffices ? settings.watchPollInterval() : settings.pollInterval()).toMillis();
     }
 
     /** On loop: makes {@code next} current, logs what changed and notifies, unless it is the current one. */

@@ -14,10 +14,12 @@ import io.pgrudder.core.config.PatroniSettings;
  * @param apiPort           REST API port on every member's host (8008)
  * @param apiProtocol       "http" or "https"
  * @param apiCa             CA bundle (PEM) that signed the API's certificate; empty = JVM trust store
- * @param pollInterval      time between the starts of two poll rounds while no etcd watch is live (1 s)
+ * @param pollInterval      time between the starts of two poll rounds while no etcd watch is live, or no
+ *                          leader is known (1 s)
  * @param requestTimeout    hard deadline of one GET, connect included (500 ms)
  * @param etcd              Patroni's etcd; {@link PatroniEtcdSettings#NONE}: REST polling only
- * @param watchPollInterval time between the starts of two poll rounds while the watch is live (10 s)
+ * @param watchPollInterval time between the starts of two poll rounds while the watch is live and a leader
+ *                          is known (10 s)
  */
 public record PatroniPollerSettings(
         int apiPort, String apiProtocol, Optional<Path> apiCa, Duration pollInterval, Duration requestTimeout,

@@ -211,6 +211,41 @@ class EtcdWatchIT {
         assertEquals(Optional.of(leader), leaderName(watching.current()));
     }
 
+    /**
+     * With no leader known, the long interval does not apply even though the watch is live: after
+     * Patroni writes the leader key it still has to promote PostgreSQL, and nothing in etcd need
+     * change again once it has. A poller following only the two replicas (so the leader the cluster
+     * names is not among its servers: no leader, and no key changes) keeps polling REST on schedule.
+     */
+    @Test
+    @Order(7)
+    void withoutALeaderRestPollsAtTheNormalIntervalThoughTheWatchIsLive() {
+        String leader = leaderName(await(watching, "a leader", t -> t.leader().isPresent())).orElseThrow();
+        List<MemberAddress> replicas = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader))
+                .map(n -> new MemberAddress(PatroniCluster.host(n), PatroniCluster.PG_PORT)).toList();
+        PatroniEtcdSettings etcd = new PatroniEtcdSettings(List.of(
+                new PatroniEtcdSettings.Endpoint(PatroniCluster.ETCD_HOST, 2379)), PatroniCluster.SCOPE,
+                PatroniCluster.NAMESPACE);
+        PatroniPoller replicasOnly = new PatroniPoller("replicas-only", replicas, PatroniPollerSettings.DEFAULTS
+                .withPollInterval(Duration.ofMillis(200)).withEtcd(etcd, NEVER)).start();
+        try {
+            awaitWatch(replicasOnly, DcsWatch.LIVE);
+            await(replicasOnly, "members known, no leader", t -> !t.members().isEmpty() && t.leader().isEmpty());
+            Instant deadline = Instant.now().plus(GENEROUS);
+            while (replicasOnly.roundsOnSchedule() < 3) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("no rounds on schedule beyond the first within " + GENEROUS + ": "
+                            + replicasOnly.roundsOnSchedule() + " (watch " + replicasOnly.dcsWatch() + ")");
+                }
+                sleep(50);
+            }
+            assertEquals(DcsWatch.LIVE, replicasOnly.dcsWatch());
+            assertTrue(replicasOnly.current().leader().isEmpty());
+        } finally {
+            replicasOnly.close();
+        }
+    }
+
     private static void awaitPending(String what, Predicate<Optional<PendingSwitchover>> condition) {
         Instant deadline = Instant.now().plus(GENEROUS);
         while (!condition.test(watching.pendingSwitchover())) {

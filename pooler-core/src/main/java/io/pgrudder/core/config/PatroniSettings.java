@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param pollInterval time between REST poll rounds while no DCS watch is live
  * @param maxReplicaLag replicas lagging more bytes than this are not used; null = no limit
  * @param etcd where to watch Patroni's etcd keys ({@link PatroniEtcdSettings#NONE}: no watch)
- * @param watchPollInterval time between REST poll rounds while the DCS watch is live (the watch
+ * @param watchPollInterval time between REST poll rounds while the DCS watch is live and a leader is known (the watch
  *                          asks for a round at once whenever a key that matters changes)
  */
 public record PatroniSettings(
