@@ -71,7 +71,7 @@ public final class Pooler {
         this.connector = new ServerConnector((int) Math.min(Integer.MAX_VALUE, config.general().maxMessageSize()),
                 io.pgrudder.core.net.TcpSettings.of(config.general()).options());
         this.cancelForwarder = new CancelForwarder(loops);
-        new SecureRandom().nextBytes(mockNonceKey);
+        mockKey(config.general().authMockSecret(), mockNonceKey);
         this.topologyFactory = topology;
         this.authQuery = new AuthQuery(connector, loops);
         this.discoveredPools = new DiscoveredPools(connector, loops, this::topology, passThrough);
@@ -250,6 +250,26 @@ public final class Pooler {
     }
 
     /** Key for the fake SCRAM secrets of users that do not exist. */
+    /**
+     * The mock key: from {@code auth_mock_secret} (the same on every replica that has the same
+     * secret), else random for this process.
+     */
+    static void mockKey(String secret, byte[] into) {
+        if (secret == null) {
+            new SecureRandom().nextBytes(into);
+            return;
+        }
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "HmacSHA256"));
+            byte[] key = mac.doFinal("pgrudder mock SCRAM key".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            System.arraycopy(key, 0, into, 0, into.length);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public byte[] mockNonceKey() {
         return mockNonceKey.clone();
     }

@@ -326,6 +326,54 @@ class AuthQueryIT {
     }
 
     /**
+     * Replicas (or one pooler before and after a restart) with the same auth_mock_secret show an
+     * unknown name the same mock salt, as a real role's stays the same on all of them; without it
+     * each process has its own, which tells the two apart.
+     */
+    @Test
+    void replicasWithTheSameAuthMockSecretShowAnUnknownNameTheSameSalt(PostgresServer postgres) throws Exception {
+        String secret = "auth_mock_secret = \"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"";
+        List<Integer> ports = List.of(PoolerHarness.freePort(), PoolerHarness.freePort(), PoolerHarness.freePort());
+        List<PgrudderServer> poolers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                String toml = """
+                        [general]
+                        host = "127.0.0.1"
+                        port = %d
+                        admin_username = "admin"
+                        admin_password = "admin-secret"
+                        auth_query_user = "postgres"
+                        auth_query_password = "unused"
+                        %s
+
+                        [pools.testdb]
+                        auth_query = "%s"
+
+                        [pools.testdb.users.0]
+                        username = "md5user"
+                        password = "md5pass"
+                        pool_size = 1
+
+                        [pools.testdb.shards.0]
+                        database = "testdb"
+                        servers = [["%s", %d, "primary"]]
+                        """.formatted(ports.get(i), i < 2 ? secret : "", QUERY, postgres.host(), postgres.port());
+                poolers.add(PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq-mock.toml"), Map.of())));
+            }
+            ScramAttempt first = scramAttempt(ports.get(0), "testdb", "aq_nobody");
+            ScramAttempt second = scramAttempt(ports.get(1), "testdb", "aq_nobody");
+            ScramAttempt own = scramAttempt(ports.get(2), "testdb", "aq_nobody");
+            assertEquals(first.salt(), second.salt(), "the same secret, the same mock salt on every replica");
+            assertNotEquals(first.salt(), own.salt(), "without it, a process of its own");
+            assertNotEquals(first.salt(), scramAttempt(ports.get(0), "testdb", "aq_someone_else").salt(),
+                    "a salt per name, as PostgreSQL's");
+        } finally {
+            poolers.forEach(PgrudderServer::close);
+        }
+    }
+
+    /**
      * auth_query_cache_ttl keeps an answer (a changed password does not count yet), and a RELOAD
      * forgets it: one that changes auth_query, one that removes it (the user is then unknown, its
      * pool gone), and one that brings back settings equal to those of an earlier answer, which

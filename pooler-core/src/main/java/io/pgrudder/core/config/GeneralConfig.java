@@ -80,6 +80,7 @@ public record GeneralConfig(
         Duration clientLoginTimeout,
         int maxClientConn,
         boolean pinSessionState,
+        String authMockSecret,
         PatroniSettings patroni) {
 
     public static final String DEFAULT_HOST = "0.0.0.0";
@@ -110,7 +111,7 @@ public record GeneralConfig(
      */
     public static final int DEFAULT_MAX_CLIENT_CONN = 10_000;
 
-    private static final Set<String> SECRETS = Set.of("adminPassword", "authQueryPassword");
+    private static final Set<String> SECRETS = Set.of("adminPassword", "authQueryPassword", "authMockSecret");
 
     public GeneralConfig {
         Objects.requireNonNull(host, "host");

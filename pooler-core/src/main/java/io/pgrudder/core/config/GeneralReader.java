@@ -78,9 +78,25 @@ final class GeneralReader {
                 g.millis("client_login_timeout", DEFAULT_CLIENT_LOGIN_TIMEOUT),
                 (int) g.integer("max_client_conn", 1, Integer.MAX_VALUE, DEFAULT_MAX_CLIENT_CONN),
                 pinSessionState(g),
+                authMockSecret(g),
                 PatroniReader.read(g, PatroniSettings.DEFAULTS, false));
         g.reportUnknownKeys();
         return config;
+    }
+
+    /**
+     * Ours: the key of the mock SCRAM exchange a name nobody knows gets (and of the salts of
+     * plaintext passwords). Unset, each process makes its own, so two replicas (or one before and
+     * after a restart) show one unknown name different salts while a real role's stays put.
+     */
+    private static String authMockSecret(TomlSection g) {
+        String secret = g.secret("auth_mock_secret");
+        if (secret != null && secret.length() < 16) {
+            g.problems().error(g.path("auth_mock_secret"), "is shorter than 16 characters: make it a long random"
+                    + " string (e.g. openssl rand -hex 32), the same on every replica");
+            return null;
+        }
+        return secret;
     }
 
     private static boolean pinSessionState(TomlSection g) {

@@ -36,6 +36,18 @@ class SecretsTest {
     }
 
     @Test
+    void theAuthMockSecretIsMaskedAndAShortOneRefusedWithoutEchoingIt() throws ConfigException {
+        String mock = "mock-Secret-5-0123456789";
+        PoolerConfig config = parse(config("auth_mock_secret = \"" + mock + "\"", "", "", ""));
+        assertTrue(mock.equals(config.general().authMockSecret()));
+        assertFalse(config.toString().contains(mock), config.toString());
+        assertTrue(config.general().toString().contains("authMockSecret=***"), config.general().toString());
+        String message = failure(config("auth_mock_secret = \"short-5\"", "", "", "")).getMessage();
+        assertTrue(message.contains("general.auth_mock_secret: is shorter than 16 characters"), message);
+        assertFalse(message.contains("short-5"), message);
+    }
+
+    @Test
     void badlyTypedPasswordsAreNotEchoed() {
         String toml = config("", "auth_query_password = 98765431", "", "")
                 .replace("\"" + ADMIN_PASSWORD + "\"", "12345678")
