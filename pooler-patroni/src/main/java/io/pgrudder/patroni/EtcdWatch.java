@@ -85,6 +85,8 @@ final class EtcdWatch {
     // Confined to loop.
     /** etcd's auth token, while one is held (only with patroni_etcd_username). */
     private String token;
+    /** Written on loop only. */
+    private volatile long authentications;
     private final Map<String, String> known = new HashMap<>();
     private Optional<PendingSwitchover> failover = Optional.empty();
     private DcsWatch state = DcsWatch.CONNECTING;
@@ -141,15 +143,78 @@ final class EtcdWatch {
             if (closed || s == null || state != DcsWatch.LIVE) {
                 return;
             }
-            http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER),
-                            token)
-                    .whenComplete((outcome, error) -> loop.execute(() -> {
-                        if (stream == s && (error != null || !outcome.result().ok())) {
-                            s.end("etcd does not answer a range read: "
-                                    + (error != null ? PatroniHttpClient.brief(error) : outcome.result()));
-                        }
-                    }));
+            probe(s, settings.username() != null);
         });
+    }
+
+    /**
+     * One range read for {@link #probe()}. A token etcd no longer takes ({@link #tokenRefused}: a
+     * JWT's TTL runs out while in use; a simple token idle too long) is not a broken watch: with {@code mayRenew} the watch
+     * authenticates again and reads once more, and only a second failure ends the stream.
+     */
+    private void probe(Stream s, boolean mayRenew) {
+        http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER),
+                        token)
+                .whenComplete((outcome, error) -> loop.execute(() -> {
+                    if (stream != s || closed) {
+                        return;
+                    }
+                    if (error == null && outcome.result().ok()) {
+                        return;
+                    }
+                    if (mayRenew && error == null && tokenRefused(outcome.result().reason())) {
+                        renewToken(s);
+                        return;
+                    }
+                    s.end("etcd does not answer a range read: "
+                            + (error != null ? PatroniHttpClient.brief(error) : outcome.result()));
+                }));
+    }
+
+    private void renewToken(Stream s) {
+        token = null;
+        http.post(s.host.host(), s.host.port(), "/v3/auth/authenticate",
+                        EtcdGatewayJson.authenticateRequest(settings.username(), settings.password()))
+                .whenComplete((outcome, error) -> loop.execute(() -> {
+                    if (stream != s || closed) {
+                        return;
+                    }
+                    String t = error == null && outcome.result().ok() ? tokenOf(outcome.body()) : null;
+                    if (t == null) {
+                        String why = error != null ? PatroniHttpClient.brief(error) : outcome.result().toString();
+                        s.end("authentication as " + settings.username() + " failed again: "
+                                + why.replace(settings.password(), "(the password)"));
+                        return;
+                    }
+                    token = t;
+                    authentications++;
+                    log.debug("cluster {}: etcd token renewed", cluster);
+                    probe(s, false);
+                }));
+    }
+
+    /**
+     * etcd did not take the token: an expired or revoked simple token is 401 "invalid auth token";
+     * an expired JWT fails its check and the request counts as anonymous, 400 "user name is empty".
+     */
+    static boolean tokenRefused(String reason) {
+        return reason.startsWith("HTTP 401") || reason.contains("invalid auth token")
+                || reason.startsWith("HTTP 400") && reason.contains("user name is empty");
+    }
+
+    /** The token of an authenticate answer, or null. */
+    private static String tokenOf(String body) {
+        try {
+            String t = JSON.readTree(body).path("token").asText(null);
+            return t == null || t.isEmpty() ? null : t;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** How many tokens etcd gave this watch (for tests; read from any thread). */
+    long authentications() {
+        return authentications;
     }
 
     /** The prefix of every followed key, {@code /service/<scope>/}. */
@@ -188,17 +253,13 @@ final class EtcdWatch {
                     + why.replace(settings.password(), "(the password)"));
             return;
         }
-        String t = null;
-        try {
-            t = JSON.readTree(outcome.body()).path("token").asText(null);
-        } catch (JsonProcessingException e) {
-            // no token below
-        }
-        if (t == null || t.isEmpty()) {
+        String t = tokenOf(outcome.body());
+        if (t == null) {
             failed(host, "authentication answer has no token");
             return;
         }
         token = t;
+        authentications++;
         attempt();
     }
 

@@ -76,6 +76,11 @@ class EtcdTlsAuthIT {
     }
 
     private static EtcdWatch watch(Path ca, boolean clientCertificate, String password, Heard heard) {
+        return watch(etcd, ca, clientCertificate, password, heard);
+    }
+
+    private static EtcdWatch watch(StandaloneEtcd etcd, Path ca, boolean clientCertificate, String password,
+                                   Heard heard) {
         PatroniEtcdSettings settings = new PatroniEtcdSettings(
                 List.of(new PatroniEtcdSettings.Endpoint("127.0.0.1", etcd.port())), "demo", "/service", "https", ca,
                 clientCertificate ? etcd.certificates().clientCertificate() : null,
@@ -101,6 +106,31 @@ class EtcdTlsAuthIT {
             assertFalse(heard.states.stream().anyMatch(s -> s.startsWith("DOWN")), heard.states.toString());
         } finally {
             w.close();
+        }
+    }
+
+    /**
+     * etcd's JWT tokens expire a fixed time after they were issued, in use or not: the watch's
+     * probe then gets 401, authenticates again and goes on, without ever going down.
+     */
+    @Test
+    void anExpiredJwtIsRenewedWithoutTheWatchGoingDown() {
+        try (StandaloneEtcd jwtEtcd = StandaloneEtcd.tlsWithAuth(PREFIX, Duration.ofSeconds(2))) {
+            Heard heard = new Heard();
+            EtcdWatch w = watch(jwtEtcd, jwtEtcd.certificates().ca(), true, StandaloneEtcd.PASSWORD, heard);
+            try {
+                await("the watch is live", () -> heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard);
+                // Probe as the poller's scheduled rounds would, until a token has expired and been renewed.
+                await("a second token", () -> {
+                    w.probe();
+                    return w.authentications() >= 2;
+                }, heard);
+                jwtEtcd.put(PREFIX + "leader", "node3");
+                await("the watch still hears changes", () -> heard.changed.contains("leader"), heard);
+                assertFalse(heard.states.stream().anyMatch(s -> s.startsWith("DOWN")), heard.states.toString());
+            } finally {
+                w.close();
+            }
         }
     }
 

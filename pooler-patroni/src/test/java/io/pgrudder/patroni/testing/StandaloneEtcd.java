@@ -33,8 +33,9 @@ public final class StandaloneEtcd implements AutoCloseable {
     private final Path dir;
     private final ApiCertificates certificates;
     private final int port;
+    /** etcd's --auth-token, e.g. jwt,...; null = its default (simple tokens). */
+    private String authToken;
     private Process etcd;
-    private String rootToken;
 
     private StandaloneEtcd(Path dir, ApiCertificates certificates, int port) {
         this.dir = dir;
@@ -57,16 +58,29 @@ public final class StandaloneEtcd implements AutoCloseable {
 
     /** TLS with client certificates, and user {@link #USER} allowed to read everything under {@code prefix}. */
     public static StandaloneEtcd tlsWithAuth(String prefix) {
+        return tlsWithAuth(prefix, null);
+    }
+
+    /**
+     * As {@link #tlsWithAuth(String)}, with etcd's JWT tokens that expire {@code jwtTtl} after they
+     * were issued, used or not (a fresh RSA key per run); null = simple tokens.
+     */
+    public static StandaloneEtcd tlsWithAuth(String prefix, Duration jwtTtl) {
         Path dir = newDir();
         Path certs = dir.resolve("certs");
         mkdir(certs);
         ApiCertificates c = ApiCertificates.create(certs, List.of("127.0.0.1"));
         c.clientCertificate();
         StandaloneEtcd e = new StandaloneEtcd(dir, c, freePort());
+        if (jwtTtl != null) {
+            run(certs, "openssl", "genrsa", "-out", "jwt.key", "2048");
+            run(certs, "openssl", "rsa", "-in", "jwt.key", "-pubout", "-out", "jwt.pub");
+            e.authToken = "jwt,pub-key=" + certs.resolve("jwt.pub") + ",priv-key=" + certs.resolve("jwt.key")
+                    + ",sign-method=RS256,ttl=" + jwtTtl.toSeconds() + "s";
+        }
         try {
             e.launch(freePort());
             e.enableAuth(prefix);
-            e.rootToken = e.token("root", ROOT_PASSWORD);
         } catch (RuntimeException ex) {
             e.close();
             throw ex;
@@ -98,13 +112,16 @@ public final class StandaloneEtcd implements AutoCloseable {
 
     /** Writes {@code key} = {@code value} (as root, with authentication); returns the new revision. */
     public long put(String key, String value) {
+        // A fresh token each time: a JWT expires whether used or not.
+        String token = certificates == null ? null : token("root", ROOT_PASSWORD);
         return revision(call("/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}",
-                rootToken));
+                token));
     }
 
     /** Compacts the history up to {@code revision}: a watch from before it gets compact_revision. */
     public void compact(long revision) {
-        call("/v3/kv/compaction", "{\"revision\":\"" + revision + "\",\"physical\":true}", rootToken);
+        String token = certificates == null ? null : token("root", ROOT_PASSWORD);
+        call("/v3/kv/compaction", "{\"revision\":\"" + revision + "\",\"physical\":true}", token);
     }
 
     private static long revision(String answer) {
@@ -128,6 +145,9 @@ public final class StandaloneEtcd implements AutoCloseable {
             command.addAll(List.of("--cert-file", certs.resolve("server.pem").toString(),
                     "--key-file", certs.resolve("server.key").toString(),
                     "--trusted-ca-file", certs.resolve("ca.pem").toString(), "--client-cert-auth"));
+        }
+        if (authToken != null) {
+            command.addAll(List.of("--auth-token", authToken));
         }
         etcd = OsProcesses.startDaemon(command, dir, dir.resolve("etcd.log"), Map.of());
         Instant deadline = Instant.now().plusSeconds(30);
@@ -200,6 +220,13 @@ public final class StandaloneEtcd implements AutoCloseable {
             OsProcesses.stop(etcd.pid(), Duration.ofSeconds(10));
         }
         PatroniCluster.deleteTree(dir);
+    }
+
+    private static void run(Path dir, String... command) {
+        OsProcesses.Result r = OsProcesses.run(List.of(command), dir, Map.of(), CURL_TIMEOUT);
+        if (!r.ok()) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + r.output());
+        }
     }
 
     private static String b64(String text) {
