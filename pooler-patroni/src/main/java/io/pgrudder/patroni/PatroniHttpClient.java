@@ -80,8 +80,9 @@ final class PatroniHttpClient {
      * deadline, and a refusal's detail carries the status and the start of the body (Patroni says
      * there why it refused).
      */
-    CompletableFuture<HttpOutcome> act(String host, int port, String path, String jsonBody, Duration timeout) {
-        return request(HttpMethod.POST, host, port, path, jsonBody, null, Math.max(1, timeout.toMillis()), true);
+    CompletableFuture<HttpOutcome> act(String host, int port, String path, String jsonBody, String authorization,
+            Duration timeout) {
+        return request(HttpMethod.POST, host, port, path, jsonBody, authorization, Math.max(1, timeout.toMillis()), true);
     }
 
     private CompletableFuture<HttpOutcome> request(HttpMethod method, String host, int port, String path,

@@ -112,7 +112,7 @@ public final class PatroniPoller implements TopologySource {
         Optional<SslContext> apiTls = sslContext(settings);
         this.http = new PatroniHttpClient(group, channelType, apiTls, settings.requestTimeout());
         this.switchover = new PatroniSwitchover(this, new PatroniHttpClient(group, channelType, apiTls,
-                settings.requestTimeout()), settings.apiPort());
+                settings.requestTimeout()), settings.apiPort(), settings.apiCredentials().basicAuthorization());
         this.current = Topology.initial(name, Instant.now());
         this.notifier = new TopologyNotifier(name, () -> current);
         if (settings.etcd().watching()) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
+import io.pgrudder.core.config.PatroniApiCredentials;
 import io.pgrudder.core.config.PatroniEtcdSettings;
 import io.pgrudder.core.config.PatroniSettings;
 
@@ -20,14 +21,15 @@ import io.pgrudder.core.config.PatroniSettings;
  * @param etcd              Patroni's etcd; {@link PatroniEtcdSettings#NONE}: REST polling only
  * @param watchPollInterval time between the starts of two poll rounds while the watch is live and a leader
  *                          is known (10 s)
+ * @param apiCredentials    for POST /switchover (SWITCHOVER on the admin console); NONE = none
  */
 public record PatroniPollerSettings(
         int apiPort, String apiProtocol, Optional<Path> apiCa, Duration pollInterval, Duration requestTimeout,
-        PatroniEtcdSettings etcd, Duration watchPollInterval) {
+        PatroniEtcdSettings etcd, Duration watchPollInterval, PatroniApiCredentials apiCredentials) {
 
     public static final PatroniPollerSettings DEFAULTS = new PatroniPollerSettings(
             8008, "http", Optional.empty(), Duration.ofMillis(1000), Duration.ofMillis(500),
-            PatroniEtcdSettings.NONE, PatroniSettings.DEFAULT_WATCH_POLL_INTERVAL);
+            PatroniEtcdSettings.NONE, PatroniSettings.DEFAULT_WATCH_POLL_INTERVAL, PatroniApiCredentials.NONE);
 
     public PatroniPollerSettings {
         if (apiPort < 1 || apiPort > 65535) {
@@ -38,6 +40,7 @@ public record PatroniPollerSettings(
         }
         Objects.requireNonNull(apiCa, "apiCa");
         Objects.requireNonNull(etcd, "etcd");
+        Objects.requireNonNull(apiCredentials, "apiCredentials");
         if (etcd.watching() && etcd.scope() == null) {
             throw new IllegalArgumentException("an etcd watch needs Patroni's scope");
         }
@@ -52,20 +55,27 @@ public record PatroniPollerSettings(
     public static PatroniPollerSettings of(PatroniSettings settings) {
         return new PatroniPollerSettings(settings.apiPort(), settings.apiProtocol(),
                 Optional.ofNullable(settings.apiCa()), settings.pollInterval(), settings.apiTimeout(),
-                settings.etcd(), settings.watchPollInterval());
+                settings.etcd(), settings.watchPollInterval(), settings.apiCredentials());
     }
 
     public PatroniPollerSettings withPollInterval(Duration interval) {
-        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, interval, requestTimeout, etcd, watchPollInterval);
+        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, interval, requestTimeout, etcd, watchPollInterval,
+                apiCredentials);
     }
 
     public PatroniPollerSettings withRequestTimeout(Duration timeout) {
-        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, timeout, etcd, watchPollInterval);
+        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, timeout, etcd, watchPollInterval,
+                apiCredentials);
     }
 
     /** Watches Patroni's keys in etcd, polling REST every {@code watchInterval} while the watch is live. */
     public PatroniPollerSettings withEtcd(PatroniEtcdSettings settings, Duration watchInterval) {
         return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, requestTimeout, settings,
-                watchInterval);
+                watchInterval, apiCredentials);
+    }
+
+    public PatroniPollerSettings withApiCredentials(PatroniApiCredentials credentials) {
+        return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, requestTimeout, etcd,
+                watchPollInterval, credentials);
     }
 }

@@ -30,11 +30,14 @@ final class PatroniSwitchover implements Switchover {
     private final PatroniPoller poller;
     private final PatroniHttpClient http;
     private final int apiPort;
+    /** HTTP Basic for Patroni's restapi.authentication (patroni_api_username/_password), or null. */
+    private final String authorization;
 
-    PatroniSwitchover(PatroniPoller poller, PatroniHttpClient http, int apiPort) {
+    PatroniSwitchover(PatroniPoller poller, PatroniHttpClient http, int apiPort, Optional<String> authorization) {
         this.poller = poller;
         this.http = http;
         this.apiPort = apiPort;
+        this.authorization = authorization.orElse(null);
     }
 
     @Override
@@ -133,7 +136,7 @@ final class PatroniSwitchover implements Switchover {
             ObjectNode body = JSON.createObjectNode().put("leader", leader.name());
             request.candidate().ifPresent(c -> body.put("candidate", c));
             String where = "POST /switchover to " + leader.name() + " (" + leader.host() + ":" + apiPort + ")";
-            return http.act(leader.host(), apiPort, "/switchover", body.toString(), timeout).thenApply(outcome -> {
+            return http.act(leader.host(), apiPort, "/switchover", body.toString(), authorization, timeout).thenApply(outcome -> {
                 if (outcome.result().ok()) {
                     return outcome.body().strip();
                 }

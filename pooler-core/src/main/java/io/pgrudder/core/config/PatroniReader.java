@@ -41,7 +41,18 @@ final class PatroniReader {
             s.problems().error(s.path("patroni_scope"), "required with patroni_etcd_hosts (Patroni's scope, the"
                     + " cluster name; set it in the pool or in [general])");
         }
+        String apiUser = s.has("patroni_api_username") ? s.string("patroni_api_username")
+                : inherited.apiCredentials().username();
+        String apiPassword = s.has("patroni_api_password") ? s.secret("patroni_api_password")
+                : inherited.apiCredentials().password();
+        if (pool && use && (apiUser == null) != (apiPassword == null)) {
+            s.problems().error(s.path(apiUser == null ? "patroni_api_username" : "patroni_api_password"),
+                    "patroni_api_username and patroni_api_password go together (Patroni's restapi.authentication)");
+            apiUser = null;
+            apiPassword = null;
+        }
         return new PatroniSettings(use, port, protocol, ca, poll, timeout, leaderWait,
-                lag != null ? lag : inherited.maxReplicaLag(), etcd, watchPoll);
+                lag != null ? lag : inherited.maxReplicaLag(), etcd, watchPoll,
+                new PatroniApiCredentials(apiUser, apiPassword));
     }
 }

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param etcd where to watch Patroni's etcd keys ({@link PatroniEtcdSettings#NONE}: no watch)
  * @param watchPollInterval time between REST poll rounds while the DCS watch is live and a leader is known (the watch
  *                          asks for a round at once whenever a key that matters changes)
+ * @param apiCredentials for the REST API's unsafe endpoints (SWITCHOVER's POST); NONE = none
  */
 public record PatroniSettings(
         boolean usePatroniApi,
@@ -27,7 +28,8 @@ public record PatroniSettings(
         Duration leaderWaitTimeout,
         Long maxReplicaLag,
         PatroniEtcdSettings etcd,
-        Duration watchPollInterval) {
+        Duration watchPollInterval,
+        PatroniApiCredentials apiCredentials) {
 
     public static final Duration DEFAULT_WATCH_POLL_INTERVAL = Duration.ofMillis(10_000);
 
@@ -42,6 +44,15 @@ public record PatroniSettings(
         Objects.requireNonNull(leaderWaitTimeout, "leaderWaitTimeout");
         Objects.requireNonNull(etcd, "etcd");
         Objects.requireNonNull(watchPollInterval, "watchPollInterval");
+        Objects.requireNonNull(apiCredentials, "apiCredentials");
+    }
+
+    /** Settings without REST API credentials. */
+    public PatroniSettings(boolean usePatroniApi, int apiPort, String apiProtocol, Path apiCa, Duration pollInterval,
+            Duration apiTimeout, Duration leaderWaitTimeout, Long maxReplicaLag, PatroniEtcdSettings etcd,
+            Duration watchPollInterval) {
+        this(usePatroniApi, apiPort, apiProtocol, apiCa, pollInterval, apiTimeout, leaderWaitTimeout, maxReplicaLag,
+                etcd, watchPollInterval, PatroniApiCredentials.NONE);
     }
 
     /** Settings without a DCS watch. */

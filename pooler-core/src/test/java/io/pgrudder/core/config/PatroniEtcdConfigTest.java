@@ -101,6 +101,20 @@ class PatroniEtcdConfigTest {
     }
 
     @Test
+    void patroniApiCredentialsForSwitchoverArePairedAndNeverPrinted() throws ConfigException {
+        PoolerConfig c = parse(config("use_patroni_api = true\npatroni_api_username = \"patroni\"",
+                "patroni_api_password = \"api-S3cret\"", "", ""));
+        PatroniApiCredentials credentials = c.pool("db").orElseThrow().patroni().apiCredentials();
+        assertEquals("patroni", credentials.username());
+        assertEquals(java.util.Optional.of("Basic " + java.util.Base64.getEncoder().encodeToString(
+                "patroni:api-S3cret".getBytes(java.nio.charset.StandardCharsets.UTF_8))), credentials.basicAuthorization());
+        assertFalse(c.toString().contains("api-S3cret"), c.toString());
+        assertEquals(List.of("pools.db.patroni_api_password: patroni_api_username and patroni_api_password go together"
+                        + " (Patroni's restapi.authentication)"),
+                errors(config("use_patroni_api = true\npatroni_api_username = \"patroni\"", "", "", "")));
+    }
+
+    @Test
     void plainHttpProtocolIsFine() throws ConfigException {
         assertEquals(List.of(), warnings(parse(config("patroni_etcd_protocol = \"http\"", "", "", ""))));
     }

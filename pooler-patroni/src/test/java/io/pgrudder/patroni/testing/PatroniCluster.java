@@ -59,6 +59,9 @@ public final class PatroniCluster implements AutoCloseable {
     public static final String SUPERUSER_PASSWORD = "postgres";
     public static final String APP_USER = "app";
     public static final String APP_PASSWORD = "app";
+    /** Patroni's restapi.authentication on every node: its unsafe endpoints need it. */
+    public static final String API_USER = "patroni-api";
+    public static final String API_PASSWORD = "api-secret-5e1";
     private static final String REPLICATION_USER = "replicator";
 
     private static final Logger log = LoggerFactory.getLogger(PatroniCluster.class);
@@ -692,6 +695,10 @@ public final class PatroniCluster implements AutoCloseable {
                 "restapi:",
                 "  listen: " + host + ":" + API_PORT,
                 "  connect_address: " + host + ":" + API_PORT,
+                // As production clusters guard POST /switchover and the like (GETs stay open).
+                "  authentication:",
+                "    username: " + API_USER,
+                "    password: " + API_PASSWORD,
                 String.join("\n", tls),
                 "etcd3:",
                 "  hosts: " + ETCD_HOST + ":2379",

@@ -1,6 +1,7 @@
 package io.pgrudder.server.patroni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,9 +107,11 @@ class PatroniDcsWatchIT {
                 patroni_etcd_hosts = ["%s"]
                 patroni_scope = "%s"
                 patroni_namespace = "%s"
+                patroni_api_username = "%s"
+                patroni_api_password = "%s"
 
                 """.formatted(port, PatroniCluster.API_PORT, PatroniCluster.etcdEndpoint(), PatroniCluster.SCOPE,
-                PatroniCluster.NAMESPACE)
+                PatroniCluster.NAMESPACE, PatroniCluster.API_USER, PatroniCluster.API_PASSWORD)
                 + pool.formatted(DATABASE, "", PatroniCluster.APP_USER, PatroniCluster.APP_PASSWORD, DATABASE, servers)
                 + pool.formatted("quick", "leader_wait_timeout = 1500", PatroniCluster.APP_USER,
                         PatroniCluster.APP_PASSWORD, DATABASE, servers);
@@ -243,6 +246,20 @@ class PatroniDcsWatchIT {
         SQLException grammar = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER appdb " + candidate));
         assertEquals("42601", grammar.getSQLState(), grammar.toString());
 
+        // Without Patroni's API credentials its POST is refused (401), and nothing stays held.
+        try (PgrudderServer anonymous = PgrudderServer.start(ConfigLoader.parse(anonymousToml(), Path.of("anon.toml"),
+                Map.of()))) {
+            awaitTrue("the second pooler follows " + leader, () -> anonymous.pooler().topologies().get(DATABASE) != null
+                    && anonymous.pooler().topologies().get(DATABASE).leaderName().equals(java.util.Optional.of(leader)),
+                    GENEROUS);
+            SQLException unauthorized = assertThrows(SQLException.class,
+                    () -> adminQuery(anonymousPort, "SWITCHOVER TO " + candidate));
+            assertEquals("55000", unauthorized.getSQLState(), unauthorized.toString());
+            assertTrue(unauthorized.getMessage().contains("HTTP 401"), unauthorized.getMessage());
+            assertFalse(anonymous.pooler().topologies().get(DATABASE).leaderHeld(), "nothing held");
+        }
+        assertEquals(leader, cluster.awaitLeader(GENEROUS), "Patroni did not switch over");
+
         cluster.setTags(candidate, Map.of("nofailover", true));
         try {
             SQLException refused = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER TO " + candidate));
@@ -273,9 +290,54 @@ class PatroniDcsWatchIT {
     // ---------------------------------------------------------------- helpers
 
     private static void adminQuery(String sql) throws SQLException {
-        try (Connection admin = admin(); Statement st = admin.createStatement()) {
+        adminQuery(port, sql);
+    }
+
+    private static void adminQuery(int atPort, String sql) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "admin");
+        p.setProperty("password", "admin-secret");
+        p.setProperty("sslmode", "disable");
+        p.setProperty("preferQueryMode", "simple");
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + atPort + "/pgcat", p);
+             Statement st = admin.createStatement()) {
             st.execute(sql);
         }
+    }
+
+    private static int anonymousPort;
+
+    /** A second pooler on the same cluster without patroni_api_username/_password (REST polling only). */
+    private static String anonymousToml() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            anonymousPort = s.getLocalPort();
+        }
+        String servers = PatroniCluster.nodes().stream()
+                .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \"replica\"]")
+                .collect(Collectors.joining(", "));
+        return """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                use_patroni_api = true
+                patroni_api_port = %d
+                patroni_api_timeout = 2000
+
+                [pools.%s]
+                pool_mode = "transaction"
+
+                [pools.%s.users.0]
+                username = "%s"
+                password = "%s"
+                pool_size = 2
+
+                [pools.%s.shards.0]
+                database = "%s"
+                servers = [%s]
+                """.formatted(anonymousPort, PatroniCluster.API_PORT, DATABASE, DATABASE, PatroniCluster.APP_USER,
+                PatroniCluster.APP_PASSWORD, DATABASE, DATABASE, servers);
     }
 
     private static void awaitTopology(String what, java.util.function.Predicate<Topology> condition) {
