@@ -75,6 +75,11 @@ public final class Pooler {
         this.topologyFactory = topology;
         this.authQuery = new AuthQuery(connector, loops);
         this.discoveredPools = new DiscoveredPools(connector, loops, this::topology, passThrough);
+        this.discoveredPools.databasePaused(db -> {
+            java.util.List<io.pgrudder.core.pool.Pool> of = pools().byKey().entrySet().stream()
+                    .filter(e -> e.getKey().database().equals(db)).map(Map.Entry::getValue).toList();
+            return !of.isEmpty() && of.stream().allMatch(io.pgrudder.core.pool.Pool::pausedNow);
+        });
         this.pools = createPools(config);
     }
 

@@ -326,6 +326,66 @@ class AuthQueryIT {
     }
 
     /**
+     * PAUSE db holds a user whose first login comes during the pause, though its pool did not exist
+     * when PAUSE ran: the new pool starts paused, and RESUME lets its query run.
+     */
+    @Test
+    void aUserWhoseFirstLoginComesDuringAPauseWaitsForTheResume(PostgresServer postgres) throws Exception {
+        try (Connection su = postgres.connect("postgres", PostgresServer.SUPERUSER, null); Statement s = su.createStatement()) {
+            s.execute("DROP ROLE IF EXISTS aq_late");
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE aq_late LOGIN PASSWORD 'late-secret' IN ROLE " + PostgresServer.PASSWORD_GROUP);
+            s.execute("GRANT ALL ON DATABASE testdb TO aq_late");
+        }
+        int port = PoolerHarness.freePort();
+        String toml = """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query = "%s"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+
+                [pools.testdb]
+                pool_mode = "transaction"
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = 2
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, QUERY, postgres.host(), postgres.port());
+        try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq-pause.toml"), Map.of()));
+             Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer",
+                     adminProps());
+             Statement a = admin.createStatement()) {
+            a.execute("PAUSE testdb");
+            java.util.concurrent.CompletableFuture<String> late = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (Connection app = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/testdb",
+                        props("aq_late", "late-secret"))) {
+                    return scalar(app, "SELECT current_user");
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+            while (rows(admin, "SHOW POOLS").stream().noneMatch(r -> "aq_late".equals(r.get("user"))
+                    && !"0".equals(r.get("cl_waiting")))) {
+                assertTrue(java.time.Instant.now().isBefore(deadline), "the late user's query waits in its new pool");
+                Thread.sleep(20);
+            }
+            assertFalse(late.isDone(), "nothing runs while the database is paused");
+            a.execute("RESUME testdb");
+            assertEquals("aq_late", late.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    /**
      * Replicas (or one pooler before and after a restart) with the same auth_mock_secret show an
      * unknown name the same mock salt, as a real role's stays the same on all of them; without it
      * each process has its own, which tells the two apart.

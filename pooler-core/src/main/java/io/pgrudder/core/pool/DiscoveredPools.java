@@ -48,6 +48,7 @@ public final class DiscoveredPools {
     private final Function<PoolConfig, TopologySource> topology;
     private final PassThroughSecrets passThrough;
     private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
+    private volatile java.util.function.Predicate<String> databasePaused = db -> false;
 
     public DiscoveredPools(ServerConnector connector, EventLoopGroup loops, Function<PoolConfig, TopologySource> topology,
                            PassThroughSecrets passThrough) {
@@ -148,6 +149,11 @@ public final class DiscoveredPools {
         return out;
     }
 
+    /** Tells whether a database is paused (all its configured pools are), for pools made while it is. */
+    public void databasePaused(java.util.function.Predicate<String> paused) {
+        this.databasePaused = java.util.Objects.requireNonNull(paused, "paused");
+    }
+
     /** Closes every pool (shutdown). */
     public List<io.netty.util.concurrent.Future<Void>> close() {
         List<io.netty.util.concurrent.Future<Void>> closing = new ArrayList<>();
@@ -185,8 +191,13 @@ public final class DiscoveredPools {
         }
         TopologySource source = pool.patroni().usePatroniApi() ? topology.apply(pool) : null;
         List<Pool> pools = new ArrayList<>();
+        boolean paused = databasePaused.test(pool.name());
         for (PoolSettings s : settings) {
-            pools.add(new Pool(s, Pools.target(config, pool, s, source), connector, loops));
+            Pool p = new Pool(s, Pools.target(config, pool, s, source), connector, loops);
+            if (paused) {
+                p.paused(true); // a user's first login during PAUSE db waits like the others
+            }
+            pools.add(p);
         }
         return new Entry(config, List.copyOf(pools), new PoolRoutes(pools.get(0), pools.size() > 1 ? pools.get(1) : null,
                 rules, pool.shards().size()));

@@ -37,6 +37,8 @@ import java.util.function.Function;
  * before the split.
  */
 public final class Pool implements ServerPool {
+    /** Set by {@link #paused(boolean)}; the shares hold the state that acts. */
+    private volatile boolean paused;
     /** The application_name of a pool's listening connection, as pg_stat_activity shows it. */
     public static final String LISTENER_APPLICATION_NAME = "pgrudder listener";
 
@@ -163,6 +165,9 @@ public final class Pool implements ServerPool {
      * new checkouts go to {@code next} (or fail when there is none).
      */
     public void retire(Pool next) {
+        if (next != null && paused) {
+            next.paused(true); // a PAUSE outlives the RELOAD or RECONNECT that replaced the pool
+        }
         for (PoolShare share : shares) {
             share.retire(next);
         }
@@ -170,9 +175,15 @@ public final class Pool implements ServerPool {
 
     /** Admin PAUSE/RESUME: while paused, checkouts wait and idle connections are closed. */
     public void paused(boolean pause) {
+        paused = pause;
         for (PoolShare share : shares) {
             share.paused(pause);
         }
+    }
+
+    /** Whether the last PAUSE/RESUME paused it (what a pool that replaces it, or joins its database, takes on). */
+    public boolean pausedNow() {
+        return paused;
     }
 
     public Future<Boolean> isPaused() {
