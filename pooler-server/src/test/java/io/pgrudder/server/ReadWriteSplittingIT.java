@@ -22,6 +22,7 @@ import java.util.Properties;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -334,6 +335,52 @@ class ReadWriteSplittingIT {
              Statement s = c.createStatement()) {
             assertEquals("primary", where(s));
             s.execute("INSERT INTO rw_items (v) VALUES ('session on the primary')");
+        }
+    }
+
+    /**
+     * pgcat's BAN host seconds (here host:port, since both test servers share a host): the replica
+     * gets no new connections, even as the last one (reads go to the primary), SHOW BANS lists it,
+     * and UNBAN brings it back. The primary is never banned.
+     */
+    @Test
+    void theAdminConsolesBanTakesAReplicaOutUntilUnban() throws Exception {
+        int port = PoolerHarness.freePort();
+        String replicaAddress = replica.host() + ":" + replica.port();
+        try (PgrudderServer ignored = pooler(port, "transaction", "default_role = \"replica\"");
+             Connection c = connect(port);
+             Statement s = c.createStatement();
+             Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
+                     + "/pgcat?sslmode=disable&preferQueryMode=simple", "admin", "admin-secret");
+             Statement a = admin.createStatement()) {
+            assertEquals("replica", where(s));
+            try (ResultSet rs = a.executeQuery("BAN " + replicaAddress + " 60")) {
+                assertTrue(rs.next(), "one ban");
+                assertEquals("testdb", rs.getString("db"));
+                assertEquals("replica", rs.getString("role"));
+                assertEquals(replica.host(), rs.getString("host"));
+                assertFalse(rs.next());
+            }
+            assertEquals("primary", where(s), "reads go to the primary while the only replica is banned");
+            try (ResultSet rs = a.executeQuery("SHOW BANS")) {
+                assertTrue(rs.next(), "SHOW BANS lists it");
+                assertEquals("AdminBan", rs.getString("reason"));
+                assertEquals(60, rs.getLong("ban_duration_seconds"));
+                assertTrue(rs.getLong("ban_remaining_seconds") > 0 && rs.getLong("ban_remaining_seconds") <= 60);
+                assertTrue(rs.getLong("ban_time") > 1_700_000_000L, "when it began, as a Unix time");
+            }
+            try (ResultSet rs = a.executeQuery("BAN " + primary.host() + ":" + primary.port() + " 60")) {
+                assertFalse(rs.next(), "a primary is never banned");
+            }
+            try (ResultSet rs = a.executeQuery("UNBAN " + replicaAddress)) {
+                assertTrue(rs.next(), "one ban lifted");
+            }
+            assertEquals("replica", where(s), "back on the replica");
+            try (ResultSet rs = a.executeQuery("SHOW BANS")) {
+                assertFalse(rs.next(), "nothing banned");
+            }
+            assertEquals("22023", assertThrows(SQLException.class, () -> a.execute("BAN " + replicaAddress + " soon"))
+                    .getSQLState());
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The healthy replicas of a Patroni cluster, for a pool with {@code default_role = "replica"}:
  * running or streaming, not tagged {@code noloadbalance}, lagging no more than
- * {@code max_replica_lag} bytes. New connections go to them in turn; when none is healthy they go
+ * {@code max_replica_lag} bytes, and not banned by the admin console's BAN. New connections go to them in turn; when none is healthy they go
  * to the leader. A connection to a member that stopped being a healthy replica is not reused.
  */
 public final class ClusterReplicas implements ServerTarget {
@@ -25,6 +25,7 @@ public final class ClusterReplicas implements ServerTarget {
     private final Duration waitLimit;
     private final long maxLagBytes;
     private final AtomicInteger next = new AtomicInteger();
+    private final ReplicaBans bans = new ReplicaBans(System::nanoTime);
 
     public ClusterReplicas(TopologySource source, Duration waitLimit, Long maxReplicaLag) {
         this.source = Objects.requireNonNull(source, "source");
@@ -35,37 +36,37 @@ public final class ClusterReplicas implements ServerTarget {
     @Override
     public Optional<ServerAddress> address() {
         Topology topology = source.current();
-        List<Member> replicas = topology.healthyReplicas(maxLagBytes);
+        List<ServerAddress> replicas = replicas(topology);
         if (replicas.isEmpty()) {
             return topology.leaderForNewTransactions().map(ClusterReplicas::address);
         }
-        return Optional.of(address(replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size()))));
+        return Optional.of(replicas.get(Math.floorMod(next.getAndIncrement(), replicas.size())));
     }
 
     @Override
     public boolean known() {
         Topology topology = source.current();
-        return !topology.healthyReplicas(maxLagBytes).isEmpty() || topology.leaderForNewTransactions().isPresent();
+        return !replicas(topology).isEmpty() || topology.leaderForNewTransactions().isPresent();
     }
 
     @Override
     public int spread() {
-        return Math.max(1, source.current().healthyReplicas(maxLagBytes).size());
+        return Math.max(1, replicas(source.current()).size());
     }
 
     @Override
     public boolean accepts(ServerAddress server) {
         Topology topology = source.current();
-        List<Member> replicas = topology.healthyReplicas(maxLagBytes);
+        List<ServerAddress> replicas = replicas(topology);
         if (replicas.isEmpty()) {
             return topology.leaderForNewTransactions().map(l -> ServerTarget.sameServer(address(l), server)).orElse(false);
         }
-        return replicas.stream().anyMatch(r -> ServerTarget.sameServer(address(r), server));
+        return replicas.stream().anyMatch(r -> ServerTarget.sameServer(r, server));
     }
 
     @Override
     public List<ServerAddress> spreadOver() {
-        return source.current().healthyReplicas(maxLagBytes).stream().map(ClusterReplicas::address).toList();
+        return replicas(source.current());
     }
 
     @Override
@@ -102,6 +103,31 @@ public final class ClusterReplicas implements ServerTarget {
                 "no healthy replica and no leader of cluster \"" + source.current().clusterName()
                         + "\" accepted a connection within leader_wait_timeout (" + waitLimit.toMillis() + " ms)",
                 detail, null, null);
+    }
+
+    /** The healthy replicas new connections may go to: not banned by the admin console's BAN. */
+    private List<ServerAddress> replicas(Topology topology) {
+        return bans.usable(topology.healthyReplicas(maxLagBytes).stream().map(ClusterReplicas::address).toList());
+    }
+
+    @Override
+    public List<ServerBan> bans() {
+        return bans.list();
+    }
+
+    /** Bans members by host or host:port, the leader never (its role may change; a ban outlives it, as in pgcat). */
+    @Override
+    public List<ServerAddress> ban(String pattern, Duration duration) {
+        Topology t = source.current();
+        List<ServerAddress> members = t.members().stream()
+                .filter(m -> !t.leaderName().map(m.name()::equals).orElse(false))
+                .map(ClusterReplicas::address).toList();
+        return bans.banMatching(pattern, members, duration);
+    }
+
+    @Override
+    public List<ServerAddress> unban(String pattern) {
+        return bans.unbanMatching(pattern);
     }
 
     private static ServerAddress address(Member member) {

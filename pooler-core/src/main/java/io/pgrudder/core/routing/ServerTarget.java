@@ -90,4 +90,23 @@ public interface ServerTarget {
     static boolean sameServer(ServerAddress a, ServerAddress b) {
         return a.port() == b.port() && a.host().equals(b.host());
     }
+
+    /** The servers this target does not send new connections to now (SHOW BANS); none by default. */
+    default List<ServerBan> bans() {
+        return List.of();
+    }
+
+    /**
+     * The admin console's BAN: the replicas {@code pattern} names ({@code host} or {@code host:port})
+     * get no new connections for {@code duration}; returns them. Primaries are never banned (as in
+     * pgcat): a target of writes bans nothing.
+     */
+    default List<ServerAddress> ban(String pattern, java.time.Duration duration) {
+        return List.of();
+    }
+
+    /** The admin console's UNBAN: lifts the bans {@code pattern} names; returns the servers. */
+    default List<ServerAddress> unban(String pattern) {
+        return List.of();
+    }
 }

@@ -71,4 +71,20 @@ class ClusterReplicasTest {
         assertFalse(target.known());
         assertTrue(target.address().isEmpty());
     }
+
+    @Test
+    void anAdminBanTakesAReplicaOutAndAllOfThemSendsReadsToTheLeaderWhichIsNeverBanned() {
+        ClusterReplicas target = new ClusterReplicas(source(List.of(member("n1", "10.0.0.1", MemberRole.LEADER),
+                member("n2", "10.0.0.2", MemberRole.REPLICA), member("n3", "10.0.0.3", MemberRole.REPLICA)), "n1"),
+                Duration.ofSeconds(1), null);
+        assertEquals(List.of(), target.ban("10.0.0.1", Duration.ofSeconds(60)), "the leader is never banned");
+        assertEquals(1, target.ban("10.0.0.2", Duration.ofSeconds(60)).size());
+        assertEquals(List.of("10.0.0.3", "10.0.0.3"), List.of(target.address().orElseThrow().host(),
+                target.address().orElseThrow().host()));
+        target.ban("10.0.0.3", Duration.ofSeconds(60));
+        assertEquals("10.0.0.1", target.address().orElseThrow().host(), "every replica banned: reads on the leader");
+        assertEquals(2, target.bans().size());
+        assertEquals(1, target.unban("10.0.0.2").size());
+        assertEquals("10.0.0.2", target.address().orElseThrow().host());
+    }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 final class AdminCommands {
     static final String SUPPORTED = "SHOW " + String.join("|", ShowCommands.NAMES)
             + "; RELOAD; PAUSE [db[,user]]; RESUME [db[,user]]; RECONNECT [db]; KILL db; KILL_CLIENT id; "
+            + "BAN host seconds; UNBAN host; "
             + "DISABLE db; ENABLE db; WAIT_CLOSE [db]; SWITCHOVER [db] [TO member]; SHUTDOWN; SET ...";
 
     private final Pooler pooler;
@@ -92,9 +93,8 @@ final class AdminCommands {
                 case "SUSPEND" -> throw PgException.error(SqlState.FEATURE_NOT_SUPPORTED, "SUSPEND is PgBouncer's "
                         + "step of an online restart (-R), which pgrudder does not have; restart it with a rolling "
                         + "update, or use PAUSE, which waits until every server connection is released");
-                case "BAN", "UNBAN" -> throw PgException.error(SqlState.FEATURE_NOT_SUPPORTED, verb + " is not "
-                        + "supported: pgrudder routes by the Patroni topology and has no ban list (SHOW BANS is "
-                        + "always empty); use DISABLE db, or tag the member nofailover/noloadbalance in Patroni");
+                case "BAN" -> ban(words);
+                case "UNBAN" -> unban(words);
                 case "SHUTDOWN" -> {
                     control.shutdown("admin SHUTDOWN");
                     yield CompletableFuture.completedFuture(ResultTable.show().text("success").row("t"));
@@ -104,6 +104,42 @@ final class AdminCommands {
         } catch (PgException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * pgcat's BAN host seconds (host may also be host:port): the replicas it names get no new
+     * connections in every pool for that long; primaries are never banned. One row per ban.
+     */
+    private CompletableFuture<ResultTable> ban(String[] words) {
+        if (words.length != 3) {
+            throw PgException.error(SqlState.SYNTAX_ERROR, "BAN host seconds (host or host:port of a replica)");
+        }
+        long seconds;
+        try {
+            seconds = Long.parseLong(words[2]);
+        } catch (NumberFormatException e) {
+            seconds = -1;
+        }
+        if (seconds < 1) {
+            throw PgException.error(SqlState.INVALID_PARAMETER_VALUE, "BAN: \"" + words[2]
+                    + "\" is not a number of seconds (1 or more)");
+        }
+        java.time.Duration duration = java.time.Duration.ofSeconds(seconds);
+        ResultTable t = ResultTable.show().text("db", "user", "role", "host");
+        pooler.allPools().forEach((key, pool) -> pool.target().ban(words[1], duration)
+                .forEach(s -> t.row(key.database(), key.user(), s.role().configName(), s.host())));
+        return CompletableFuture.completedFuture(t);
+    }
+
+    /** pgcat's UNBAN host (or host:port): lifts the bans it names; one row per ban lifted. */
+    private CompletableFuture<ResultTable> unban(String[] words) {
+        if (words.length != 2) {
+            throw PgException.error(SqlState.SYNTAX_ERROR, "UNBAN host (or host:port)");
+        }
+        ResultTable t = ResultTable.show().text("db", "user", "role", "host");
+        pooler.allPools().forEach((key, pool) -> pool.target().unban(words[1])
+                .forEach(s -> t.row(key.database(), key.user(), s.role().configName(), s.host())));
+        return CompletableFuture.completedFuture(t);
     }
 
     static PgException unsupported(String statement) {

@@ -61,9 +61,7 @@ final class ShowCommands {
             case "USERS" -> CompletableFuture.completedFuture(users());
             case "VERSION" -> CompletableFuture.completedFuture(ResultTable.show().text("version")
                     .row("PgCat 1.3.0 (pgrudder " + version() + ")"));
-            case "BANS" -> CompletableFuture.completedFuture(ResultTable.show()
-                    .text("db", "user", "role", "host", "reason")
-                    .number("ban_time", "ban_duration_seconds", "ban_remaining_seconds"));
+            case "BANS" -> CompletableFuture.completedFuture(bans());
             case "HELP" -> CompletableFuture.completedFuture(help());
             case "TOPOLOGY", "PATRONI" -> CompletableFuture.completedFuture(topology());
             case "STATS_TOTALS" -> PoolView.all(pooler).thenApply(PgBouncerTables::statsTotals);
@@ -294,11 +292,21 @@ final class ShowCommands {
         return t;
     }
 
+    /** pgcat's SHOW BANS: every ban of every pool's target, admin bans and failed connections alike. */
+    private ResultTable bans() {
+        ResultTable t = ResultTable.show().text("db", "user", "role", "host", "reason")
+                .number("ban_time", "ban_duration_seconds", "ban_remaining_seconds");
+        pooler.allPools().forEach((key, pool) -> pool.target().bans().forEach(b -> t.row(key.database(), key.user(),
+                b.server().role().configName(), b.server().host(), b.reason(), b.since(), b.durationSeconds(),
+                b.remainingSeconds())));
+        return t;
+    }
+
     private static ResultTable help() {
         ResultTable t = ResultTable.show().text("command");
         NAMES.forEach(n -> t.row("SHOW " + n));
         for (String c : List.of("RELOAD", "PAUSE [db[,user]]", "RESUME [db[,user]]", "RECONNECT [db]", "KILL db",
-                "KILL_CLIENT id", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SWITCHOVER [db] [TO member]", "SHUTDOWN",
+                "KILL_CLIENT id", "BAN host seconds", "UNBAN host", "DISABLE db", "ENABLE db", "WAIT_CLOSE [db]", "SWITCHOVER [db] [TO member]", "SHUTDOWN",
                 "SET key = value")) {
             t.row(c);
         }

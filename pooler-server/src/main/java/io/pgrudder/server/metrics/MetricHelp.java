@@ -50,7 +50,7 @@ final class MetricHelp {
             Map.entry("pgcat_servers_active_count", "connections to this server held by a client now"),
             Map.entry("pgcat_servers_tested_count", "connections to this server being reset or health-checked now"),
             Map.entry("pgcat_servers_login_count", "connections to this server being opened now"),
-            Map.entry("pgcat_servers_is_banned", "always 0: pgrudder follows Patroni and keeps no ban list"),
+            Map.entry("pgcat_servers_is_banned", "1 while the server gets no new connections of this pool: the admin console's BAN, or ban_time after a failed connection (replicas only)"),
             Map.entry("pgcat_servers_is_paused", "1 while the pool is PAUSEd on the admin console"),
             Map.entry("pgcat_databases_pool_size", "the pool's pool_size (most server connections per pool and user)"),
             Map.entry("pgcat_databases_current_connections", "connections to this server open or opening now"),

@@ -164,8 +164,12 @@ public final class PrometheusMetrics implements Observer {
         address("servers", "tested_count", r -> r.count(ServerState.RESETTING), servers);
         address("servers", "login_count", r -> r.count(ServerState.CONNECTING) + r.count(ServerState.AUTHENTICATING),
                 servers);
-        // pgrudder has no ban list (it follows Patroni), so nothing is ever banned.
-        address("servers", "is_banned", r -> 0, servers);
+        // Banned for this (pool, user): by the admin console's BAN, or for failed connections (ban_time).
+        java.util.Set<String> banned = new java.util.HashSet<>();
+        pooler.allPools().forEach((key, pool) -> pool.target().bans().forEach(b -> banned.add(key.database() + "\0"
+                + key.user() + "\0" + b.server().host() + ":" + b.server().port())));
+        address("servers", "is_banned", r -> banned.contains(r.view.poolName() + "\0" + r.view.user() + "\0"
+                + r.server.host() + ":" + r.server.port()) ? 1 : 0, servers);
         address("servers", "is_paused", r -> r.view.paused() ? 1 : 0, servers);
         // pgrudder_patroni_*: label pool, for pools that follow Patroni.
         patroni("has_leader", (c, waiting) -> c.hasLeader() ? 1 : 0, views);

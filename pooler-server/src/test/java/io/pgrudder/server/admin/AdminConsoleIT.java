@@ -133,6 +133,7 @@ class AdminConsoleIT {
 
             try (Statement st = admin.createStatement()) {
                 st.execute("PAUSE otherdb,md5user");
+                st.execute("RECONNECT otherdb"); // the pool that replaces the paused one is paused too
             }
             java.util.concurrent.CompletableFuture<Integer> held = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
@@ -292,8 +293,8 @@ class AdminConsoleIT {
             assertEquals("no", row(rows(admin, "SHOW STATE"), "key", "paused").get("value"));
             try (Statement st = admin.createStatement()) {
                 assertEquals("0A000", assertThrows(SQLException.class, () -> st.execute("SUSPEND")).getSQLState());
-                assertEquals("0A000", assertThrows(SQLException.class, () -> st.execute("BAN 127.0.0.1 60"))
-                        .getSQLState());
+                assertEquals("42601", assertThrows(SQLException.class, () -> st.execute("BAN 127.0.0.1"))
+                        .getSQLState(), "BAN host seconds");
                 SQLException noPatroni = assertThrows(SQLException.class, () -> st.execute("SWITCHOVER TO node2"));
                 assertEquals("55000", noPatroni.getSQLState(), "no pool follows Patroni here");
                 assertEquals("42601", assertThrows(SQLException.class, () -> st.execute("SWITCHOVER TO"))
