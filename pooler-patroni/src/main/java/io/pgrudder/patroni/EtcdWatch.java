@@ -83,10 +83,8 @@ final class EtcdWatch {
     private final Optional<SslContext> tls;
 
     // Confined to loop.
-    /** etcd's auth token, while one is held (only with patroni_etcd_username). */
-    private String token;
-    /** Written on loop only. */
-    private volatile long authentications;
+    /** etcd's authentication (with patroni_etcd_username); its token is confined to loop too. */
+    private final EtcdToken token;
     private final Map<String, String> known = new HashMap<>();
     private Optional<PendingSwitchover> failover = Optional.empty();
     private DcsWatch state = DcsWatch.CONNECTING;
@@ -112,6 +110,7 @@ final class EtcdWatch {
         this.timeoutMillis = Math.max(1000, requestTimeout.toMillis());
         this.listener = listener;
         this.tls = Objects.requireNonNull(tls, "tls");
+        this.token = new EtcdToken(settings, http);
     }
 
     void start() {
@@ -143,18 +142,18 @@ final class EtcdWatch {
             if (closed || s == null || state != DcsWatch.LIVE) {
                 return;
             }
-            probe(s, settings.username() != null);
+            probe(s, token.needed());
         });
     }
 
     /**
-     * One range read for {@link #probe()}. A token etcd no longer takes ({@link #tokenRefused}: a
+     * One range read for {@link #probe()}. A token etcd no longer takes ({@link EtcdToken#refused}: a
      * JWT's TTL runs out while in use; a simple token idle too long) is not a broken watch: with {@code mayRenew} the watch
      * authenticates again and reads once more, and only a second failure ends the stream.
      */
     private void probe(Stream s, boolean mayRenew) {
         http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER),
-                        token)
+                        token.current())
                 .whenComplete((outcome, error) -> loop.execute(() -> {
                     if (stream != s || closed) {
                         return;
@@ -162,7 +161,7 @@ final class EtcdWatch {
                     if (error == null && outcome.result().ok()) {
                         return;
                     }
-                    if (mayRenew && error == null && tokenRefused(outcome.result().reason())) {
+                    if (mayRenew && error == null && EtcdToken.refused(outcome.result().reason())) {
                         renewToken(s);
                         return;
                     }
@@ -172,49 +171,24 @@ final class EtcdWatch {
     }
 
     private void renewToken(Stream s) {
-        token = null;
-        http.post(s.host.host(), s.host.port(), "/v3/auth/authenticate",
-                        EtcdGatewayJson.authenticateRequest(settings.username(), settings.password()))
-                .whenComplete((outcome, error) -> loop.execute(() -> {
-                    if (stream != s || closed) {
-                        return;
-                    }
-                    String t = error == null && outcome.result().ok() ? tokenOf(outcome.body()) : null;
-                    if (t == null) {
-                        String why = error != null ? PatroniHttpClient.brief(error) : outcome.result().toString();
-                        s.end("authentication as " + settings.username() + " failed again: "
-                                + why.replace(settings.password(), "(the password)"));
-                        return;
-                    }
-                    token = t;
-                    authentications++;
-                    log.debug("cluster {}: etcd token renewed", cluster);
-                    probe(s, false);
-                }));
-    }
-
-    /**
-     * etcd did not take the token: an expired or revoked simple token is 401 "invalid auth token";
-     * an expired JWT fails its check and the request counts as anonymous, 400 "user name is empty".
-     */
-    static boolean tokenRefused(String reason) {
-        return reason.startsWith("HTTP 401") || reason.contains("invalid auth token")
-                || reason.startsWith("HTTP 400") && reason.contains("user name is empty");
-    }
-
-    /** The token of an authenticate answer, or null. */
-    private static String tokenOf(String body) {
-        try {
-            String t = JSON.readTree(body).path("token").asText(null);
-            return t == null || t.isEmpty() ? null : t;
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+        token.drop();
+        token.ask(s.host).whenComplete((answer, error) -> loop.execute(() -> {
+            if (stream != s || closed) {
+                return;
+            }
+            String why = token.take(answer);
+            if (why != null) {
+                s.end(why + " (renewing the token)");
+                return;
+            }
+            log.debug("cluster {}: etcd token renewed", cluster);
+            probe(s, false);
+        }));
     }
 
     /** How many tokens etcd gave this watch (for tests; read from any thread). */
     long authentications() {
-        return authentications;
+        return token.issued();
     }
 
     /** The prefix of every followed key, {@code /service/<scope>/}. */
@@ -228,38 +202,27 @@ final class EtcdWatch {
         }
         retry = null;
         PatroniEtcdSettings.Endpoint host = settings.hosts().get(Math.floorMod(nextHost, settings.hosts().size()));
-        if (settings.username() != null && token == null) {
-            http.post(host.host(), host.port(), "/v3/auth/authenticate",
-                            EtcdGatewayJson.authenticateRequest(settings.username(), settings.password()))
-                    .whenComplete((outcome, error) -> loop.execute(() -> authenticated(host, outcome, error)));
+        if (token.needed() && token.current() == null) {
+            token.ask(host).thenAccept(answer -> loop.execute(() -> authenticated(host, answer)));
             return;
         }
         if (needRange) {
-            http.post(host.host(), host.port(), "/v3/kv/range", EtcdGatewayJson.rangeRequest(prefix), token)
+            http.post(host.host(), host.port(), "/v3/kv/range", EtcdGatewayJson.rangeRequest(prefix), token.current())
                     .whenComplete((outcome, error) -> loop.execute(() -> ranged(host, outcome, error)));
         } else {
             watch(host, revision + 1);
         }
     }
 
-    private void authenticated(PatroniEtcdSettings.Endpoint host, HttpOutcome outcome, Throwable error) {
+    private void authenticated(PatroniEtcdSettings.Endpoint host, EtcdToken.Answer answer) {
         if (closed) {
             return;
         }
-        if (error != null || !outcome.result().ok()) {
-            String why = error != null ? PatroniHttpClient.brief(error) : outcome.result().toString();
-            // etcd does not echo the request, but whatever answers at that address might.
-            failed(host, "authentication as " + settings.username() + " failed: "
-                    + why.replace(settings.password(), "(the password)"));
+        String why = token.take(answer);
+        if (why != null) {
+            failed(host, why);
             return;
         }
-        String t = tokenOf(outcome.body());
-        if (t == null) {
-            failed(host, "authentication answer has no token");
-            return;
-        }
-        token = t;
-        authentications++;
         attempt();
     }
 
@@ -341,8 +304,8 @@ final class EtcdWatch {
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
                     .set(HttpHeaderNames.USER_AGENT, "pgrudder");
-            if (token != null) {
-                request.headers().set(HttpHeaderNames.AUTHORIZATION, token);
+            if (token.current() != null) {
+                request.headers().set(HttpHeaderNames.AUTHORIZATION, token.current());
             }
             s.channel.writeAndFlush(request).addListener(w -> {
                 if (!w.isSuccess()) {
@@ -441,7 +404,7 @@ final class EtcdWatch {
     }
 
     private void failed(PatroniEtcdSettings.Endpoint host, String reason) {
-        token = null; // perhaps expired or revoked: the next attempt authenticates again
+        token.drop(); // perhaps expired or revoked: the next attempt authenticates again
         failures++;
         nextHost++;
         long delay = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(failures - 1, 16));
