@@ -338,28 +338,7 @@ class AuthQueryIT {
             s.execute("GRANT ALL ON DATABASE testdb TO aq_late");
         }
         int port = PoolerHarness.freePort();
-        String toml = """
-                [general]
-                host = "127.0.0.1"
-                port = %d
-                admin_username = "admin"
-                admin_password = "admin-secret"
-                auth_query = "%s"
-                auth_query_user = "postgres"
-                auth_query_password = "unused"
-
-                [pools.testdb]
-                pool_mode = "transaction"
-
-                [pools.testdb.users.0]
-                username = "md5user"
-                password = "md5pass"
-                pool_size = 2
-
-                [pools.testdb.shards.0]
-                database = "testdb"
-                servers = [["%s", %d, "primary"]]
-                """.formatted(port, QUERY, postgres.host(), postgres.port());
+        String toml = testdbToml(port, postgres, "auth_query = \"" + QUERY + "\"", "pool_mode = \"transaction\"", 2);
         try (PgrudderServer pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq-pause.toml"), Map.of()));
              Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/pgbouncer",
                      adminProps());
@@ -397,28 +376,7 @@ class AuthQueryIT {
         List<PgrudderServer> poolers = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                String toml = """
-                        [general]
-                        host = "127.0.0.1"
-                        port = %d
-                        admin_username = "admin"
-                        admin_password = "admin-secret"
-                        auth_query_user = "postgres"
-                        auth_query_password = "unused"
-                        %s
-
-                        [pools.testdb]
-                        auth_query = "%s"
-
-                        [pools.testdb.users.0]
-                        username = "md5user"
-                        password = "md5pass"
-                        pool_size = 1
-
-                        [pools.testdb.shards.0]
-                        database = "testdb"
-                        servers = [["%s", %d, "primary"]]
-                        """.formatted(ports.get(i), i < 2 ? secret : "", QUERY, postgres.host(), postgres.port());
+                String toml = testdbToml(ports.get(i), postgres, i < 2 ? secret : "", "auth_query = \"" + QUERY + "\"", 1);
                 poolers.add(PgrudderServer.start(ConfigLoader.parse(toml, Path.of("aq-mock.toml"), Map.of())));
             }
             ScramAttempt first = scramAttempt(ports.get(0), "testdb", "aq_nobody");
@@ -558,6 +516,36 @@ class AuthQueryIT {
     /** What a client sees of one SCRAM login with a wrong password, minus the nonces themselves. */
     private record ScramAttempt(List<String> mechanisms, String salt, int saltBytes, String iterations,
                                 int serverNonceLength, Map<Character, String> error) {
+    }
+
+    /**
+     * A pooler on {@code port} with pool testdb (md5user, {@code poolSize} connections) over
+     * {@code postgres}, auth_query's user and password set; {@code general} and {@code pool} add
+     * keys to [general] and [pools.testdb].
+     */
+    private static String testdbToml(int port, PostgresServer postgres, String general, String pool, int poolSize) {
+        return """
+                [general]
+                host = "127.0.0.1"
+                port = %d
+                admin_username = "admin"
+                admin_password = "admin-secret"
+                auth_query_user = "postgres"
+                auth_query_password = "unused"
+                %s
+
+                [pools.testdb]
+                %s
+
+                [pools.testdb.users.0]
+                username = "md5user"
+                password = "md5pass"
+                pool_size = %d
+
+                [pools.testdb.shards.0]
+                database = "testdb"
+                servers = [["%s", %d, "primary"]]
+                """.formatted(port, general, pool, poolSize, postgres.host(), postgres.port());
     }
 
     private static ScramAttempt scramAttempt(int port, String database, String user) throws Exception {
