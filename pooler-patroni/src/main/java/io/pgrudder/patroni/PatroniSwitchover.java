@@ -120,6 +120,7 @@ final class PatroniSwitchover implements Switchover {
         private final PendingSwitchover request;
         private final Member leader;
         private final AtomicBoolean released = new AtomicBoolean();
+        private final CompletableFuture<Void> releasedNow = new CompletableFuture<>();
 
         Held(PendingSwitchover request, Member leader) {
             this.request = request;
@@ -160,14 +161,21 @@ final class PatroniSwitchover implements Switchover {
         }
 
         @Override
-        public void release() {
+        public CompletableFuture<Void> release() {
             if (released.compareAndSet(false, true)) {
                 try {
-                    poller.loop().execute(() -> poller.releaseLocally(request));
+                    poller.loop().execute(() -> {
+                        try {
+                            poller.releaseLocally(request);
+                        } finally {
+                            releasedNow.complete(null);
+                        }
+                    });
                 } catch (RejectedExecutionException e) {
-                    // the poller is closed (a reload retired it): nothing holds any more
+                    releasedNow.complete(null); // the poller is closed (a reload retired it): nothing holds
                 }
             }
+            return releasedNow;
         }
     }
 }

@@ -21,7 +21,7 @@ public interface Switchover {
      */
     CompletableFuture<Hold> hold(Optional<String> candidate);
 
-    /** One held switchover. {@link #release()} is idempotent and safe from any thread. */
+    /** One held switchover; safe from any thread. */
     interface Hold {
         /** The leader held, the one Patroni is asked to switch away from. */
         String leader();
@@ -36,7 +36,10 @@ public interface Switchover {
         /** Completes with the name of the next leader once the topology confirms one other than {@link #leader()}. */
         CompletableFuture<String> newLeader();
 
-        /** Ends the hold: new transactions start on whoever leads now. */
-        void release();
+        /**
+         * Ends the hold: new transactions start on whoever leads now. Idempotent; completes once
+         * the topology without the hold is published (at once when it was released already).
+         */
+        CompletableFuture<Void> release();
     }
 }

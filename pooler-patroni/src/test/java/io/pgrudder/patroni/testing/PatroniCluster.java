@@ -242,7 +242,7 @@ public final class PatroniCluster implements AutoCloseable {
         }
     }
 
-    /** Waits until there is a leader and every other node is a running replica with a known lag. */
+    /** Waits until there is a leader and every other node is a running replica with a known lag, streaming from it. */
     public void awaitHealthy(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
@@ -256,7 +256,9 @@ public final class PatroniCluster implements AutoCloseable {
                     .filter(m -> List.of("running", "streaming").contains(m.path("state").asText()))
                     .filter(m -> m.path("lag").isIntegralNumber())
                     .count()).orElse(0L);
-            if (healthyReplicas == NODES.size() - 1) {
+            // Running is not enough: a member demoted a moment ago runs before it streams again, and
+            // a switchover to it then loses what it had not received (asynchronous replication).
+            if (healthyReplicas == NODES.size() - 1 && streamingReplicas(leader) == NODES.size() - 1) {
                 return;
             }
             if (Instant.now().isAfter(deadline)) {

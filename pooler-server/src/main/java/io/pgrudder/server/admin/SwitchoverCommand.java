@@ -107,17 +107,19 @@ final class SwitchoverCommand {
                         }
                         throw new CompletionException(unwrap(e));
                     })
-                    .whenComplete((newLeader, e) -> {
-                        hold.release();
+                    // The command answers once the hold is gone from the published topology.
+                    .handle((newLeader, e) -> hold.release().handle((x, ignored) -> {
                         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                         if (e == null) {
                             log.info("SWITCHOVER of cluster {}: {} leads, after {} ms; the held transactions start there",
                                     cluster, newLeader, ms);
-                        } else {
-                            log.warn("SWITCHOVER of cluster {} failed after {} ms, {} takes new transactions again: {}",
-                                    cluster, ms, hold.leader(), unwrap(e).getMessage());
+                            return newLeader;
                         }
-                    })
+                        log.warn("SWITCHOVER of cluster {} failed after {} ms, {} takes new transactions again: {}",
+                                cluster, ms, hold.leader(), unwrap(e).getMessage());
+                        throw new CompletionException(unwrap(e));
+                    }))
+                    .thenCompose(f -> f)
                     .thenApply(newLeader -> ResultTable.show()
                             .text("cluster", "old_leader", "new_leader").number("held_ms")
                             .row(cluster, hold.leader(), newLeader,
