@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
@@ -20,7 +19,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.pgrudder.core.config.PatroniEtcdSettings;
-import io.pgrudder.core.topology.DcsWatch;
 import io.pgrudder.patroni.testing.StandaloneEtcd;
 
 /**
@@ -53,34 +51,12 @@ class EtcdTlsAuthIT {
         }
     }
 
-    /** What one watch told its listener. */
-    private static final class Heard implements EtcdWatch.Listener {
-        final List<String> changed = new CopyOnWriteArrayList<>();
-        final List<Optional<PendingSwitchover>> failover = new CopyOnWriteArrayList<>();
-        final List<String> states = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void keysChanged(List<String> names) {
-            changed.addAll(names);
-        }
-
-        @Override
-        public void failoverKey(Optional<PendingSwitchover> pending) {
-            failover.add(pending);
-        }
-
-        @Override
-        public void stateChanged(DcsWatch state, String detail) {
-            states.add(state + ": " + detail);
-        }
-    }
-
-    private static EtcdWatch watch(Path ca, boolean clientCertificate, String password, Heard heard) {
+    private static EtcdWatch watch(Path ca, boolean clientCertificate, String password, HeardWatch heard) {
         return watch(etcd, ca, clientCertificate, password, heard);
     }
 
     private static EtcdWatch watch(StandaloneEtcd etcd, Path ca, boolean clientCertificate, String password,
-                                   Heard heard) {
+                                   HeardWatch heard) {
         PatroniEtcdSettings settings = new PatroniEtcdSettings(
                 List.of(new PatroniEtcdSettings.Endpoint("127.0.0.1", etcd.port())), "demo", "/service", "https", ca,
                 clientCertificate ? etcd.certificates().clientCertificate() : null,
@@ -95,7 +71,7 @@ class EtcdTlsAuthIT {
 
     @Test
     void withTheCaTheClientCertificateAndThePasswordTheWatchIsLiveAndSeesChanges() {
-        Heard heard = new Heard();
+        HeardWatch heard = new HeardWatch();
         EtcdWatch w = watch(etcd.certificates().ca(), true, StandaloneEtcd.PASSWORD, heard);
         try {
             await("the watch is live", () -> heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard);
@@ -116,7 +92,7 @@ class EtcdTlsAuthIT {
     @Test
     void anExpiredJwtIsRenewedWithoutTheWatchGoingDown() {
         try (StandaloneEtcd jwtEtcd = StandaloneEtcd.tlsWithAuth(PREFIX, Duration.ofSeconds(2))) {
-            Heard heard = new Heard();
+            HeardWatch heard = new HeardWatch();
             EtcdWatch w = watch(jwtEtcd, jwtEtcd.certificates().ca(), true, StandaloneEtcd.PASSWORD, heard);
             try {
                 await("the watch is live", () -> heard.states.stream().anyMatch(s -> s.startsWith("LIVE")), heard);
@@ -136,7 +112,7 @@ class EtcdTlsAuthIT {
 
     @Test
     void aWrongPasswordKeepsTheWatchDownWithoutSayingThePassword() {
-        Heard heard = new Heard();
+        HeardWatch heard = new HeardWatch();
         EtcdWatch w = watch(etcd.certificates().ca(), true, "not-the-password-7e2", heard);
         try {
             String down = await("the watch is down", () -> heard.states.stream().filter(s -> s.startsWith("DOWN"))
@@ -151,7 +127,7 @@ class EtcdTlsAuthIT {
     @Test
     void withoutAClientCertificateOrWithAnotherCaTheWatchStaysDown() {
         for (boolean otherCa : new boolean[] {false, true}) {
-            Heard heard = new Heard();
+            HeardWatch heard = new HeardWatch();
             EtcdWatch w = watch(otherCa ? etcd.certificates().untrustedCa() : etcd.certificates().ca(), otherCa,
                     StandaloneEtcd.PASSWORD, heard);
             try {
@@ -165,7 +141,7 @@ class EtcdTlsAuthIT {
         }
     }
 
-    private static <T> T await(String what, Supplier<T> value, Heard heard) {
+    private static <T> T await(String what, Supplier<T> value, HeardWatch heard) {
         Instant deadline = Instant.now().plus(GENEROUS);
         while (true) {
             T v = value.get();

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +22,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.pgrudder.core.config.PatroniEtcdSettings;
 import io.pgrudder.core.testing.CuttingProxy;
-import io.pgrudder.core.topology.DcsWatch;
 import io.pgrudder.patroni.testing.StandaloneEtcd;
 
 /**
@@ -41,9 +39,10 @@ class EtcdWatchResumeIT {
     private static EventLoopGroup group;
     private CuttingProxy proxy;
     private EtcdWatch watch;
-    private final List<String> changed = new CopyOnWriteArrayList<>();
-    private final List<Optional<PendingSwitchover>> failover = new CopyOnWriteArrayList<>();
-    private final List<String> states = new CopyOnWriteArrayList<>();
+    private final HeardWatch heard = new HeardWatch();
+    private final List<String> changed = heard.changed;
+    private final List<Optional<PendingSwitchover>> failover = heard.failover;
+    private final List<String> states = heard.states;
 
     @BeforeAll
     static void startEtcd() {
@@ -69,22 +68,7 @@ class EtcdWatchResumeIT {
         PatroniHttpClient http = new PatroniHttpClient(group, NioSocketChannel.class, Optional.empty(),
                 Duration.ofSeconds(2));
         watch = new EtcdWatch("resume-it", settings, group.next(), NioSocketChannel.class, http, Optional.empty(),
-                Duration.ofSeconds(2), new EtcdWatch.Listener() {
-                    @Override
-                    public void keysChanged(List<String> names) {
-                        changed.addAll(names);
-                    }
-
-                    @Override
-                    public void failoverKey(Optional<PendingSwitchover> pending) {
-                        failover.add(pending);
-                    }
-
-                    @Override
-                    public void stateChanged(DcsWatch state, String detail) {
-                        states.add(state + ": " + detail);
-                    }
-                });
+                Duration.ofSeconds(2), heard);
         watch.start();
         await("the watch is live", () -> live() == 1);
     }
