@@ -54,6 +54,23 @@ class PatroniDcsWatchIT {
     private static final Duration GENEROUS = Duration.ofSeconds(60);
     private static final Logger log = LoggerFactory.getLogger(PatroniDcsWatchIT.class);
 
+    /** One pool: name, extra keys, user, password, database, the inside of servers = [...]. */
+    private static final String POOL = """
+            [pools.%1$s]
+            pool_mode = "transaction"
+            default_role = "primary"
+            %2$s
+
+            [pools.%1$s.users.0]
+            username = "%3$s"
+            password = "%4$s"
+            pool_size = 6
+
+            [pools.%1$s.shards.0]
+            database = "%5$s"
+            servers = [%6$s]
+            """;
+
     private static PatroniCluster cluster;
     private static PgrudderServer pooler;
     private static int port;
@@ -78,21 +95,7 @@ class PatroniDcsWatchIT {
                 .map(n -> "[\"" + PatroniCluster.host(n) + "\", " + PatroniCluster.PG_PORT + ", \""
                         + (n.equals(leader) ? "primary" : "replica") + "\"]")
                 .collect(Collectors.joining(", "));
-        String pool = """
-                [pools.%1$s]
-                pool_mode = "transaction"
-                default_role = "primary"
-                %2$s
-
-                [pools.%1$s.users.0]
-                username = "%3$s"
-                password = "%4$s"
-                pool_size = 6
-
-                [pools.%1$s.shards.0]
-                database = "%5$s"
-                servers = [%6$s]
-                """;
+        String pool = POOL;
         String toml = """
                 [general]
                 host = "127.0.0.1"
@@ -325,19 +328,8 @@ class PatroniDcsWatchIT {
                 patroni_api_port = %d
                 patroni_api_timeout = 2000
 
-                [pools.%s]
-                pool_mode = "transaction"
-
-                [pools.%s.users.0]
-                username = "%s"
-                password = "%s"
-                pool_size = 2
-
-                [pools.%s.shards.0]
-                database = "%s"
-                servers = [%s]
-                """.formatted(anonymousPort, PatroniCluster.API_PORT, DATABASE, DATABASE, PatroniCluster.APP_USER,
-                PatroniCluster.APP_PASSWORD, DATABASE, DATABASE, servers);
+                """.formatted(anonymousPort, PatroniCluster.API_PORT)
+                + POOL.formatted(DATABASE, "", PatroniCluster.APP_USER, PatroniCluster.APP_PASSWORD, DATABASE, servers);
     }
 
     private static void awaitTopology(String what, java.util.function.Predicate<Topology> condition) {
