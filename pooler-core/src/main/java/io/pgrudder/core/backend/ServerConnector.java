@@ -13,7 +13,7 @@ import io.netty.util.concurrent.Promise;
 import io.pgrudder.core.net.Transport;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
-import io.pgrudder.protocol.codec.FrameDecoder;
+import io.pgrudder.protocol.codec.FrameCodec;
 
 /** Opens and logs in server connections on a given event loop. */
 public final class ServerConnector {
@@ -52,7 +52,7 @@ public final class ServerConnector {
                             // becomes the SslHandler, still in front of the frame decoder.
                             ch.pipeline().addLast("tls-negotiation", new ServerTlsNegotiator(login.tls(), login.address()));
                         }
-                        ch.pipeline().addLast("frames", new FrameDecoder(maxMessageSize));
+                        ch.pipeline().addLast("frames", new FrameCodec(maxMessageSize));
                         ch.pipeline().addLast("login", new ServerLoginHandler(server, login, result));
                     }
                 });

@@ -9,6 +9,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.pgrudder.core.Pooler;
 import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
+import io.pgrudder.protocol.codec.FrameCodec;
 import io.pgrudder.protocol.codec.FrameDecoder;
 import io.pgrudder.protocol.codec.StartupDecoder;
 import io.pgrudder.protocol.frontend.CancelRequest;
@@ -137,7 +138,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         // Until AuthenticationOk only password/SASL messages may come: PostgreSQL's 64 KiB limit, not
         // max_message_size (ClientAuthHandler raises it once the client is authenticated).
         ctx.pipeline().addAfter(ctx.name(), "frames",
-                new FrameDecoder(Math.min(FrameDecoder.MAX_LOGIN_MESSAGE_SIZE, pooler.maxMessageSize())));
+                new FrameCodec(Math.min(FrameDecoder.MAX_LOGIN_MESSAGE_SIZE, pooler.maxMessageSize())));
         ctx.pipeline().addAfter("frames", "auth", auth);
         ctx.pipeline().remove(this);
     }

@@ -15,7 +15,7 @@ import java.util.List;
  * buffer a gigabyte. After a bad length the stream cannot be re-synchronised: the decoder throws
  * once (08P01, seen by the pipeline as a DecoderException) and then drops everything that follows.
  */
-public final class FrameDecoder extends ByteToMessageDecoder {
+public class FrameDecoder extends ByteToMessageDecoder {
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 30;
     /**
      * The limit until the client is authenticated: PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH (65535) for
