@@ -41,6 +41,8 @@ import java.util.function.Consumer;
 final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements ServerListener, CancelRegistry.Cancellable {
     private static final Logger log = LoggerFactory.getLogger(ClientSessionHandler.class);
     private static final String IDLE_IN_TRANSACTION_SESSION_TIMEOUT = "25P03";
+    /** What a client waiting for a server may send before it is no longer read (bounds its held frames). */
+    static final int HELD_BYTES_BEFORE_BLOCKING = 64 * 1024;
 
     private final Pooler pooler;
     private final PoolRoutes routes;
@@ -58,6 +60,8 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
     private ClientMessages messages;
     /** Frames that arrived while no server was attached; sent once one is. */
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>(4);
+    /** Bytes held since the current wait for a server began (see channelRead's WAITING case). */
+    private int waitingBytes;
 
     private ChannelHandlerContext ctx;
     private ClientParameters settings;
@@ -136,13 +140,15 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
 
     private void requestServer(ServerPool from) {
         transitionTo(ClientState.WAITING, null);
+        waitingBytes = 0;
         serverPool = from;
         checkout = ctx.executor().newPromise();
         checkout.addListener(this::checkedOut);
         // Transaction mode shares connections between clients, so they are opened with no client settings.
         from.checkout(mode.openWith(startupParameters), ctx.channel().eventLoop(), checkout);
-        // Reading stops only when the client sends more while it waits (channelRead): each change of
-        // auto-read is two epoll_ctl system calls, and a client that waits for its reply sends nothing.
+        // Reading stops only when the client sends more than a request while it waits (channelRead):
+        // each change of auto-read is two epoll_ctl system calls, and a client that waits for its
+        // reply sends nothing more.
     }
 
     /** The pool for a transaction that starts with {@code first} (transaction mode), by its text. */
@@ -479,9 +485,15 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
                 requestServer(poolFor(frame));
             }
             case WAITING -> {
-                // More while waiting for a server (a pipeline): held, and the rest waits in the socket.
+                // More while waiting for a server: held. The rest of an extended-protocol request
+                // (Bind, Execute, Sync after Parse) comes in the same read, and stopping reads costs
+                // two epoll_ctl calls per wait, so a client stops being read only once what it holds
+                // passes HELD_BYTES_BEFORE_BLOCKING (a pipeline); the rest then waits in the socket.
                 held.add(frame);
-                reads.block(ReadGate.WAITING_FOR_SERVER);
+                waitingBytes += frame.readableBytes();
+                if (waitingBytes > HELD_BYTES_BEFORE_BLOCKING) {
+                    reads.block(ReadGate.WAITING_FOR_SERVER);
+                }
             }
             default -> frame.release();
         }

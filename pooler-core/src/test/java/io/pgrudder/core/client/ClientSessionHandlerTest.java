@@ -258,11 +258,15 @@ class ClientSessionHandlerTest {
         client.pipeline().fireChannelRead(frame(new Query("SELECT 1")::encode));
         assertTrue(client.config().isAutoRead(), "one request, waiting for a server: nothing more to hold yet");
         client.pipeline().fireChannelRead(frame(new Query("SELECT 2")::encode));
-        assertFalse(client.config().isAutoRead(), "it sent more while waiting: the rest waits in the socket");
+        assertTrue(client.config().isAutoRead(), "a little more (the rest of a request, a short pipeline): read on");
+        String big = "SELECT '" + "x".repeat(ClientSessionHandler.HELD_BYTES_BEFORE_BLOCKING) + "'";
+        client.pipeline().fireChannelRead(frame(new Query(big)::encode));
+        assertFalse(client.config().isAutoRead(), "it holds more than the bound: the rest waits in the socket");
         ServerConnection server = giveServer();
-        assertTrue(client.config().isAutoRead(), "both sent to the server: read again");
-        assertEquals(List.of(MessageType.QUERY, MessageType.QUERY), toServer(server));
+        assertTrue(client.config().isAutoRead(), "all sent to the server: read again");
+        assertEquals(List.of(MessageType.QUERY, MessageType.QUERY, MessageType.QUERY), toServer(server));
         answer(server, new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode,
+                new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode,
                 new CommandComplete("SELECT 1")::encode, ReadyForQuery.IDLE_INSTANCE::encode);
         assertEquals(2, pool.released.size());
         assertTrue(client.config().isAutoRead());
