@@ -1,12 +1,12 @@
 package io.pgrudder.core.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ByteProcessor;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * Looks through a Query's or Parse's bytes, in one {@code forEachByte} pass and in any case, for
+ * Looks through a Query's or Parse's bytes, in one pass and in any case, for
  * the words that mean a statement may leave session state no command tag names: {@code temp}
  * ({@code CREATE TEMP TABLE … AS}, {@code SELECT … INTO TEMP}, {@code pg_temp.}), {@code set_config},
  * {@code advisory} (the lock functions) and {@code listen} (a function that LISTENs). A hit only
@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * text has {@code set} and a dot, the only case worth decoding to find custom setting names
  * ({@code SET app.tenant = …}) that pg_settings does not list.
  */
-final class SessionScan implements ByteProcessor {
+final class SessionScan {
     static final int TEMP = 1;
     static final int SET_CONFIG = 1 << 1;
     static final int ADVISORY = 1 << 2;
@@ -37,6 +37,14 @@ final class SessionScan implements ByteProcessor {
         }
     }
 
+    /** Per event loop thread, so an idle client holds no buffer for this. */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[4096];
+        }
+    };
+
     private final int[] matched = new int[NEEDLES.length];
     /** Whether some needle is matched part way (some {@code matched[n] > 0}). */
     private boolean partial;
@@ -50,17 +58,38 @@ final class SessionScan implements ByteProcessor {
         return b;
     }
 
-    /** The bits found in the frame's bytes (header included: it holds none of the needles' letters in a row). */
+    /**
+     * The bits found in the frame's bytes (header included: it holds none of the needles' letters in
+     * a row). The bytes are read in chunks into the event loop's scratch array, not one virtual
+     * {@code getByte} per byte through the frame's slice: this runs on every Query and Parse.
+     */
     int scan(ByteBuf frame) {
         found = 0;
         partial = false;
         java.util.Arrays.fill(matched, 0);
-        frame.forEachByte(this);
+        int from = frame.readerIndex();
+        int end = frame.writerIndex();
+        if (frame.hasArray()) {
+            scan(frame.array(), frame.arrayOffset() + from, frame.arrayOffset() + end);
+            return found;
+        }
+        byte[] chunk = SCRATCH.get();
+        while (from < end) {
+            int n = Math.min(chunk.length, end - from);
+            frame.getBytes(from, chunk, 0, n);
+            scan(chunk, 0, n);
+            from += n;
+        }
         return found;
     }
 
-    @Override
-    public boolean process(byte value) {
+    private void scan(byte[] bytes, int from, int end) {
+        for (int i = from; i < end; i++) {
+            process(bytes[i]);
+        }
+    }
+
+    private boolean process(byte value) {
         if (value == '.') {
             found |= DOT;
         }

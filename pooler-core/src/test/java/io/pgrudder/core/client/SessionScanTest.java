@@ -31,6 +31,23 @@ class SessionScanTest {
     }
 
     @Test
+    void aWordAcrossTheScratchChunksIsFoundInDirectAndHeapFramesAlike() {
+        // The scan reads a direct frame in 4096-byte chunks: put "advisory" across the first border
+        // (the frame's 5-byte header comes first), and check a heap copy of the same frame too.
+        String sql = "SELECT '" + "x".repeat(4096 - 5 - 8 - 6 - 4) + "', pg_advisory_lock(1)"; // "advi|sory"
+        ByteBuf direct = Frames.encoded(ByteBufAllocator.DEFAULT, new Query(sql)::encode);
+        ByteBuf heap = io.netty.buffer.Unpooled.copiedBuffer(direct);
+        try {
+            assertEquals(SessionScan.ADVISORY, scan.scan(direct) & SessionScan.PROBE);
+            assertEquals(SessionScan.ADVISORY, scan.scan(heap) & SessionScan.PROBE);
+            assertEquals(0, scan.scan(direct.slice(0, 4096)) & SessionScan.PROBE, "cut before the word ends: not found");
+        } finally {
+            direct.release();
+            heap.release();
+        }
+    }
+
+    @Test
     void ordinaryStatementsAreNot() {
         for (String sql : new String[] {"SELECT abalance FROM pgbench_accounts WHERE aid = $1",
                 "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2",
