@@ -45,13 +45,22 @@ public final class Frames {
         return frame.slice(start + HEADER_SIZE, length - 4);
     }
 
+    /**
+     * True when the body of a whole frame starts with an empty string (the unnamed statement or
+     * portal of a Parse, Bind or Describe), told from one byte without decoding the message.
+     */
+    public static boolean firstStringEmpty(ByteBuf frame) {
+        return frame.readableBytes() > HEADER_SIZE && frame.getByte(frame.readerIndex() + HEADER_SIZE) == 0;
+    }
+
     /** Reads a NUL-terminated UTF-8 string and the NUL. */
     public static String readCString(ByteBuf buf) {
         int length = buf.bytesBefore((byte) 0);
         if (length < 0) {
             throw PgException.protocolViolation("invalid string in message");
         }
-        String s = buf.toString(buf.readerIndex(), length, StandardCharsets.UTF_8);
+        // The unnamed statement and portal, in nearly every extended-protocol message: no copy.
+        String s = length == 0 ? "" : buf.toString(buf.readerIndex(), length, StandardCharsets.UTF_8);
         buf.skipBytes(length + 1);
         return s;
     }

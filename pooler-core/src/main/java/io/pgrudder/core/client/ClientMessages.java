@@ -46,6 +46,8 @@ final class ClientMessages {
     /** Learns the custom setting names a statement uses (transaction mode). */
     private final SessionState session;
     private final SessionScan sessionScan = new SessionScan();
+    /** {@link #failUntilSync} as the routing commands take it: made once, not on every extended message. */
+    private final java.util.function.BiConsumer<String, String> failing = this::failUntilSync;
     private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
     /** After an error the pooler gave itself: drop client messages up to the next Sync. */
     private boolean skipUntilSync;
@@ -89,7 +91,7 @@ final class ClientMessages {
             frame.release();
             return;
         }
-        if (type != MessageType.QUERY && commands.answerExtended(frame, this::failUntilSync)) {
+        if (type != MessageType.QUERY && commands.answerExtended(frame, failing)) {
             queue.extendedOpen(true);
             return;
         }
@@ -145,7 +147,7 @@ final class ClientMessages {
             frame.release();
             return true;
         }
-        if (type == MessageType.QUERY ? commands.answer(frame) : commands.answerExtended(frame, this::failUntilSync)) {
+        if (type == MessageType.QUERY ? commands.answer(frame) : commands.answerExtended(frame, failing)) {
             answeredLocally |= type != MessageType.QUERY;
             return true;
         }
@@ -294,8 +296,14 @@ final class ClientMessages {
 
     private void parse(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
-        Parse parse = Parse.decode(Frames.body(frame));
         noteSessionState(frame);
+        if (registry == null && Frames.firstStringEmpty(frame)) {
+            // The unnamed statement with no statement cache: nothing here needs its fields (a
+            // malformed rest gets the server's own error).
+            forward(frame, to, Kind.PARSE);
+            return;
+        }
+        Parse parse = Parse.decode(Frames.body(frame));
         if (parse.name().isEmpty() && registry != null && deallocateThroughParse(frame, parse, to)) {
             return;
         }

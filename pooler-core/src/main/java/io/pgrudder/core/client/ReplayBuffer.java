@@ -7,7 +7,6 @@ import io.pgrudder.protocol.PgException;
 import io.pgrudder.protocol.SqlState;
 import io.pgrudder.protocol.backend.ErrorResponse;
 import io.pgrudder.protocol.frontend.Close;
-import io.pgrudder.protocol.frontend.Parse;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -126,7 +125,8 @@ final class ReplayBuffer {
         byte t = Frames.type(frame);
         try {
             if (t == MessageType.PARSE) {
-                return Parse.decode(Frames.body(frame)).name().isEmpty();
+                // Only the name matters: an unnamed statement can be parsed twice.
+                return Frames.firstStringEmpty(frame);
             }
             if (t == MessageType.CLOSE) {
                 return Close.decode(Frames.body(frame)).kind() == Close.PORTAL;

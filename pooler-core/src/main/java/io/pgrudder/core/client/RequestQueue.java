@@ -62,8 +62,19 @@ final class RequestQueue {
      * client's view of its statements stays as on a direct connection).
      */
     record Expect(Kind kind, Done done, Consumer<ByteBuf> synthetic, Runnable undo, Runnable onSuccess) {
+        /** The plain entry of each kind: immutable, so one each serves every client. */
+        private static final Expect[] PLAIN = plain();
+
         static Expect of(Kind kind) {
-            return new Expect(kind, null, null, null, null);
+            return PLAIN[kind.ordinal()];
+        }
+
+        private static Expect[] plain() {
+            Expect[] plain = new Expect[Kind.values().length];
+            for (Kind k : Kind.values()) {
+                plain[k.ordinal()] = new Expect(k, null, null, null, null);
+            }
+            return plain;
         }
     }
 
