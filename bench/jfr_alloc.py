@@ -7,7 +7,8 @@ weights estimate where the bytes went. Prints, as markdown tables, by estimated 
   - the io.pgrudder frame nearest the allocation ("first pgrudder frame"),
   - the allocating frame with its class (the allocation site itself).
 An optional second argument, the number of transactions in the profiled window, adds bytes per
-transaction.
+transaction. Each thread's first sample is left out: its weight is everything the thread
+allocated before the recording started (tens of MB on an event loop).
 """
 import collections
 import re
@@ -15,6 +16,7 @@ import sys
 
 FRAME = re.compile(r"^\s+([\w$.<>/]+)\(.*\)\s+line:")
 CLASS = re.compile(r"^\s+objectClass = (\S+)")
+THREAD = re.compile(r'^\s+eventThread = "([^"]*)"')
 WEIGHT = re.compile(r"^\s+weight = ([\d.,]+)\s*(bytes|byte|kB|MB|GB)")
 UNITS = {"byte": 1, "bytes": 1, "kB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
 TOP = int(sys.argv[1]) if len(sys.argv) > 1 else 15
@@ -23,7 +25,8 @@ TXNS = float(sys.argv[2]) if len(sys.argv) > 2 else 0
 
 def main():
     by_class, by_own, by_site = collections.Counter(), collections.Counter(), collections.Counter()
-    cls, weight, stack = None, 0.0, None
+    cls, weight, stack, thread = None, 0.0, None, None
+    seen_threads = set()
     total = 0.0
     for line in sys.stdin:
         m = CLASS.match(line)
@@ -34,11 +37,18 @@ def main():
         if m:
             weight = float(m.group(1).replace(",", "")) * UNITS[m.group(2)]
             continue
+        m = THREAD.match(line)
+        if m:
+            thread = m.group(1)
+            continue
         if "stackTrace = [" in line:
             stack = []
             continue
         if stack is not None:
             if line.strip().startswith("]"):
+                if thread not in seen_threads:
+                    seen_threads.add(thread)
+                    weight = 0.0
                 total += weight
                 by_class[cls] += weight
                 own = [f for f in stack if f.startswith("io.pgrudder.")]

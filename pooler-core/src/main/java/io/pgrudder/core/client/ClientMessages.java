@@ -168,8 +168,11 @@ final class ClientMessages {
                 return true;
             }
             case MessageType.PARSE -> {
+                if (Frames.firstStringEmpty(frame)) {
+                    return false; // the unnamed statement is never answered here (not decoded for that)
+                }
                 Parse parse = Parse.decode(Frames.body(frame));
-                Statement known = parse.name().isEmpty() ? null : registry.existing(parse.query(), parse.parameterTypes());
+                Statement known = registry.existing(parse.query(), parse.parameterTypes());
                 if (known == null || !registry.isAccepted(known)) {
                     return false;
                 }
@@ -297,9 +300,9 @@ final class ClientMessages {
     private void parse(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
         noteSessionState(frame);
-        if (registry == null && Frames.firstStringEmpty(frame)) {
-            // The unnamed statement with no statement cache: nothing here needs its fields (a
-            // malformed rest gets the server's own error).
+        if (Frames.firstStringEmpty(frame) && (registry == null || !Deallocation.unnamedParseStartsWithDeallocate(frame))) {
+            // The unnamed statement, not a DEALLOCATE the cache must rewrite: nothing here needs
+            // its fields, so it is not decoded (a malformed rest gets the server's own error).
             forward(frame, to, Kind.PARSE);
             return;
         }
@@ -368,6 +371,10 @@ final class ClientMessages {
 
     private void bind(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
+        if (registry == null) {
+            forward(frame, to, Kind.BIND); // no statement names to rewrite: not decoded
+            return;
+        }
         ByteBuf body = Frames.body(frame);
         String portal = Frames.readCString(body);
         String name = Frames.readCString(body);
@@ -395,6 +402,10 @@ final class ClientMessages {
 
     private void describe(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
+        if (registry == null || !describesNamedStatement(frame)) {
+            forward(frame, to, Kind.DESCRIBE); // a portal, the unnamed statement, or no cache: not decoded
+            return;
+        }
         Describe describe = Describe.decode(Frames.body(frame));
         if (describe.kind() != Describe.STATEMENT || describe.name().isEmpty() || registry == null) {
             forward(frame, to, Kind.DESCRIBE);
@@ -408,6 +419,13 @@ final class ClientMessages {
         frame.release();
         preparer.ensure(to, statement);
         writeAndExpect(to, new Describe(Describe.STATEMENT, statement.serverName())::encode, Kind.DESCRIBE, null);
+    }
+
+    /** A Describe of a named statement ('S' and a name that is not empty), told from two bytes. */
+    private static boolean describesNamedStatement(ByteBuf frame) {
+        int at = frame.readerIndex() + Frames.HEADER_SIZE;
+        return frame.readableBytes() > Frames.HEADER_SIZE + 1 && frame.getByte(at) == Describe.STATEMENT
+                && frame.getByte(at + 1) != 0;
     }
 
     private void close(ByteBuf frame, ServerConnection to) {

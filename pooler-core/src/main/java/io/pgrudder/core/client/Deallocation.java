@@ -44,7 +44,16 @@ record Deallocation(String name) {
 
     /** Whether a Query's text starts with DEALLOCATE (any case), looked at without decoding it. */
     static boolean startsWithDeallocate(ByteBuf frame) {
-        int i = frame.readerIndex() + Frames.HEADER_SIZE;
+        return textStartsWithDeallocate(frame, Frames.HEADER_SIZE);
+    }
+
+    /** The same for the text of a Parse of the unnamed statement (its name is the one NUL byte before it). */
+    static boolean unnamedParseStartsWithDeallocate(ByteBuf frame) {
+        return textStartsWithDeallocate(frame, Frames.HEADER_SIZE + 1);
+    }
+
+    private static boolean textStartsWithDeallocate(ByteBuf frame, int textOffset) {
+        int i = frame.readerIndex() + textOffset;
         int end = frame.writerIndex();
         while (i < end && Character.isWhitespace(frame.getByte(i))) {
             i++;
