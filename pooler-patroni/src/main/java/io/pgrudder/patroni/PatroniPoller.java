@@ -47,9 +47,10 @@ import io.pgrudder.core.topology.TopologySource;
  * a live watch nothing is held.
  *
  * <p>Threads: all polling and watch state lives on one event loop of the group; rounds never
- * overlap, and each round sends exactly two requests per member, each with a hard deadline, so no
- * member ever has more than two requests in flight (Patroni's listen backlog is 5). Listeners run
- * on a dedicated notification thread.
+ * overlap, and each round sends exactly two requests per member, each with a hard deadline
+ * (Patroni's listen backlog is 5); leader checks (while the watch is live, when rounds are off) go
+ * one at a time but for an answer still out when the DCS names a leader anew. Listeners run on a
+ * dedicated notification thread.
  */
 public final class PatroniPoller implements TopologySource {
 
