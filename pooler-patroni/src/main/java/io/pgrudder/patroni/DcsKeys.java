@@ -14,8 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * requested switchover), {@code sync} (the synchronous standbys), {@code config} (maintenance
  * mode) and {@code members/<name>} (role, state, timeline, tags, addresses). A member key is
  * rewritten whenever its WAL position moves; that alone changes nothing the pooler routes by, so
- * its digest leaves the position out. {@code status}, {@code optime/}, {@code history} and
- * {@code initialize} are not followed.
+ * its digest leaves the position out. {@code status} (the leader's WAL position, which replicas'
+ * lag is measured against, as Patroni's {@code /cluster} measures it) and its pre-3.0 form
+ * {@code optime/leader} are kept for their value only: their digest never changes.
+ * {@code history} and {@code initialize} are not followed.
  */
 final class DcsKeys {
 
@@ -24,6 +26,8 @@ final class DcsKeys {
     static final String SYNC = "sync";
     static final String CONFIG = "config";
     static final String MEMBERS = "members/";
+    static final String STATUS = "status";
+    static final String OPTIME_LEADER = "optime/leader";
 
     private static final List<String> MEMBER_FIELDS = List.of("role", "state", "timeline", "tags", "conn_url", "api_url");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,7 +41,8 @@ final class DcsKeys {
             return Optional.empty();
         }
         String name = key.substring(prefix.length());
-        if (name.equals(LEADER) || name.equals(FAILOVER) || name.equals(SYNC) || name.equals(CONFIG)) {
+        if (name.equals(LEADER) || name.equals(FAILOVER) || name.equals(SYNC) || name.equals(CONFIG)
+                || name.equals(STATUS) || name.equals(OPTIME_LEADER)) {
             return Optional.of(name);
         }
         if (name.startsWith(MEMBERS) && name.length() > MEMBERS.length() && name.indexOf('/', MEMBERS.length()) < 0) {
@@ -46,8 +51,16 @@ final class DcsKeys {
         return Optional.empty();
     }
 
+    /** A key followed for its value alone ({@code status}, {@code optime/leader}): never a change that matters. */
+    static boolean valueOnly(String name) {
+        return name.equals(STATUS) || name.equals(OPTIME_LEADER);
+    }
+
     /** What of a followed key's value matters: the value itself, or a member's routing fields. */
     static String digest(String name, String value) {
+        if (valueOnly(name)) {
+            return "";
+        }
         if (!name.startsWith(MEMBERS)) {
             return value;
         }

@@ -1,6 +1,5 @@
 package io.pgrudder.patroni;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,19 +17,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 
 import io.pgrudder.core.config.PatroniEtcdSettings;
@@ -40,8 +29,9 @@ import io.pgrudder.core.topology.DcsWatch;
  * Watches Patroni's keys in etcd through etcd's v3 JSON gateway ({@code /v3/kv/range} and the
  * streaming {@code /v3/watch}, keys base64): a range read of everything under
  * {@code <namespace>/<scope>/} gives the state and its revision, then a watch from the next
- * revision reports each change as it is committed. What changed is told to the {@link Listener}
- * only for the keys {@link DcsKeys} follows, and only when what matters of them changed.
+ * revision reports each change as it is committed. The {@link Listener} is told the values of the
+ * keys {@link DcsKeys} follows ({@link WatchedKeys}) whenever one of them changed, with the names of
+ * those whose digest changed.
  *
  * <p>When the stream ends (etcd stopped, the connection cut, an error), the watch reconnects to
  * the next host after a backoff (100 ms doubling to 5 s) and resumes from the revision after the
@@ -58,8 +48,12 @@ final class EtcdWatch {
 
     /** Told on the watch's loop. */
     interface Listener {
-        /** Followed keys other than {@code failover} changed (appeared, went, or their digest changed). */
-        void keysChanged(List<String> names);
+        /**
+         * A followed key's value changed: {@code state} is all of them now, {@code names} those other than
+         * {@code failover} whose digest changed (appeared, went, or changed what matters; may be empty when
+         * only a WAL position moved).
+         */
+        void keysChanged(DcsState state, List<String> names);
 
         /** The {@code failover} key now asks for this (empty: nothing pending). */
         void failoverKey(Optional<PendingSwitchover> pending);
@@ -85,7 +79,7 @@ final class EtcdWatch {
     // Confined to loop.
     /** etcd's authentication (with patroni_etcd_username); its token is confined to loop too. */
     private final EtcdToken token;
-    private final Map<String, String> known = new HashMap<>();
+    private final WatchedKeys keys = new WatchedKeys();
     private Optional<PendingSwitchover> failover = Optional.empty();
     private DcsWatch state = DcsWatch.CONNECTING;
     private long revision;
@@ -95,6 +89,7 @@ final class EtcdWatch {
     private Stream stream;
     private ScheduledFuture<?> retry;
     private boolean closed;
+    private volatile long requests;
 
     EtcdWatch(String cluster, PatroniEtcdSettings settings, EventLoop loop, Class<? extends Channel> channelType,
             PatroniHttpClient http, Optional<SslContext> tls, Duration requestTimeout, Listener listener) {
@@ -152,6 +147,7 @@ final class EtcdWatch {
      * authenticates again and reads once more, and only a second failure ends the stream.
      */
     private void probe(Stream s, boolean mayRenew) {
+        requests++;
         http.post(s.host.host(), s.host.port(), "/v3/kv/range", EtcdGatewayJson.keyRequest(prefix + DcsKeys.LEADER),
                         token.current())
                 .whenComplete((outcome, error) -> loop.execute(() -> {
@@ -172,6 +168,7 @@ final class EtcdWatch {
 
     private void renewToken(Stream s) {
         token.drop();
+        requests++;
         token.ask(s.host).whenComplete((answer, error) -> loop.execute(() -> {
             if (stream != s || closed) {
                 return;
@@ -184,6 +181,11 @@ final class EtcdWatch {
             log.debug("cluster {}: etcd token renewed", cluster);
             probe(s, false);
         }));
+    }
+
+    /** Requests sent to etcd so far: range reads (probes included), watch streams, authentications. */
+    long requests() {
+        return requests;
     }
 
     /** How many tokens etcd gave this watch (for tests; read from any thread). */
@@ -203,10 +205,12 @@ final class EtcdWatch {
         retry = null;
         PatroniEtcdSettings.Endpoint host = settings.hosts().get(Math.floorMod(nextHost, settings.hosts().size()));
         if (token.needed() && token.current() == null) {
+            requests++;
             token.ask(host).thenAccept(answer -> loop.execute(() -> authenticated(host, answer)));
             return;
         }
         if (needRange) {
+            requests++;
             http.post(host.host(), host.port(), "/v3/kv/range", EtcdGatewayJson.rangeRequest(prefix), token.current())
                     .whenComplete((outcome, error) -> loop.execute(() -> ranged(host, outcome, error)));
         } else {
@@ -244,75 +248,31 @@ final class EtcdWatch {
         Map<String, String> now = new HashMap<>();
         for (JsonNode kv : answer.path("kvs")) {
             String key = EtcdGatewayJson.decode(kv.path("key"));
-            DcsKeys.followed(prefix, key).ifPresent(name -> now.put(name, DcsKeys.digest(name, EtcdGatewayJson.decode(kv.path("value")))));
+            DcsKeys.followed(prefix, key).ifPresent(name -> now.put(name, EtcdGatewayJson.decode(kv.path("value"))));
         }
         long at = EtcdGatewayJson.int64(answer.path("header").path("revision"));
         if (at <= 0) {
             failed(host, "range answer has no revision");
             return;
         }
-        List<String> changed = new ArrayList<>();
-        for (Map.Entry<String, String> e : now.entrySet()) {
-            if (!e.getValue().equals(known.get(e.getKey()))) {
-                changed.add(e.getKey());
-            }
-        }
-        for (String name : known.keySet()) {
-            if (!now.containsKey(name)) {
-                changed.add(name);
-            }
-        }
-        known.clear();
-        known.putAll(now);
+        keys.replaceAll(now);
         revision = at;
         needRange = false;
-        tell(changed);
+        tell();
         watch(host, at + 1);
     }
 
     private void watch(PatroniEtcdSettings.Endpoint host, long from) {
+        requests++;
         Stream s = new Stream(host);
         stream = s;
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(channelType)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        tls.ifPresent(ctx -> ch.pipeline().addLast("tls", ctx.newHandler(ch.alloc(), host.host(),
-                                host.port())));
-                        ch.pipeline().addLast("http", new HttpClientCodec());
-                        ch.pipeline().addLast("watch", new WatchStreamHandler(s));
-                    }
-                });
-        ChannelFuture connect = bootstrap.connect(host.host(), host.port());
+        ChannelFuture connect = WatchConnection.connect(loop, channelType, tls, timeoutMillis, host, s);
         s.channel = connect.channel();
         // Until etcd says the watch is created, the attempt has a deadline; afterwards the stream may be quiet.
         s.createDeadline = loop.schedule(() -> s.end("no watch created within " + timeoutMillis + " ms"),
                 timeoutMillis, TimeUnit.MILLISECONDS);
-        connect.addListener(f -> {
-            if (!f.isSuccess()) {
-                s.end(PatroniHttpClient.connectFailure(f.cause()).toString());
-                return;
-            }
-            byte[] bytes = EtcdGatewayJson.watchRequest(prefix, from).getBytes(StandardCharsets.UTF_8);
-            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-                    "/v3/watch", Unpooled.wrappedBuffer(bytes));
-            request.headers()
-                    .set(HttpHeaderNames.HOST, PatroniHttpClient.hostHeader(host.host(), host.port()))
-                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
-                    .set(HttpHeaderNames.USER_AGENT, "pgrudder");
-            if (token.current() != null) {
-                request.headers().set(HttpHeaderNames.AUTHORIZATION, token.current());
-            }
-            s.channel.writeAndFlush(request).addListener(w -> {
-                if (!w.isSuccess()) {
-                    s.end("write failed: " + PatroniHttpClient.brief(w.cause()));
-                }
-            });
-        });
+        WatchConnection.sendWhenConnected(connect, host, EtcdGatewayJson.watchRequest(prefix, from), token.current(),
+                s::end);
     }
 
     /** One message of the current stream. */
@@ -338,7 +298,6 @@ final class EtcdWatch {
             setState(DcsWatch.LIVE, "watching " + s.host + " " + prefix + " from revision " + (revision + 1));
             reportFailover();
         }
-        List<String> changed = new ArrayList<>();
         for (JsonNode event : result.path("events")) {
             JsonNode kv = event.path("kv");
             long modRevision = EtcdGatewayJson.int64(kv.path("mod_revision"));
@@ -346,28 +305,31 @@ final class EtcdWatch {
                 continue; // already applied (a resumed watch never repeats, but never apply twice)
             }
             revision = modRevision;
-            String key = EtcdGatewayJson.decode(kv.path("key"));
-            Optional<String> name = DcsKeys.followed(prefix, key);
+            Optional<String> name = DcsKeys.followed(prefix, EtcdGatewayJson.decode(kv.path("key")));
             if (name.isEmpty()) {
                 continue;
             }
-            String digest = "DELETE".equals(event.path("type").asText("PUT")) ? null
-                    : DcsKeys.digest(name.get(), EtcdGatewayJson.decode(kv.path("value")));
-            String before = digest == null ? known.remove(name.get()) : known.put(name.get(), digest);
-            if (!Objects.equals(before, digest) && !changed.contains(name.get())) {
-                changed.add(name.get());
+            if ("DELETE".equals(event.path("type").asText("PUT"))) {
+                keys.delete(name.get());
+            } else {
+                keys.put(name.get(), EtcdGatewayJson.decode(kv.path("value")));
             }
         }
-        tell(changed);
+        tell();
     }
 
-    private void tell(List<String> changed) {
-        if (changed.remove(DcsKeys.FAILOVER)) {
+    /** Tells the listener what the last range read or message changed, if anything. */
+    private void tell() {
+        WatchedKeys.Changes changes = keys.drain();
+        List<String> names = new ArrayList<>(changes.names());
+        if (names.remove(DcsKeys.FAILOVER)) {
             reportFailover();
         }
-        if (!changed.isEmpty()) {
-            log.debug("cluster {}: etcd keys changed: {}", cluster, changed);
-            listener.keysChanged(changed);
+        if (changes.anyValue()) {
+            if (!names.isEmpty()) {
+                log.debug("cluster {}: etcd keys changed: {}", cluster, names);
+            }
+            listener.keysChanged(keys.snapshot(revision), names);
         }
     }
 
@@ -379,7 +341,7 @@ final class EtcdWatch {
     private void reportFailover() {
         Optional<PendingSwitchover> pending = Optional.empty();
         try {
-            pending = PendingSwitchover.parse(known.get(DcsKeys.FAILOVER));
+            pending = PendingSwitchover.parse(keys.value(DcsKeys.FAILOVER));
         } catch (PatroniJsonException e) {
             log.warn("cluster {}: {}; not holding the leader for it", cluster, e.getMessage());
         }

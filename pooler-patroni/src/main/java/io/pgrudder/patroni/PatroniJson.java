@@ -89,7 +89,11 @@ public final class PatroniJson {
 
     /** Patroni accepts tags as booleans or as strings such as "true"/"on"/"yes". */
     private static boolean tag(JsonNode tags, String name) {
-        JsonNode value = tags.get(name);
+        return truthy(tags.get(name));
+    }
+
+    /** A boolean as Patroni reads one (patroni/utils.py {@code parse_bool}, a bool or a word); absent is false. */
+    static boolean truthy(JsonNode value) {
         if (value == null || value.isNull()) {
             return false;
         }

@@ -1,17 +1,14 @@
 package io.pgrudder.patroni;
 
-import java.io.File;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
-
-import javax.net.ssl.SSLException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,37 +20,41 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import io.pgrudder.core.config.PatroniSettings;
 import io.pgrudder.core.config.ServerAddress;
 import io.pgrudder.core.topology.DcsWatch;
-import io.pgrudder.core.topology.PollResult;
 import io.pgrudder.core.topology.Topology;
 import io.pgrudder.core.topology.TopologySource;
 
 /**
- * Polls every member's Patroni REST API ({@code GET /cluster} and {@code GET /patroni}, all in
- * parallel) once per poll interval, decides the topology with {@link TopologyDecider}, and
- * publishes a snapshot whenever something relevant changed.
+ * Follows one Patroni cluster, decides its topology with {@link TopologyDecider}, and publishes a
+ * snapshot whenever something relevant changed.
  *
- * <p>With {@code patroni_etcd_hosts} it also watches Patroni's keys in etcd ({@link EtcdWatch}):
- * a change of the leader, a member, the sync state or the config starts a round at once, so the
- * REST interval can be long while the watch is live and a leader is known ({@code watchPollInterval}); REST stays the
- * truth for who leads. The {@code failover} key, when it asks to move away from the leader and
- * is due, holds the leader ({@link Topology#leaderHeld()}) until the key goes or another member
- * leads. While etcd cannot be watched, polling goes on at {@code pollInterval} and nothing is held.
+ * <p>By REST: every member's {@code GET /cluster} and {@code GET /patroni}, all in parallel, once
+ * per poll interval. That is how it follows the cluster without {@code patroni_etcd_hosts}, and
+ * whenever the etcd watch is not live (connecting, etcd down or unreachable).
+ *
+ * <p>By the DCS: while the watch of Patroni's keys in etcd ({@link EtcdWatch}) is live, there is
+ * no periodic REST round at all. The topology is decided from the keys themselves
+ * ({@link DcsFollower}: members, roles, states, lag, tags, sync, pause), and the leader they name
+ * is published only once its own {@code /patroni} says it runs as primary ({@link LeaderFence}:
+ * one request to that member when the DCS names a leader anew, retried while it is not primary
+ * yet). A quiet watch is checked every {@code watchPollInterval} by one range read in etcd, not
+ * by REST. The {@code failover} key, when it asks to move away from the leader and is due, holds
+ * the leader ({@link Topology#leaderHeld()}) until the key goes or another member leads; without
+ * a live watch nothing is held.
  *
  * <p>Threads: all polling and watch state lives on one event loop of the group; rounds never
- * overlap, and each round sends exactly two requests per member, each with a hard deadline, so no
- * member ever has more than two requests in flight (Patroni's listen backlog is 5). Listeners run
- * on a dedicated notification thread.
+ * overlap, and each round sends exactly two requests per member, each with a hard deadline
+ * (Patroni's listen backlog is 5); leader checks (while the watch is live, when rounds are off) go
+ * one at a time but for an answer still out when the DCS names a leader anew. Listeners run on a
+ * dedicated notification thread.
  */
 public final class PatroniPoller implements TopologySource {
 
     private static final Logger log = LoggerFactory.getLogger(PatroniPoller.class);
-    private static final long MIN_GAP_MILLIS = 100;
 
     private final String name;
     private final List<MemberAddress> members;
@@ -63,22 +64,20 @@ public final class PatroniPoller implements TopologySource {
     private final PatroniHttpClient http;
     private final TopologyNotifier notifier;
 
+    private final RestRounds rounds;
     private final EtcdWatch watch;
+    private final DcsFollower dcs;
     private final PatroniSwitchover switchover;
+    /** REST requests sent to each member (by index in {@code members}): rounds and leader checks. */
+    private final AtomicLongArray restRequests;
 
     private volatile Topology current;
     private volatile boolean closed;
     private volatile DcsWatch watchState;
-    private volatile long roundsOnSchedule;
-    private volatile long roundsOnRequest;
 
     // Confined to loop.
     private boolean started;
-    private boolean roundRunning;
-    private boolean pollRequested;
-    private long lastRoundStartNanos;
-    private ScheduledFuture<?> nextRound;
-    private boolean nextRoundRequested;
+    private ScheduledFuture<?> probeTimer;
     private final LeaderHolds holds;
 
     /** Polls with its own one-thread NIO event loop group, shut down by {@link #close()}. */
@@ -106,11 +105,14 @@ public final class PatroniPoller implements TopologySource {
             throw new IllegalArgumentException("cluster " + name + ": no members to poll");
         }
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.restRequests = new AtomicLongArray(this.members.size());
         this.ownGroup = ownsGroup ? group : null;
         this.loop = group.next();
         this.holds = new LeaderHolds(loop, this::reconsiderHold);
-        Optional<SslContext> apiTls = sslContext(settings);
+        Optional<SslContext> apiTls = PatroniApiTls.context(settings);
         this.http = new PatroniHttpClient(group, channelType, apiTls, settings.requestTimeout());
+        this.rounds = new RestRounds(name, this.members, loop, http, settings.apiPort(),
+                settings.pollInterval().toMillis(), restRequests, this::decideFromRest);
         this.switchover = new PatroniSwitchover(this, new PatroniHttpClient(group, channelType, apiTls,
                 settings.requestTimeout()), settings.apiPort(), settings.apiCredentials().basicAuthorization());
         this.current = Topology.initial(name, Instant.now());
@@ -122,9 +124,15 @@ public final class PatroniPoller implements TopologySource {
             PatroniHttpClient etcdHttp = new PatroniHttpClient(group, channelType, etcdTls, settings.requestTimeout());
             this.watch = new EtcdWatch(name, settings.etcd(), loop, channelType, etcdHttp, etcdTls,
                     settings.requestTimeout(), new WatchListener());
+            LeaderFence fence = new LeaderFence(loop, member -> {
+                restRequests.incrementAndGet(this.members.indexOf(member));
+                return http.get(member.host(), settings.apiPort(), "/patroni");
+            }, settings.pollInterval().toMillis(), LeaderFence.randomJitter(), this::decideFromDcs);
+            this.dcs = new DcsFollower(settings.etcd().scope(), this.members, fence);
         } else {
             this.watchState = DcsWatch.OFF;
             this.watch = null;
+            this.dcs = null;
         }
     }
 
@@ -148,7 +156,7 @@ public final class PatroniPoller implements TopologySource {
         loop.execute(() -> {
             if (!started && !closed) {
                 started = true;
-                startRound();
+                rounds.resume();
                 if (watch != null) {
                     watch.start();
                 }
@@ -186,12 +194,28 @@ public final class PatroniPoller implements TopologySource {
 
     /** Rounds started because their interval was up (the first one included). */
     public long roundsOnSchedule() {
-        return roundsOnSchedule;
+        return rounds.onSchedule();
     }
 
     /** Rounds started early because someone asked: {@link #pollNow()}, a fencing failure, an etcd key change. */
     public long roundsOnRequest() {
-        return roundsOnRequest;
+        return rounds.onRequest();
+    }
+
+    /** REST requests sent to {@code member} so far: two per round, and each leader check while the watch is live. */
+    public long restRequests(MemberAddress member) {
+        int i = members.indexOf(member);
+        return i < 0 ? 0 : restRequests.get(i);
+    }
+
+    /** Requests this poller's etcd watch sent: range reads (its probes included), watch streams, authentications. */
+    public long etcdRequests() {
+        return watch == null ? 0 : watch.requests();
+    }
+
+    /** {@code GET /patroni} requests sent to the DCS's leader while the watch was live ({@link LeaderFence}). */
+    public long leaderChecks() {
+        return dcs == null ? 0 : dcs.leaderChecks();
     }
 
     /** The switchover the etcd watch last saw in Patroni's failover key; empty when none (or no watch). */
@@ -222,23 +246,16 @@ public final class PatroniPoller implements TopologySource {
         holds.releaseLocally(request);
     }
 
-    /** On loop: a round as soon as the minimal gap allows; coalesced with one already asked for or running. */
+    /** On loop: a REST round soon; while the watch is live, the leader's own /patroni is asked again instead. */
     private void requestRound() {
         if (!started || closed) {
             return;
         }
-        if (roundRunning) {
-            pollRequested = true;
-            return;
+        if (dcs != null && dcs.isLive()) {
+            dcs.recheck();
+        } else {
+            rounds.request();
         }
-        if (nextRound != null) {
-            if (nextRoundRequested) {
-                return;
-            }
-            nextRound.cancel(false);
-        }
-        long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
-        scheduleRound(Math.max(0, MIN_GAP_MILLIS - sinceLast), true);
     }
 
     @Override
@@ -251,8 +268,10 @@ public final class PatroniPoller implements TopologySource {
             watch.close();
         }
         loop.execute(() -> {
-            if (nextRound != null) {
-                nextRound.cancel(false);
+            rounds.pause();
+            stopProbes();
+            if (dcs != null) {
+                dcs.down();
             }
             holds.close();
         });
@@ -262,104 +281,32 @@ public final class PatroniPoller implements TopologySource {
         }
     }
 
-    private void scheduleRound(long delayMillis, boolean requested) {
-        nextRoundRequested = requested;
-        nextRound = loop.schedule(this::startRound, delayMillis, TimeUnit.MILLISECONDS);
-    }
-
-    private void startRound() {
-        if (closed || roundRunning) {
+    /** On loop: a REST round's answers, unless the watch went live meanwhile. */
+    private void decideFromRest(List<MemberPoll> polls) {
+        if (closed || (dcs != null && dcs.isLive())) {
             return;
         }
-        if (nextRoundRequested) {
-            roundsOnRequest++;
-        } else {
-            roundsOnSchedule++;
-            if (watch != null) {
-                watch.probe();
-            }
-        }
-        nextRound = null;
-        nextRoundRequested = false;
-        roundRunning = true;
-        pollRequested = false;
-        lastRoundStartNanos = System.nanoTime();
-        List<CompletableFuture<MemberPoll>> polls = new ArrayList<>();
-        for (MemberAddress member : members) {
-            polls.add(pollMember(member));
-        }
-        CompletableFuture.allOf(polls.toArray(new CompletableFuture<?>[0]))
-                .whenComplete((ignored, error) -> loop.execute(() -> finishRound(polls)));
+        TopologyDecider.Decision decision = TopologyDecider.decide(name, polls, current, holds.holding(), Instant.now());
+        publish(decision.topology(), decision.noLeaderReason());
     }
 
-    private CompletableFuture<MemberPoll> pollMember(MemberAddress member) {
-        CompletableFuture<HttpOutcome> cluster = http.get(member.host(), settings.apiPort(), "/cluster");
-        CompletableFuture<HttpOutcome> node = http.get(member.host(), settings.apiPort(), "/patroni");
-        return cluster.thenCombine(node, (c, n) -> parse(member, c, n))
-                .exceptionally(e -> failedPoll(member, PollResult.badResponse("poll failed: "
-                        + PatroniHttpClient.brief(e))));
-    }
-
-    private static MemberPoll parse(MemberAddress member, HttpOutcome cluster, HttpOutcome node) {
-        PollResult clusterResult = cluster.result();
-        Optional<ClusterView> view = Optional.empty();
-        if (clusterResult.ok()) {
-            try {
-                view = Optional.of(PatroniJson.parseCluster(cluster.body()));
-            } catch (PatroniJsonException e) {
-                clusterResult = PollResult.badResponse("/cluster " + e.getMessage());
-            }
-        }
-        PollResult nodeResult = node.result();
-        Optional<NodeStatus> status = Optional.empty();
-        if (nodeResult.ok()) {
-            try {
-                status = Optional.of(PatroniJson.parseNodeStatus(node.body()));
-            } catch (PatroniJsonException e) {
-                nodeResult = PollResult.badResponse("/patroni " + e.getMessage());
-            }
-        }
-        return new MemberPoll(member, clusterResult, view, nodeResult, status);
-    }
-
-    private static MemberPoll failedPoll(MemberAddress member, PollResult result) {
-        return new MemberPoll(member, result, Optional.empty(), result, Optional.empty());
-    }
-
-    private void finishRound(List<CompletableFuture<MemberPoll>> polls) {
-        roundRunning = false;
-        if (closed) {
+    /** On loop, while the watch is live: decides from the DCS's keys and the leader's own /patroni. */
+    private void decideFromDcs() {
+        if (closed || dcs == null) {
             return;
         }
-        try {
-            List<MemberPoll> results = new ArrayList<>();
-            for (CompletableFuture<MemberPoll> poll : polls) {
-                results.add(poll.join());
-            }
-            TopologyDecider.Decision decision = TopologyDecider.decide(name, results, current, holds.holding(), Instant.now());
+        dcs.polls().ifPresent(polls -> {
+            TopologyDecider.Decision decision = TopologyDecider.decide(name, polls, current, holds.holding(),
+                    Instant.now());
             publish(decision.topology(), decision.noLeaderReason());
-        } catch (RuntimeException e) {
-            log.error("cluster {}: poll round failed; keeping the last topology", name, e);
-        } finally {
-            long sinceStart = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
-            long delay = pollRequested
-                    ? Math.max(0, MIN_GAP_MILLIS - sinceStart)
-                    : Math.max(0, interval() - sinceStart);
-            scheduleRound(delay, pollRequested);
-        }
+        });
     }
 
-    /**
-     * The REST interval now: long while the etcd watch is live and a leader is known, else the
-     * normal one. Without a leader the watch cannot be relied on to say when there is one again:
-     * Patroni writes the {@code leader} key before it promotes PostgreSQL, and the new leader's
-     * own {@code /patroni} (which confirms it) says primary only once the promotion is done, while
-     * its {@code members/} key says so only at its next loop; a round asked for by the key change
-     * therefore often finds no leader yet, and nothing in etcd may change again for a while.
-     */
-    private long interval() {
-        boolean watchSuffices = watchState == DcsWatch.LIVE && current.leaderName().isPresent();
-        return (watchSuffices ? settings.watchPollInterval() : settings.pollInterval()).toMillis();
+    private void stopProbes() {
+        if (probeTimer != null) {
+            probeTimer.cancel(false);
+            probeTimer = null;
+        }
     }
 
     /** On loop: makes {@code next} current, logs what changed and notifies, unless it is the current one. */
@@ -387,43 +334,51 @@ public final class PatroniPoller implements TopologySource {
     /** What the etcd watch tells the poller, on its loop. */
     private final class WatchListener implements EtcdWatch.Listener {
         @Override
-        public void keysChanged(List<String> names) {
-            requestRound();
+        public void keysChanged(DcsState state, List<String> names) {
+            dcs.keys(state);
+            if (dcs.isLive()) {
+                decideFromDcs();
+            } else if (!names.isEmpty()) {
+                requestRound();
+            }
         }
 
         @Override
         public void failoverKey(Optional<PendingSwitchover> now) {
             holds.dcsKey(now);
-            requestRound();
+            if (!dcs.isLive()) {
+                requestRound();
+            }
         }
 
         @Override
         public void stateChanged(DcsWatch state, String detail) {
             DcsWatch before = watchState;
             watchState = state;
+            if (closed) {
+                return;
+            }
+            if (state == DcsWatch.LIVE) {
+                // The DCS decides from now on: no more rounds; a range read of etcd every watchPollInterval instead.
+                rounds.pause();
+                dcs.live();
+                long every = settings.watchPollInterval().toMillis();
+                stopProbes();
+                probeTimer = loop.scheduleWithFixedDelay(watch::probe, every, every, TimeUnit.MILLISECONDS);
+                decideFromDcs();
+                return;
+            }
             if (state == DcsWatch.DOWN) {
                 holds.dcsKey(Optional.empty());
-                if (before == DcsWatch.LIVE && !roundRunning && nextRound != null && !nextRoundRequested) {
-                    // The long interval no longer applies: the next round comes at the normal one.
-                    nextRound.cancel(false);
-                    long sinceLast = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastRoundStartNanos);
-                    scheduleRound(Math.max(0, settings.pollInterval().toMillis() - sinceLast), false);
+            }
+            if (before == DcsWatch.LIVE) {
+                // Back to REST: a full round at once, then every pollInterval.
+                dcs.down();
+                stopProbes();
+                if (started) {
+                    rounds.resume();
                 }
             }
-        }
-    }
-
-    private static Optional<SslContext> sslContext(PatroniPollerSettings settings) {
-        if (!"https".equals(settings.apiProtocol())) {
-            return Optional.empty();
-        }
-        try {
-            SslContextBuilder builder = SslContextBuilder.forClient();
-            settings.apiCa().ifPresent(ca -> builder.trustManager(new File(ca.toString())));
-            return Optional.of(builder.build());
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot set up TLS for the Patroni API"
-                    + settings.apiCa().map(ca -> " with CA " + ca).orElse("") + ": " + e.getMessage(), e);
         }
     }
 

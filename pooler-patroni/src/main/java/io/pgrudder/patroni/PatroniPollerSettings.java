@@ -15,12 +15,12 @@ import io.pgrudder.core.config.PatroniSettings;
  * @param apiPort           REST API port on every member's host (8008)
  * @param apiProtocol       "http" or "https"
  * @param apiCa             CA bundle (PEM) that signed the API's certificate; empty = JVM trust store
- * @param pollInterval      time between the starts of two poll rounds while no etcd watch is live, or no
- *                          leader is known (1 s)
+ * @param pollInterval      time between the starts of two REST poll rounds while no etcd watch is live (1 s);
+ *                          also the longest wait between two checks of a new leader's own /patroni
  * @param requestTimeout    hard deadline of one GET, connect included (500 ms)
  * @param etcd              Patroni's etcd; {@link PatroniEtcdSettings#NONE}: REST polling only
- * @param watchPollInterval time between the starts of two poll rounds while the watch is live and a leader
- *                          is known (10 s)
+ * @param watchPollInterval while the watch is live (no REST rounds then), how often a quiet watch is checked by
+ *                          one range read in etcd (10 s)
  * @param apiCredentials    for POST /switchover (SWITCHOVER on the admin console); NONE = none
  */
 public record PatroniPollerSettings(
@@ -68,7 +68,7 @@ public record PatroniPollerSettings(
                 apiCredentials);
     }
 
-    /** Watches Patroni's keys in etcd, polling REST every {@code watchInterval} while the watch is live. */
+    /** Watches Patroni's keys in etcd, checking a quiet watch every {@code watchInterval} while it is live. */
     public PatroniPollerSettings withEtcd(PatroniEtcdSettings settings, Duration watchInterval) {
         return new PatroniPollerSettings(apiPort, apiProtocol, apiCa, pollInterval, requestTimeout, settings,
                 watchInterval, apiCredentials);

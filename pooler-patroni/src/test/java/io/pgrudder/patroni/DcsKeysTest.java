@@ -20,8 +20,9 @@ class DcsKeysTest {
         assertEquals(Optional.of("sync"), DcsKeys.followed(PREFIX, "/service/demo/sync"));
         assertEquals(Optional.of("config"), DcsKeys.followed(PREFIX, "/service/demo/config"));
         assertEquals(Optional.of("members/node1"), DcsKeys.followed(PREFIX, "/service/demo/members/node1"));
-        assertEquals(Optional.empty(), DcsKeys.followed(PREFIX, "/service/demo/status"));
-        assertEquals(Optional.empty(), DcsKeys.followed(PREFIX, "/service/demo/optime/leader"));
+        assertEquals(Optional.of("status"), DcsKeys.followed(PREFIX, "/service/demo/status"));
+        assertEquals(Optional.of("optime/leader"), DcsKeys.followed(PREFIX, "/service/demo/optime/leader"));
+        assertEquals(Optional.empty(), DcsKeys.followed(PREFIX, "/service/demo/optime/other"));
         assertEquals(Optional.empty(), DcsKeys.followed(PREFIX, "/service/demo/history"));
         assertEquals(Optional.empty(), DcsKeys.followed(PREFIX, "/service/demo/members/"));
         assertEquals(Optional.empty(), DcsKeys.followed(PREFIX, "/service/demo2/leader"));

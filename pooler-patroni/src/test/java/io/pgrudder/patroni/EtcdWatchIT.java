@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import io.pgrudder.core.config.PatroniEtcdSettings;
+import io.pgrudder.core.testing.CuttingProxy;
 import io.pgrudder.core.topology.DcsWatch;
 import io.pgrudder.core.topology.Member;
 import io.pgrudder.core.topology.Topology;
@@ -132,11 +133,16 @@ class EtcdWatchIT {
         String candidate = otherThan(old);
         long onSchedule = watching.roundsOnSchedule();
         long onRequest = watching.roundsOnRequest();
+        long checks = watching.leaderChecks();
+        long rest = restRequests(watching);
         cluster.switchover(candidate);
         Topology t = await(watching, "leader is " + candidate, x -> leaderName(x).equals(Optional.of(candidate)));
         assertEquals(PatroniCluster.host(candidate), t.leader().orElseThrow().host());
-        assertEquals(onSchedule, watching.roundsOnSchedule(), "no round came on schedule: the watch asked for them");
-        assertTrue(watching.roundsOnRequest() > onRequest);
+        assertEquals(onSchedule, watching.roundsOnSchedule(), "no round on schedule while the watch is live");
+        assertEquals(onRequest, watching.roundsOnRequest(), "no full round either: the DCS decides");
+        assertTrue(watching.leaderChecks() > checks, "the new leader was confirmed by its own /patroni");
+        assertEquals(watching.leaderChecks() - checks, restRequests(watching) - rest,
+                "every REST request was a check of the leader the DCS named");
         assertTrue(seen.stream().anyMatch(x -> x.leaderHeld() && leaderName(x).equals(Optional.of(old))),
                 "the switchover's failover key held the old leader before it stepped down: " + seen);
         cluster.awaitHealthy(GENEROUS);
@@ -212,37 +218,96 @@ class EtcdWatchIT {
     }
 
     /**
-     * With no leader known, the long interval does not apply even though the watch is live: after
-     * Patroni writes the leader key it still has to promote PostgreSQL, and nothing in etcd need
-     * change again once it has. A poller following only the two replicas (so the leader the cluster
-     * names is not among its servers: no leader, and no key changes) keeps polling REST on schedule.
+     * While the watch is live no member's REST API is polled on a schedule, however short
+     * {@code patroni_poll_interval} is: a poller polling every 200 ms once live sends nothing while
+     * the {@code cutOff} poller (REST only, every 500 ms) makes four rounds. A leader check is all the
+     * REST it sent since it went live.
      */
     @Test
     @Order(7)
-    void withoutALeaderRestPollsAtTheNormalIntervalThoughTheWatchIsLive() {
-        String leader = leaderName(await(watching, "a leader", t -> t.leader().isPresent())).orElseThrow();
-        List<MemberAddress> replicas = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader))
-                .map(n -> new MemberAddress(PatroniCluster.host(n), PatroniCluster.PG_PORT)).toList();
-        PatroniEtcdSettings etcd = new PatroniEtcdSettings(List.of(
-                new PatroniEtcdSettings.Endpoint(PatroniCluster.ETCD_HOST, 2379)), PatroniCluster.SCOPE,
-                PatroniCluster.NAMESPACE);
-        PatroniPoller replicasOnly = new PatroniPoller("replicas-only", replicas, PatroniPollerSettings.DEFAULTS
-                .withPollInterval(Duration.ofMillis(200)).withEtcd(etcd, NEVER)).start();
+    void whileTheWatchIsLiveNoMemberIsPolledOnASchedule() {
+        PatroniPoller fast = new PatroniPoller("fast", members(), PatroniPollerSettings.DEFAULTS
+                .withPollInterval(Duration.ofMillis(200)).withEtcd(etcdDirect(), Duration.ofMillis(200))).start();
         try {
-            awaitWatch(replicasOnly, DcsWatch.LIVE);
-            await(replicasOnly, "members known, no leader", t -> !t.members().isEmpty() && t.leader().isEmpty());
-            Instant deadline = Instant.now().plus(GENEROUS);
-            while (replicasOnly.roundsOnSchedule() < 3) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new AssertionError("no rounds on schedule beyond the first within " + GENEROUS + ": "
-                            + replicasOnly.roundsOnSchedule() + " (watch " + replicasOnly.dcsWatch() + ")");
-                }
-                sleep(50);
-            }
-            assertEquals(DcsWatch.LIVE, replicasOnly.dcsWatch());
-            assertTrue(replicasOnly.current().leader().isEmpty());
+            awaitWatch(fast, DcsWatch.LIVE);
+            await(fast, "a leader", t -> t.leader().isPresent());
+            awaitCount("fast's leader check", fast::leaderChecks, 1);
+            long onSchedule = fast.roundsOnSchedule();
+            long onRequest = fast.roundsOnRequest();
+            long rest = restRequests(fast);
+            awaitCount("four more REST rounds of the cut-off poller", cutOff::roundsOnSchedule,
+                    cutOff.roundsOnSchedule() + 4);
+            assertEquals(DcsWatch.LIVE, fast.dcsWatch());
+            assertEquals(onSchedule, fast.roundsOnSchedule());
+            assertEquals(onRequest, fast.roundsOnRequest());
+            assertEquals(rest, restRequests(fast), "no REST request at all while nothing changed");
+            assertTrue(fast.current().leader().isPresent());
         } finally {
-            replicasOnly.close();
+            fast.close();
+        }
+    }
+
+    /**
+     * etcd cut off (a partition: open connections cut, new ones refused) while the watch is live:
+     * the poller goes back to polling every member at {@code patroni_poll_interval}, keeps the
+     * leader, and stops polling again once the watch is live again.
+     */
+    @Test
+    @Order(8)
+    void etcdGoingDownFallsBackToFullRestPollingAndBack() throws Exception {
+        try (CuttingProxy proxy = new CuttingProxy(PatroniCluster.ETCD_HOST, 2379)) {
+            PatroniEtcdSettings viaProxy = new PatroniEtcdSettings(List.of(
+                    new PatroniEtcdSettings.Endpoint("127.0.0.1", proxy.port())), PatroniCluster.SCOPE,
+                    PatroniCluster.NAMESPACE);
+            PatroniPoller poller = new PatroniPoller("partitioned", members(), PatroniPollerSettings.DEFAULTS
+                    .withPollInterval(Duration.ofMillis(200)).withEtcd(viaProxy, Duration.ofMillis(500))).start();
+            try {
+                awaitWatch(poller, DcsWatch.LIVE);
+                String leader = leaderName(await(poller, "a leader", t -> t.leader().isPresent())).orElseThrow();
+                long onSchedule = poller.roundsOnSchedule();
+                proxy.refuseNew(true);
+                proxy.cutNow();
+                awaitWatch(poller, DcsWatch.DOWN);
+                awaitCount("REST rounds on schedule again", poller::roundsOnSchedule, onSchedule + 3);
+                for (MemberAddress m : members()) {
+                    assertTrue(poller.restRequests(m) >= 6, "every member polled: " + m);
+                }
+                assertEquals(Optional.of(leader), leaderName(poller.current()));
+                proxy.refuseNew(false);
+                awaitWatch(poller, DcsWatch.LIVE);
+                await(poller, "a leader", t -> t.leader().isPresent());
+                long rounds = poller.roundsOnSchedule() + poller.roundsOnRequest();
+                awaitCount("four more REST rounds of the cut-off poller", cutOff::roundsOnSchedule,
+                        cutOff.roundsOnSchedule() + 4);
+                assertEquals(rounds, poller.roundsOnSchedule() + poller.roundsOnRequest(),
+                        "no REST round once the watch is live again");
+            } finally {
+                poller.close();
+            }
+        }
+    }
+
+    private static List<MemberAddress> members() {
+        return PatroniCluster.nodes().stream()
+                .map(n -> new MemberAddress(PatroniCluster.host(n), PatroniCluster.PG_PORT)).toList();
+    }
+
+    private static PatroniEtcdSettings etcdDirect() {
+        return new PatroniEtcdSettings(List.of(new PatroniEtcdSettings.Endpoint(PatroniCluster.ETCD_HOST, 2379)),
+                PatroniCluster.SCOPE, PatroniCluster.NAMESPACE);
+    }
+
+    private static long restRequests(PatroniPoller poller) {
+        return members().stream().mapToLong(poller::restRequests).sum();
+    }
+
+    private static void awaitCount(String what, java.util.function.LongSupplier count, long atLeast) {
+        Instant deadline = Instant.now().plus(GENEROUS);
+        while (count.getAsLong() < atLeast) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError(what + ": " + count.getAsLong() + " < " + atLeast + " within " + GENEROUS);
+            }
+            sleep(50);
         }
     }
 

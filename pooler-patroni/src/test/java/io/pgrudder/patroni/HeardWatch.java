@@ -14,7 +14,7 @@ final class HeardWatch implements EtcdWatch.Listener {
     final List<String> states = new CopyOnWriteArrayList<>();
 
     @Override
-    public void keysChanged(List<String> names) {
+    public void keysChanged(DcsState state, List<String> names) {
         changed.addAll(names);
     }
 

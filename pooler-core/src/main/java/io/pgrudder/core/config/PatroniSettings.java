@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param pollInterval time between REST poll rounds while no DCS watch is live
  * @param maxReplicaLag replicas lagging more bytes than this are not used; null = no limit
  * @param etcd where to watch Patroni's etcd keys ({@link PatroniEtcdSettings#NONE}: no watch)
- * @param watchPollInterval time between REST poll rounds while the DCS watch is live and a leader is known (the watch
- *                          asks for a round at once whenever a key that matters changes)
+ * @param watchPollInterval while the DCS watch is live (and no REST round runs), how often a quiet watch is checked by
+ *                          one range read in etcd ({@code patroni_watch_poll_interval}, 10 s)
  * @param apiCredentials for the REST API's unsafe endpoints (SWITCHOVER's POST); NONE = none
  */
 public record PatroniSettings(

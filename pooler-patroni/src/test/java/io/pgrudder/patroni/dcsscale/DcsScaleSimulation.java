@@ -19,8 +19,8 @@ import io.pgrudder.patroni.testing.PatroniCluster;
  * bench/dcs-scale: N pooler instances (N = 2, 20, 200 by default) in one JVM follow one real
  * three-node Patroni cluster ({@link PatroniCluster}), each a real {@code PatroniPoller}, in two
  * configurations: REST only ({@code patroni_poll_interval = 250}) and REST + etcd watch (the same
- * and {@code patroni_etcd_hosts}, so the REST interval is {@code patroni_watch_poll_interval},
- * 10 s by default, while the watch is live). For each (N, configuration) it measures a steady
+ * and {@code patroni_etcd_hosts}: while the watch is live no REST round at all, only the leader's
+ * own {@code /patroni} when the DCS names a leader anew). For each (N, configuration) it measures a steady
  * window (requests per second on each REST API and on etcd) and then one switchover (for each
  * instance, from the {@code leader} key naming the new leader to its topology naming it).
  *
@@ -36,6 +36,7 @@ public final class DcsScaleSimulation {
     static final int POLL_INTERVAL_MS = 250;
     private static final Duration READY = Duration.ofSeconds(90);
     private static final Duration OBSERVE = Duration.ofSeconds(30);
+    private static final Duration MEMBER_KEY_WAIT = Duration.ofSeconds(15);
 
     private DcsScaleSimulation() {
     }
@@ -113,12 +114,19 @@ public final class DcsScaleSimulation {
                 fleet.expect(candidate);
                 long onRequest = fleet.roundsOnRequest();
                 long onSchedule = fleet.roundsOnSchedule();
+                long checks = fleet.leaderChecks();
                 long requested = System.nanoTime();
                 cluster.switchover(candidate);
                 boolean all = fleet.awaitAllSeen(OBSERVE);
+                // The candidate's member key says primary at Patroni's next loop, perhaps after every instance
+                // named it already (its own /patroni says so first): wait for it, to time from it too.
+                Instant keyDeadline = Instant.now().plus(MEMBER_KEY_WAIT);
+                while (keys.promoted(candidate) == 0 && Instant.now().isBefore(keyDeadline)) {
+                    Thread.sleep(20);
+                }
                 switchover = Optional.of(Switchover.of(leader, candidate, requested, keys.leaderNamed(candidate),
                         keys.promoted(candidate), fleet.firstSeenNanos(), fleet.roundsOnRequest() - onRequest,
-                        fleet.roundsOnSchedule() - onSchedule));
+                        fleet.roundsOnSchedule() - onSchedule, fleet.leaderChecks() - checks));
                 log.info("N={} {}: switchover {} -> {}: all saw it: {}; key changes {}", n, config, leader,
                         candidate, all, keys.changes().stream()
                                 .filter(c -> !c.name().startsWith("optime") && !c.name().equals("status")).toList());

@@ -140,6 +140,29 @@ final class Fleet implements AutoCloseable {
                 .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey);
     }
 
+    /** REST requests sent so far to the member whose API is on {@code host}, all instances (rounds and leader checks). */
+    long restRequests(String host) {
+        long sum = 0;
+        for (PatroniPoller p : pollers) {
+            for (MemberAddress m : p.members()) {
+                if (m.host().equals(host)) {
+                    sum += p.restRequests(m);
+                }
+            }
+        }
+        return sum;
+    }
+
+    /** GET /patroni requests to the leader the DCS named, all instances, while their watch was live. */
+    long leaderChecks() {
+        return pollers.stream().mapToLong(PatroniPoller::leaderChecks).sum();
+    }
+
+    /** Requests the instances' etcd watches sent: range reads (probes included), watch streams, authentications. */
+    long etcdRequests() {
+        return pollers.stream().mapToLong(PatroniPoller::etcdRequests).sum();
+    }
+
     /** Poll rounds started so far, all instances: those due on schedule. */
     long roundsOnSchedule() {
         return pollers.stream().mapToLong(PatroniPoller::roundsOnSchedule).sum();

@@ -20,23 +20,29 @@ final class ResultTable {
         StringBuilder s = new StringBuilder();
         s.append("Steady window ").append(window.toSeconds()).append(" s per row. REST only: patroni_poll_interval = ")
                 .append(DcsScaleSimulation.POLL_INTERVAL_MS).append(" ms. REST + watch: the same and patroni_etcd_hosts")
-                .append(" (REST every patroni_watch_poll_interval, 10 s, while the watch is live and a leader is known). Patroni's REST API")
+                .append(" (while the watch is live: no REST round; one GET /patroni to the leader the DCS names anew, retried until it"
+                        + " says primary; etcd probed every patroni_watch_poll_interval, 10 s). Patroni's REST API")
                 .append(" listen backlog (ss Send-Q): ").append(backlogs).append(".\n\n");
 
-        s.append("| N | config | REST req/s per member | etcd req/s (pollers) | delay to new leader p50 / p99 / max ms "
-                + "| within 100 ms | missed |\n|---|---|---|---|---|---|---|\n");
+        s.append("| N | config | REST req/s per member | etcd req/s (pollers) | from leader key p50 / p99 / max ms "
+                + "| within 100 ms of it | from member key p50 / p99 / max ms | within 100 ms of it | missed |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
         for (DcsScaleSimulation.Trial t : trials) {
             s.append("| ").append(t.n()).append(" | ").append(name(t)).append(" | ")
                     .append(f(Steady.mean(t.steady().restPerMember()))).append(" | ")
                     .append(f(t.steady().pollerEtcdPerSecond())).append(" | ");
             t.switchover().ifPresentOrElse(w -> s.append(quantiles(w.fromKeyMs())).append(" | ")
-                            .append(w.withinOfKey(100)).append(" of ").append(t.n()).append(" | ").append(w.missed()),
-                    () -> s.append("- | - | -"));
+                            .append(w.withinOfKey(100)).append(" of ").append(t.n()).append(" | ")
+                            .append(quantiles(w.fromPromotedMs())).append(" | ")
+                            .append(w.fromPromotedMs().length == 0 ? "-" : w.withinOfPromoted(100) + " of " + t.n())
+                            .append(" | ").append(w.missed()),
+                    () -> s.append("- | - | - | - | -"));
             s.append(" |\n");
         }
 
-        s.append("\nSteady window, with the cross-checks. *REST req/s*: the pollers' round counters × 2 requests per"
-                + " member per round. *closed/s*: connections to each member's :8008 that entered TIME_WAIT during the"
+        s.append("\nSteady window, with the cross-checks. *REST req/s*: the pollers' own per-member request counters"
+                + " (two per round, one per leader check). *etcd req/s (pollers)*: their watches' own count (range reads,"
+                + " probes included, new watch streams, logins). *closed/s*: connections to each member's :8008 that entered TIME_WAIT during the"
                 + " window (the kernel's count). *etcd calls/s*: etcd's grpc_server_started_total (its v3 gateway calls"
                 + " its own gRPC server, so every gateway request counts), less the baseline's. *listen overflows*:"
                 + " TcpExt ListenOverflows, whole host. *leader lost*: topologies without a leader that instances"
@@ -79,13 +85,15 @@ final class ResultTable {
         s.append("\nSwitchover (PatroniCluster.switchover, patronictl). Times as the simulation's own watch of the"
                 + " cluster's keys received them: *leader key*, the value naming the new leader (ms after patronictl"
                 + " was started); *member key*, the new leader's members/ key saying role master (ms after the leader"
-                + " key; Patroni writes it at its next loop after the promotion, its own /patroni says so earlier;"
-                + " - when it came only after the last instance had seen the new leader). Delays: from each of those to each instance's published topology naming"
+                + " key; Patroni writes it at its next loop after the promotion, its own /patroni says so earlier,"
+                + " so a delay from it can be negative; awaited up to 15 s after the last instance named the new leader)."
+                + " Delays: from each of those to each instance's published topology naming"
                 + " the new leader. *rounds*: REST rounds all instances started from the request until the last one"
-                + " named the new leader (or 30 s).\n\n");
+                + " named the new leader and its member key came (or 30 s); *leader checks*: GET /patroni requests to the leader the DCS named, all"
+                + " instances, in the same time.\n\n");
         s.append("| N | config | switchover | leader key (ms after request) | member key (ms after leader key) "
                 + "| from leader key p50 / p99 / max ms | from member key p50 / p99 / max ms | within 100 ms of the leader key "
-                + "| missed | rounds on request / on schedule |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| missed | rounds on request / on schedule | leader checks |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (DcsScaleSimulation.Trial t : trials) {
             s.append("| ").append(t.n()).append(" | ").append(name(t)).append(" | ");
             t.switchover().ifPresentOrElse(w -> s.append(w.from()).append("→").append(w.to())
@@ -95,8 +103,9 @@ final class ResultTable {
                             .append(" | ").append(quantiles(w.fromPromotedMs()))
                             .append(" | ").append(w.withinOfKey(100)).append(" of ").append(t.n())
                             .append(" | ").append(w.missed())
-                            .append(" | ").append(w.roundsOnRequest()).append(" / ").append(w.roundsOnSchedule()),
-                    () -> s.append("failed | - | - | - | - | - | - | -"));
+                            .append(" | ").append(w.roundsOnRequest()).append(" / ").append(w.roundsOnSchedule())
+                            .append(" | ").append(w.leaderChecks()),
+                    () -> s.append("failed | - | - | - | - | - | - | - | -"));
             s.append(" |\n");
         }
         return s.toString();

@@ -7,13 +7,13 @@ import java.util.Map;
  * What happened between two {@link Snapshot}s of a steady window, as rates per second.
  *
  * @param seconds             the window's length, measured
- * @param restPerMember       REST requests per second on each member, from the pollers' own counters:
- *                            every round sends GET /cluster and GET /patroni to every member
+ * @param restPerMember       REST requests per second on each member, from the pollers' own per-member
+ *                            counters: two per round (GET /cluster and GET /patroni), one per leader check
  * @param closedPerMember     connections to each member's REST port closed per second, by the kernel's
  *                            TIME_WAIT entries (the cross-check; an undercount when {@code timeWaitOverflow} > 0)
  * @param patroniCpuPercent   each member's Patroni CPU time over the window, % of one core
- * @param pollerEtcdPerSecond etcd requests per second the pollers made by their own account: one range
- *                            read (the watch's probe) per scheduled round while the watch is live
+ * @param pollerEtcdPerSecond etcd requests per second the pollers made by their own account: range reads
+ *                            (the watch's probe every patroni_watch_poll_interval), new watch streams, logins
  * @param etcdCallsPerSecond  gRPC calls etcd started per second (its own count: pgrudder's and Patroni's)
  * @param etcdRangePerSecond  of which Range
  * @param etcdWatchesStarted  watch streams etcd started during the window
@@ -46,7 +46,7 @@ record Steady(
         Map<String, Double> closed = new LinkedHashMap<>();
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (String member : a.timeWaitByMember().keySet()) {
-            rest.put(member, 2.0 * (onSchedule + onRequest) / s);
+            rest.put(member, (b.restByMember().get(member) - a.restByMember().get(member)) / s);
             closed.put(member, HostCounters.added(a.timeWaitByMember().get(member), b.timeWaitByMember().get(member)) / s);
             cpu.put(member, 100 * (b.patroniCpuByMember().get(member) - a.patroniCpuByMember().get(member)) / s);
         }
@@ -55,7 +55,7 @@ record Steady(
             tcp.put(name, b.tcpExt().getOrDefault(name, 0L) - a.tcpExt().getOrDefault(name, 0L));
         }
         return new Steady(s, onSchedule, onRequest, rest, closed, cpu,
-                watching ? onSchedule / s : 0,
+                (b.etcdRequests() - a.etcdRequests()) / s,
                 (b.etcd().callsStarted() - a.etcd().callsStarted()) / s,
                 (b.etcd().rangeCalls() - a.etcd().rangeCalls()) / s,
                 Math.round(b.etcd().watchStreamsStarted() - a.etcd().watchStreamsStarted()),

@@ -19,19 +19,20 @@ import java.util.OptionalDouble;
  * @param missed             instances that had not named {@code to} when the observation ended
  * @param roundsOnRequest    REST rounds the etcd watch asked for, all instances, during it
  * @param roundsOnSchedule   REST rounds due on schedule, all instances, during it
+ * @param leaderChecks       GET /patroni requests to the leader the DCS named, all instances, during it
  */
 record Switchover(String from, String to, double keyAfterRequestMs, double promotedAfterKeyMs, double[] fromKeyMs,
-        double[] fromPromotedMs, int missed, long roundsOnRequest, long roundsOnSchedule) {
+        double[] fromPromotedMs, int missed, long roundsOnRequest, long roundsOnSchedule, long leaderChecks) {
 
     static Switchover of(String from, String to, long requestedNanos, long keyNanos, long promotedNanos,
-            long[] firstSeenNanos, long roundsOnRequest, long roundsOnSchedule) {
+            long[] firstSeenNanos, long roundsOnRequest, long roundsOnSchedule, long leaderChecks) {
         int missed = 0;
         for (long seen : firstSeenNanos) {
             missed += seen == 0 ? 1 : 0;
         }
         return new Switchover(from, to, since(requestedNanos, keyNanos), since(keyNanos, promotedNanos),
                 delays(keyNanos, firstSeenNanos), delays(promotedNanos, firstSeenNanos), missed, roundsOnRequest,
-                roundsOnSchedule);
+                roundsOnSchedule, leaderChecks);
     }
 
     private static double since(long from, long to) {
@@ -63,5 +64,10 @@ record Switchover(String from, String to, double keyAfterRequestMs, double promo
     /** Instances whose topology named the new leader at most {@code ms} after the leader key did. */
     long withinOfKey(double ms) {
         return Arrays.stream(fromKeyMs).filter(d -> d <= ms).count();
+    }
+
+    /** Instances whose topology named the new leader at most {@code ms} after its member key said primary. */
+    long withinOfPromoted(double ms) {
+        return Arrays.stream(fromPromotedMs).filter(d -> d <= ms).count();
     }
 }
