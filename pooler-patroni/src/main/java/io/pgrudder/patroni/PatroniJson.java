@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +65,24 @@ public final class PatroniJson {
                 optionalText(patroni, "scope"),
                 tag(tags, "noloadbalance"),
                 tag(tags, "nofailover"));
+    }
+
+    /**
+     * How far a member's WAL goes by its own {@code /patroni}: a primary's {@code xlog.location}
+     * (its {@code pg_current_wal_lsn()}), a replica's {@code xlog.received_location} (what its
+     * walreceiver has flushed; Patroni gives the replayed position there when nothing was received
+     * since start), as bytes from {@code 0/0}. Empty when the answer has neither (PostgreSQL not
+     * running, or Patroni could not ask it).
+     */
+    public static OptionalLong walPosition(String body) throws PatroniJsonException {
+        JsonNode xlog = parseObject(body).path("xlog");
+        for (String field : new String[] {"location", "received_location", "replayed_location"}) {
+            JsonNode value = xlog.get(field);
+            if (value != null && value.isIntegralNumber() && value.asLong() >= 0) {
+                return OptionalLong.of(value.asLong());
+            }
+        }
+        return OptionalLong.empty();
     }
 
     private static JsonNode parseObject(String body) throws PatroniJsonException {

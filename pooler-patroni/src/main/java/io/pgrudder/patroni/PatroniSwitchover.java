@@ -1,6 +1,7 @@
 package io.pgrudder.patroni;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -130,6 +131,16 @@ final class PatroniSwitchover implements Switchover {
         @Override
         public String leader() {
             return leader.name();
+        }
+
+        @Override
+        public CompletableFuture<String> caughtUp(Duration timeout) {
+            Topology t = poller.current();
+            List<Member> candidates = request.candidate()
+                    .map(c -> t.member(c).map(List::of).orElse(List.of()))
+                    .orElseGet(() -> t.members().stream().filter(m -> !m.name().equals(leader.name())).toList());
+            return CatchUp.await(poller.loop(), m -> http.get(m.host(), apiPort, "/patroni"), leader, candidates,
+                    request.candidate().isPresent(), timeout.toMillis());
         }
 
         @Override

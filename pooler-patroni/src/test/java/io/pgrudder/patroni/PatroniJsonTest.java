@@ -26,6 +26,18 @@ class PatroniJsonTest {
     }
 
     @Test
+    void walPositionIsAPrimarysLocationAndAReplicasReceivedLocation() throws Exception {
+        assertEquals(java.util.OptionalLong.of(67111872), PatroniJson.walPosition(
+                Captured.read("patroni-3.0.2/switchover-done/patroni-node2.json").orElseThrow()));
+        assertEquals(java.util.OptionalLong.of(67111824), PatroniJson.walPosition(
+                Captured.read("patroni-3.0.2/switchover-promoting/patroni-node2.json").orElseThrow()));
+        assertEquals(java.util.OptionalLong.of(7), PatroniJson.walPosition(
+                "{\"role\": \"replica\", \"xlog\": {\"replayed_location\": 7}}"), "nothing received since start");
+        assertEquals(java.util.OptionalLong.empty(), PatroniJson.walPosition("{\"state\": \"stopped\", \"role\": \"replica\"}"));
+        assertThrows(PatroniJsonException.class, () -> PatroniJson.walPosition("[]"));
+    }
+
+    @Test
     void patroni3NodeStatusSaysMaster() throws Exception {
         NodeStatus s = PatroniJson.parseNodeStatus(Captured.read("patroni-3.0.2/normal/patroni-node1.json").orElseThrow());
         assertEquals("master", s.role());

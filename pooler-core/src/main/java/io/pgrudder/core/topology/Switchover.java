@@ -27,6 +27,15 @@ public interface Switchover {
         String leader();
 
         /**
+         * Completes once a member that may take over (the candidate, when one was named) has
+         * received all the WAL the leader has written by now. Called once nothing of this pooler
+         * runs on the leader, so every commit it acknowledged is then on that member; failed with
+         * a {@code PgException} when none has within {@code timeout}, and then Patroni must not be
+         * asked: with asynchronous replication it would promote a member that lacks them.
+         */
+        CompletableFuture<String> caughtUp(java.time.Duration timeout);
+
+        /**
          * Asks Patroni to switch over, waiting up to {@code timeout} for its answer (it answers when
          * the switchover is done); completes with the answer, failed with a {@code PgException} when
          * it refused, failed or did not answer in time.

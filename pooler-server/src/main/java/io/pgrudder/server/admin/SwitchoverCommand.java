@@ -36,6 +36,12 @@ import java.util.stream.Collectors;
  *     pool's {@code leader_wait_timeout}, so that the held ones still have time to start on the
  *     new leader; past that nothing was asked of Patroni, the hold ends and the command fails with
  *     57014);</li>
+ * <li>wait until a member that may take over (the one named) has received all the WAL the leader
+ *     has written by then, so every commit this pooler acknowledged is on it (until two thirds of
+ *     the budget; past that Patroni is not asked, the hold ends and the command fails with 55000):
+ *     with asynchronous replication Patroni would promote a candidate up to
+ *     {@code maximum_lag_on_failover} behind, or one not streaming yet, and those commits would be
+ *     lost;</li>
  * <li>{@code POST /switchover} to the leader's Patroni, which answers when the switchover is done;</li>
  * <li>wait until the pooler confirms the new leader (its own {@code /patroni} says primary), then
  *     end the hold: the held transactions start there.</li>
@@ -140,8 +146,15 @@ final class SwitchoverCommand {
                                 + " after " + drainLimit.toMillis() + " ms (a third of leader_wait_timeout); Patroni was"
                                 + " not asked, and " + hold.leader() + " takes new transactions again"))
                 .thenCompose(x -> {
-                    log.info("SWITCHOVER of cluster {}: nothing runs on {}; POST /switchover{}", cluster,
-                            hold.leader(), candidate.map(c -> " to " + c).orElse(""));
+                    // Until two thirds of the budget: the last third is Patroni's, to demote and promote.
+                    Duration catchUpLimit = left(started, budget.minus(budget.dividedBy(3)));
+                    log.info("SWITCHOVER of cluster {}: nothing runs on {}; waiting up to {} ms for {} to have all its WAL",
+                            cluster, hold.leader(), catchUpLimit.toMillis(), candidate.orElse("a member that may take over"));
+                    return hold.caughtUp(catchUpLimit);
+                })
+                .thenCompose(caughtUp -> {
+                    log.info("SWITCHOVER of cluster {}: {}; POST /switchover{}", cluster, caughtUp,
+                            candidate.map(c -> " to " + c).orElse(""));
                     return hold.request(left(started, budget));
                 })
                 .thenCompose(answer -> hold.newLeader()

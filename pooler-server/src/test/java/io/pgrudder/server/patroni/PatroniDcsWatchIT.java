@@ -290,6 +290,30 @@ class PatroniDcsWatchIT {
         assertEquals(PatroniCluster.host(leader), insertOn(DATABASE, 202));
     }
 
+    @Test
+    @Order(5)
+    void aSwitchoverToAMemberThatLacksACommitIsNotAskedOfPatroni() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        cluster.awaitHealthy(GENEROUS);
+        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
+                && !t.leaderHeld());
+        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        try (PatroniCluster.ReplicationHold hold = cluster.holdReplication(candidate)) {
+            // Committed and acknowledged on the leader, never received by the candidate: Patroni
+            // would promote it all the same (far below maximum_lag_on_failover) and lose the row.
+            assertEquals(PatroniCluster.host(leader), insertOn(DATABASE, 300));
+            SQLException behind = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER quick TO " + candidate));
+            assertEquals("55000", behind.getSQLState(), behind.toString());
+            assertTrue(behind.getMessage().contains(candidate + " received up to")
+                    && behind.getMessage().contains("bytes behind")
+                    && behind.getMessage().contains("Patroni was not asked"), behind.getMessage());
+            assertEquals(Set.of("f/live"), showTopology(DATABASE), "the hold ended");
+            assertEquals(leader, cluster.awaitLeader(GENEROUS), "Patroni was not asked");
+            assertEquals(PatroniCluster.host(leader), insertOn(DATABASE, 301), "the leader takes writes again");
+        }
+        cluster.awaitHealthy(GENEROUS);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static void adminQuery(String sql) throws SQLException {
