@@ -52,7 +52,7 @@ public final class PgrudderServer implements AutoCloseable {
             pooler = new Pooler(config, workers, clientTls(general), PgrudderServer::patroniPoller);
             ClientChannelInitializer initializer = new ClientChannelInitializer(pooler);
             ServerBootstrap bootstrap = new ServerBootstrap();
-            TcpSettings.of(general).options().forEach((option, value) -> bootstrap.childOption(unchecked(option), value));
+            TcpSettings.of(general).forClients().options().forEach((option, value) -> bootstrap.childOption(unchecked(option), value));
             listener = bootstrap
                     .group(boss, workers)
                     .channel(Transport.serverSocketChannel())

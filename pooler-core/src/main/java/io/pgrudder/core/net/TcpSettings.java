@@ -23,6 +23,27 @@ public record TcpSettings(Duration keepalivesIdle, int keepalivesCount, Duration
                 general.tcpKeepalivesInterval(), general.tcpUserTimeout());
     }
 
+    /**
+     * What client sockets get: the same, with the user timeout raised to what the keepalive
+     * settings themselves allow an idle connection ({@code idle + count * interval}; 30 s with
+     * pgcat's defaults) when both are on. Linux lets the user timeout end keepalive probing too:
+     * with pgcat's 5 s idle and interval and 10 s user timeout, one lost probe (or its ACK) closes
+     * a healthy idle client at the second probe. Thousands of clients that connected together
+     * (after a restart of the pooler, or of their app) probe together, every 5 s, and their
+     * bursts overflow the receiving queue of a loopback or veth device (net.core.
+     * netdev_max_backlog, 1,000 packets): 10,000 idle clients of bench/run lost 4,000 in 30 s so.
+     * Server sockets keep {@code tcp_user_timeout} as it is: there it is what fails a query to a
+     * leader whose machine died, and the pool opens a lost idle one again.
+     */
+    public TcpSettings forClients() {
+        if (userTimeout.isZero() || keepalivesIdle.isZero() || keepalivesInterval.isZero() || keepalivesCount <= 0) {
+            return this;
+        }
+        Duration probing = keepalivesIdle.plus(keepalivesInterval.multipliedBy(keepalivesCount));
+        return probing.compareTo(userTimeout) <= 0 ? this
+                : new TcpSettings(keepalivesIdle, keepalivesCount, keepalivesInterval, probing);
+    }
+
     /** The channel options to set on a socket (a client's or a server connection's). */
     public Map<ChannelOption<?>, Object> options() {
         Map<ChannelOption<?>, Object> out = new LinkedHashMap<>();
