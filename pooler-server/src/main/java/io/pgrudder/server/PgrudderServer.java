@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 /** Wires the pooler: event loops, the client listener on general.host:general.port, signals. */
 public final class PgrudderServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PgrudderServer.class);
+    private static final io.netty.channel.AdaptiveRecvByteBufAllocator RECEIVE_SIZES =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator();
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -58,6 +60,9 @@ public final class PgrudderServer implements AutoCloseable {
                     .channel(Transport.serverSocketChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
+                    // One for every client: Netty would make one per channel (32 bytes each); the
+                    // sizes it learns are kept in each channel's own handle, not in it.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
                     .childHandler(new io.netty.channel.ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {

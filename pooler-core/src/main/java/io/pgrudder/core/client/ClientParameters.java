@@ -37,8 +37,10 @@ final class ClientParameters {
     }
     /** What the client asked for at startup: RESET returns a setting to this, as on a direct connection. */
     private Map<String, Setting> startup = Map.of();
+    /** Shared by every client whose session set nothing (read only: it refuses even removals). */
+    private static final Map<String, Setting> NONE = java.util.Collections.emptyMap();
     /** What the client's session set on top of them, as its servers confirmed (lower-case name). */
-    private final Map<String, Setting> session = new LinkedHashMap<>();
+    private Map<String, Setting> session = NONE;
 
     static ClientParameters fromStartup(Map<String, String> startup) {
         ClientParameters p = new ClientParameters();
@@ -63,22 +65,33 @@ final class ClientParameters {
      * everything the session no longer sets (a RESET returns to the startup value).
      */
     void confirmed(Map<String, Setting> confirmed) {
-        session.clear();
-        session.putAll(confirmed);
+        session = confirmed.isEmpty() ? NONE : new LinkedHashMap<>(confirmed);
         rebuild();
     }
 
     /** Some settings confirmed by name: {@code changed} now set so, {@code removed} back to the startup value. */
     void confirmed(Map<String, Setting> changed, java.util.Collection<String> removed) {
-        removed.forEach(session::remove);
-        session.putAll(changed);
+        if (session != NONE) {
+            removed.forEach(session::remove);
+        }
+        if (!changed.isEmpty()) {
+            writableSession().putAll(changed);
+        }
         rebuild();
     }
 
     /** A reported setting the client changed (its ParameterStatus): carried like a confirmed one. */
     void reported(String name, String value) {
-        session.put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
+        writableSession().put(name.toLowerCase(Locale.ROOT), new Setting(name, value));
         put(name, value);
+    }
+
+    /** The session's own map, made at its first setting: most clients never set one. */
+    private Map<String, Setting> writableSession() {
+        if (session == NONE) {
+            session = new LinkedHashMap<>();
+        }
+        return session;
     }
 
     private void rebuild() {

@@ -18,7 +18,10 @@ final class ClientStatements {
     /** What an entry costs besides its text: the map node, the name, the record. */
     private static final int OVERHEAD = 96;
 
-    private final Map<String, Statement> byName = new HashMap<>();
+    /** Shared by every client with no named statement (read only: it refuses even removals); a map of its own at the first. */
+    private static final Map<String, Statement> NONE = java.util.Collections.emptyMap();
+
+    private Map<String, Statement> byName = NONE;
     private long bytes;
 
     Statement get(String name) {
@@ -43,6 +46,9 @@ final class ClientStatements {
     }
 
     void put(String name, Statement statement) {
+        if (byName == NONE) {
+            byName = new HashMap<>();
+        }
         Statement old = byName.put(name, statement);
         if (old != null) {
             bytes -= cost(name, old);
@@ -51,6 +57,9 @@ final class ClientStatements {
     }
 
     Statement remove(String name) {
+        if (byName == NONE) {
+            return null;
+        }
         Statement old = byName.remove(name);
         if (old != null) {
             bytes -= cost(name, old);
@@ -59,7 +68,7 @@ final class ClientStatements {
     }
 
     boolean remove(String name, Statement statement) {
-        if (byName.remove(name, statement)) {
+        if (byName != NONE && byName.remove(name, statement)) {
             bytes -= cost(name, statement);
             return true;
         }
@@ -67,7 +76,9 @@ final class ClientStatements {
     }
 
     void clear() {
-        byName.clear();
+        if (byName != NONE) {
+            byName.clear();
+        }
         bytes = 0;
     }
 

@@ -38,7 +38,8 @@ final class ListenCommands {
     private final Consumer<ByteBuf> redispatch;
     /** The session handler's channelReadComplete, after those. */
     private final Runnable readComplete;
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>(2);
+    /** What came behind a LISTEN being confirmed; made at the first one (most clients never LISTEN). */
+    private ArrayDeque<ByteBuf> held;
     /** Added to the pipeline at the first LISTEN. */
     private NotificationOutbox outbox;
     private boolean confirming;
@@ -64,6 +65,9 @@ final class ListenCommands {
      */
     boolean take(ByteBuf frame) {
         if (confirming) {
+            if (held == null) {
+                held = new ArrayDeque<>(2);
+            }
             held.add(frame);
             return true;
         }
@@ -166,7 +170,7 @@ final class ListenCommands {
         confirming = false;
         reads.unblock(ReadGate.CONFIRMING_LISTEN);
         if (!ctx.channel().isActive()) {
-            while (!held.isEmpty()) {
+            while (held != null && !held.isEmpty()) {
                 held.poll().release();
             }
             return;
@@ -181,7 +185,7 @@ final class ListenCommands {
             ctx.flush();
         }
         boolean replayed = false;
-        while (!held.isEmpty() && !confirming) {
+        while (held != null && !held.isEmpty() && !confirming) {
             redispatch.accept(held.poll());
             replayed = true;
         }

@@ -44,6 +44,8 @@ class LoginTimeoutTest {
         channel.runScheduledPendingTasks();
         assertTrue(channel.isOpen());
         assertEquals(-1, channel.runScheduledPendingTasks(), "the timer is gone, not merely ignored");
+        assertFalse(channel.hasAttr(io.netty.util.AttributeKey.valueOf(LoginTimeout.class, "timer")),
+                "nothing of it stays on the logged-in client");
         assertFalse(channel.finish());
     }
 
