@@ -20,6 +20,8 @@ for line in open(sys.argv[1]):
     rows[(workload, mode)].setdefault(target, []).append((clients, tps, cpu))
 
 cells = sorted(rows)
+if not cells:
+    sys.exit("no pgbench rows in " + sys.argv[1] + ": no chart")
 fig, axes = plt.subplots(2, len(cells), figsize=(4.2 * len(cells), 7), squeeze=False)
 style = {"direct": ("tab:gray", "direct"), "pgbouncer": ("tab:blue", "PgBouncer"), "pgrudder": ("tab:orange", "pgrudder")}
 for col, cell in enumerate(cells):

@@ -69,7 +69,7 @@ for name, outs in configs:
               f"| {fmt(ratio('p99'), 2)} | {fmt([x['cpu'] * 1000 for x, _ in pairs], 1)} "
               f"| {fmt([y['cpu'] * 1000 for _, y in pairs], 1)} | {fmt(ratio('cpu'), 2)} |")
 print()
-print("| config | run | load at start / end | pgrudder answered first query (ms) | idle clients | PgBouncer KiB/client (delta / total) | pgrudder KiB/client (delta / total) |")
+print("| config | run | load at start / end | pgrudder answered first query (ms) | idle clients | PgBouncer KiB/client (delta / second half / total) | pgrudder KiB/client (delta / second half / total) |")
 print("|---|---|---|---:|---:|---|---|")
 for name, outs in configs:
     for out in outs:
@@ -80,7 +80,10 @@ for name, outs in configs:
             f = line.split("\t")
             n = int(f[1])
             if n > 0:
-                idle[f[0]] = (n, (int(f[3]) - int(f[2])) / n, int(f[3]) / n)
-        cell = lambda t: f"{idle[t][1]:.2f} / {idle[t][2]:.2f}" if t in idle else "-"  # noqa: E731
+                # Runs before the second half was measured have five fields.
+                second = (int(f[3]) - int(f[5])) / int(f[6]) if len(f) >= 7 and int(f[6]) > 0 else None
+                idle[f[0]] = (n, (int(f[3]) - int(f[2])) / n, int(f[3]) / n, second)
+        cell = lambda t: (f"{idle[t][1]:.2f} / {'-' if idle[t][3] is None else f'{idle[t][3]:.2f}'} / {idle[t][2]:.2f}"  # noqa: E731
+                          if t in idle else "-")
         n = idle.get("pgrudder", idle.get("pgbouncer", (0,)))[0]
         print(f"| {name} | {os.path.basename(out)} | {load} | {ready} | {n} | {cell('pgbouncer')} | {cell('pgrudder')} |")
