@@ -128,10 +128,17 @@ class RuntimeImageIT {
                 memoryMax.toString(), v1Unlimited.toString(), noLimit.toString()), Map.of());
         assertEquals("536870912 0\n 1\n", limits.output);
 
-        // What the JVM makes of the flags at a 512Mi limit: direct memory 35 % (179 MiB), SerialGC.
-        Result flags = run(List.of("sh", "-c", ". \"$1\"; exec \"$2\" $(pgrudder_jvm_options \"\" 536870912) "
-                + "-XX:+PrintFlagsFinal -version", "sh", options.toString(), image.resolve("runtime/bin/java").toString()), Map.of());
+        // What the JVM makes of the flags at a 512Mi limit: direct memory 35 % (179 MiB), SerialGC,
+        // and the C heap trimmed every 5 s, the version read from the runtime's release file.
+        Result flags = run(List.of("sh", "-c", ". \"$1\"; exec \"$2\" $(pgrudder_jvm_options \"\" 536870912 "
+                + "\"$(pgrudder_java_version \"$3\")\") -XX:+PrintFlagsFinal -version", "sh", options.toString(),
+                image.resolve("runtime/bin/java").toString(), image.resolve("runtime/release").toString()), Map.of());
         assertEquals(0, flags.exitCode, flags.output);
+        assertTrue(flags.output.matches("(?s).*TrimNativeHeapInterval += 5000 .*"), flags.output);
+        // A JVM too old for the flag, or one whose version is not known, does not get it.
+        Result old = run(List.of("sh", "-c", ". \"$1\"; pgrudder_jvm_options '' '' 17.0.8; echo; "
+                + "pgrudder_jvm_options '' '' ''", "sh", options.toString()), Map.of());
+        assertFalse(old.output.contains("TrimNativeHeapInterval"), old.output);
         assertTrue(flags.output.matches("(?s).*MaxDirectMemorySize += 187695104 .*"), flags.output);
         assertTrue(flags.output.matches("(?s).*MaxRAMPercentage += 40\\.0+ .*"), flags.output);
         assertTrue(flags.output.matches("(?s).*UseSerialGC += true .*"), flags.output);
