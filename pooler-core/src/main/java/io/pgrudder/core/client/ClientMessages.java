@@ -1,54 +1,40 @@
 package io.pgrudder.core.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.pgrudder.core.backend.ServerConnection;
 import io.pgrudder.core.client.RequestQueue.Kind;
 import io.pgrudder.core.pool.StatementRegistry;
-import io.pgrudder.core.pool.StatementRegistry.Statement;
 import io.pgrudder.protocol.Frames;
 import io.pgrudder.protocol.MessageType;
 import io.pgrudder.protocol.PgException;
-import io.pgrudder.protocol.backend.CloseComplete;
-import io.pgrudder.protocol.backend.CommandComplete;
 import io.pgrudder.protocol.backend.ErrorResponse;
-import io.pgrudder.protocol.backend.ParseComplete;
 import io.pgrudder.protocol.backend.ReadyForQuery;
 import io.pgrudder.protocol.frontend.Close;
 import io.pgrudder.protocol.frontend.Describe;
 import io.pgrudder.protocol.frontend.Parse;
 import io.pgrudder.protocol.frontend.Query;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Sends a client's messages to the server it holds and tells the {@link RequestQueue} what each
- * one will be answered with. With protocol-level prepared statements on (transaction mode,
- * prepared_statements_cache_size &gt; 0), a named statement is renamed to its pool-wide name; a
- * server that already has it gets no Parse (the pooler answers ParseComplete); a Bind or Describe
- * on a server that lacks it (or has it but not to be trusted) gets the Parse slipped in first, by
- * the {@link StatementPreparer}. A DEALLOCATE of the client's names is answered here, or through
- * the extended protocol rewritten to the server-side name. Errors a direct connection would give
- * for the client's names (unknown or duplicate statement) are given in order, and the messages up
- * to Sync are dropped as the server would.
+ * one will be answered with; answers what needs no server for a client that holds none. With
+ * protocol-level prepared statements on (transaction mode, prepared_statements_cache_size &gt; 0)
+ * the client's named statements are {@link NamedStatements}' to rename, answer or refuse. An error
+ * the pooler gives itself (there, or for pgcat's routing commands) is given in order, and the
+ * messages up to Sync are dropped as the server would.
  */
 final class ClientMessages {
     private final RequestQueue queue;
     /** pgcat's SET/SHOW SERVER ROLE and friends, answered by the pooler. */
     private final RoutingCommands commands;
     /** Null when statements pass through unchanged (session mode, or the cache is off). */
-    private final StatementRegistry registry;
-    /** Null when {@link #registry} is. */
-    private final StatementPreparer preparer;
+    private final NamedStatements named;
     private final boolean transactionMode;
-    /** The client's statement names and what they are on the servers. */
-    private final ClientStatements statements = new ClientStatements();
     /** Learns the custom setting names a statement uses (transaction mode). */
     private final SessionState session;
     private final SessionScan sessionScan = new SessionScan();
     /** {@link #failUntilSync} as the routing commands take it: made once, not on every extended message. */
     private final java.util.function.BiConsumer<String, String> failing = this::failUntilSync;
-    private static final String PROGRAM_LIMIT_EXCEEDED = "54000";
     /** After an error the pooler gave itself: drop client messages up to the next Sync. */
     private boolean skipUntilSync;
     /** Since the last Sync, everything was answered without a server: the Sync is too. */
@@ -59,10 +45,11 @@ final class ClientMessages {
         this.session = session;
         this.queue = queue;
         this.commands = commands;
-        this.registry = registry;
-        this.preparer = registry == null ? null : new StatementPreparer(queue, registry, cacheSize);
+        this.named = registry == null ? null : new NamedStatements(queue, registry, cacheSize, this::failUntilSync);
         this.transactionMode = transactionMode;
-        queue.onDiscardAll(statements::clear);
+        if (named != null) {
+            queue.onDiscardAll(named::clear);
+        }
     }
 
     /** Sends (or answers) one client frame for server {@code to}; takes ownership of the frame. */
@@ -151,54 +138,22 @@ final class ClientMessages {
             answeredLocally |= type != MessageType.QUERY;
             return true;
         }
-        if (registry == null) {
+        if (named == null) {
             return false;
         }
         switch (type) {
             case MessageType.QUERY -> {
-                if (!Deallocation.startsWithDeallocate(frame)) {
-                    return false;
-                }
-                Deallocation deallocation = Deallocation.of(Query.decode(Frames.body(frame)).sql());
-                if (deallocation == null) {
-                    return false;
-                }
-                frame.release();
-                deallocate(deallocation);
-                return true;
+                return named.answerDeallocate(frame);
             }
             case MessageType.PARSE -> {
-                if (Frames.firstStringEmpty(frame)) {
-                    return false; // the unnamed statement is never answered here (not decoded for that)
-                }
-                Parse parse = Parse.decode(Frames.body(frame));
-                Statement known = registry.existing(parse.query(), parse.parameterTypes());
-                if (known == null || !registry.isAccepted(known)) {
-                    return false;
-                }
-                frame.release();
-                answeredLocally = true;
-                String refusal = statements.refusal(parse.name(), known);
-                if (statements.containsKey(parse.name())) {
-                    failUntilSync("42P05", "prepared statement \"" + parse.name() + "\" already exists");
-                } else if (refusal != null) {
-                    failUntilSync(PROGRAM_LIMIT_EXCEEDED, refusal);
-                } else {
-                    statements.put(parse.name(), known);
-                    queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), null);
-                }
-                return true;
+                boolean answered = named.answerParse(frame);
+                answeredLocally |= answered;
+                return answered;
             }
             case MessageType.CLOSE -> {
-                Close close = Close.decode(Frames.body(frame));
-                if (close.kind() != Close.STATEMENT || close.name().isEmpty()) {
-                    return false;
-                }
-                frame.release();
-                answeredLocally = true;
-                statements.remove(close.name());
-                queue.synthetic(out -> CloseComplete.INSTANCE.encode(out), null);
-                return true;
+                boolean answered = named.answerClose(frame);
+                answeredLocally |= answered;
+                return answered;
             }
             case MessageType.SYNC -> {
                 if (!answeredLocally && !skipUntilSync) {
@@ -229,10 +184,12 @@ final class ClientMessages {
                 return Parse.decode(Frames.body(frame)).query();
             }
             case MessageType.BIND -> {
+                if (named == null) {
+                    return null;
+                }
                 ByteBuf body = Frames.body(frame);
                 Frames.readCString(body); // portal
-                Statement statement = statements.get(Frames.readCString(body));
-                return statement == null ? null : statement.query();
+                return named.queryOf(Frames.readCString(body));
             }
             default -> {
                 return null;
@@ -244,181 +201,61 @@ final class ClientMessages {
         if (commands.answer(frame)) {
             return;
         }
-        if (registry != null && Deallocation.startsWithDeallocate(frame)) {
-            Deallocation deallocation = Deallocation.of(Query.decode(Frames.body(frame)).sql());
-            if (deallocation != null && !sentAsIs(deallocation)) {
-                frame.release();
-                deallocate(deallocation);
-                return;
-            }
+        if (named != null && named.deallocateQuery(frame)) {
+            return;
         }
         noteSessionState(frame);
         forward(frame, to, Kind.QUERY);
     }
 
-    /**
-     * A DEALLOCATE of a name the client does not have goes to the server as it is: as with an
-     * unknown Bind, the server fails it, aborting an open transaction block. Not a name in the
-     * pooler's own namespace, which that server may have.
-     */
-    private boolean sentAsIs(Deallocation deallocation) {
-        return !deallocation.all() && !statements.containsKey(deallocation.name())
-                && !deallocation.name().startsWith(StatementRegistry.SERVER_NAME_PREFIX);
-    }
-
-    /**
-     * A Bind or Describe of a statement the client never prepared, on a server it holds: sent as
-     * it is, so the server fails it with its own 26000 and, inside a transaction block, aborts the
-     * transaction exactly as a direct connection would (a COMMIT then rolls back). A name in the
-     * pooler's own namespace might exist on that server, so that one is failed here.
-     */
-    private void unknownStatement(ByteBuf frame, ServerConnection to, String name, Kind kind) {
-        if (name.startsWith(StatementRegistry.SERVER_NAME_PREFIX)) {
-            frame.release();
-            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
-            return;
-        }
-        forward(frame, to, kind);
-    }
-
-    /** DEALLOCATE name / DEALLOCATE ALL on the client's own names, answered as PostgreSQL would. */
-    private void deallocate(Deallocation deallocation) {
-        if (deallocation.all()) {
-            statements.clear();
-            queue.synthetic(out -> new CommandComplete("DEALLOCATE ALL").encode(out), null);
-        } else {
-            String name = deallocation.name();
-            if (statements.remove(name) == null) {
-                queue.synthetic(error("26000", "prepared statement \"" + name + "\" does not exist"), null);
-            } else {
-                queue.synthetic(out -> new CommandComplete("DEALLOCATE").encode(out), null);
-            }
-        }
-        queue.synthetic(out -> ReadyForQuery.of(queue.transactionStatus()).encode(out), null);
-    }
-
     private void parse(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
         noteSessionState(frame);
-        if (Frames.firstStringEmpty(frame) && (registry == null || !Deallocation.unnamedParseStartsWithDeallocate(frame))) {
+        if (Frames.firstStringEmpty(frame) && (named == null || !Deallocation.unnamedParseStartsWithDeallocate(frame))) {
             // The unnamed statement, not a DEALLOCATE the cache must rewrite: nothing here needs
             // its fields, so it is not decoded (a malformed rest gets the server's own error).
             forward(frame, to, Kind.PARSE);
             return;
         }
         Parse parse = Parse.decode(Frames.body(frame));
-        if (parse.name().isEmpty() && registry != null && deallocateThroughParse(frame, parse, to)) {
+        if (named != null && named.parse(frame, parse, to)) {
             return;
         }
-        if (parse.name().isEmpty() || registry == null) {
-            if (!parse.name().isEmpty() && transactionMode) {
-                // Named statements without the cache cannot follow the client: never leave them behind.
-                queue.cleanupNeeded(Cleanup.PREPARED_STATEMENTS);
-            }
-            forward(frame, to, Kind.PARSE);
-            return;
+        if (!parse.name().isEmpty() && transactionMode) {
+            // Named statements without the cache cannot follow the client: never leave them behind.
+            queue.cleanupNeeded(Cleanup.PREPARED_STATEMENTS);
         }
-        frame.release();
-        String name = parse.name();
-        if (statements.containsKey(name)) {
-            failUntilSync("42P05", "prepared statement \"" + name + "\" already exists");
-            return;
-        }
-        Statement statement = registry.statement(parse.query(), parse.parameterTypes());
-        String refusal = statements.refusal(name, statement);
-        if (refusal != null) {
-            failUntilSync(PROGRAM_LIMIT_EXCEEDED, refusal);
-            return;
-        }
-        statements.put(name, statement);
-        Runnable undo = () -> statements.remove(name, statement);
-        if (preparer.has(to, statement)) {
-            queue.synthetic(out -> ParseComplete.INSTANCE.encode(out), undo);
-        } else {
-            preparer.prepare(to, statement, Kind.PARSE, undo);
-        }
-    }
-
-    /**
-     * An unnamed Parse of DEALLOCATE of one of the client's statements (psycopg 3 in pipeline mode
-     * sends these): returns true when it took the frame. The server gets DEALLOCATE of the
-     * statement's server-side name, after a Parse of it if it lacks it, so the DEALLOCATE runs
-     * and replies (or fails, in a failed transaction) as on a direct connection. The client's
-     * name goes now and comes back if the server skips or fails the Parse; the statement is no
-     * longer trusted on that server, so its next use there closes and prepares it again, whether
-     * the DEALLOCATE ran or not. A name in the pooler's namespace the client lacks is refused, as
-     * a Bind of it is; other unknown names go as they are, for the server's own 26000.
-     */
-    private boolean deallocateThroughParse(ByteBuf frame, Parse parse, ServerConnection to) {
-        Deallocation deallocation = Deallocation.of(parse.query());
-        if (deallocation == null || deallocation.all() || sentAsIs(deallocation)) {
-            return false;
-        }
-        frame.release();
-        String name = deallocation.name();
-        Statement statement = statements.get(name);
-        if (statement == null) {
-            failUntilSync("26000", "prepared statement \"" + name + "\" does not exist");
-            return true;
-        }
-        preparer.ensure(to, statement);
-        statements.remove(name);
-        to.statements().distrust(statement.serverName());
-        Parse rewritten = new Parse("", "DEALLOCATE " + statement.serverName(), parse.parameterTypes());
-        writeAndExpect(to, rewritten::encode, Kind.PARSE, () -> statements.put(name, statement));
-        return true;
+        forward(frame, to, Kind.PARSE);
     }
 
     private void bind(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
-        if (registry == null) {
+        if (named == null) {
             forward(frame, to, Kind.BIND); // no statement names to rewrite: not decoded
             return;
         }
         ByteBuf body = Frames.body(frame);
         String portal = Frames.readCString(body);
         String name = Frames.readCString(body);
-        if (name.isEmpty() || registry == null) {
+        if (name.isEmpty()) {
             forward(frame, to, Kind.BIND);
             return;
         }
-        Statement statement = statements.get(name);
-        if (statement == null) {
-            unknownStatement(frame, to, name, Kind.BIND);
-            return;
-        }
-        preparer.ensure(to, statement);
-        // Same Bind, with the statement's server-side name: portal, name, then the rest untouched.
-        ByteBuf out = to.channel().alloc().buffer(frame.readableBytes() + 16);
-        int start = Frames.beginMessage(out, MessageType.BIND);
-        Frames.writeCString(out, portal);
-        Frames.writeCString(out, statement.serverName());
-        out.writeBytes(body);
-        Frames.endMessage(out, start);
-        frame.release();
-        queue.expect(Kind.BIND);
-        to.write(out);
+        named.bind(frame, body, portal, name, to);
     }
 
     private void describe(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
-        if (registry == null || !describesNamedStatement(frame)) {
+        if (named == null || !describesNamedStatement(frame)) {
             forward(frame, to, Kind.DESCRIBE); // a portal, the unnamed statement, or no cache: not decoded
             return;
         }
         Describe describe = Describe.decode(Frames.body(frame));
-        if (describe.kind() != Describe.STATEMENT || describe.name().isEmpty() || registry == null) {
+        if (describe.kind() != Describe.STATEMENT || describe.name().isEmpty()) {
             forward(frame, to, Kind.DESCRIBE);
             return;
         }
-        Statement statement = statements.get(describe.name());
-        if (statement == null) {
-            unknownStatement(frame, to, describe.name(), Kind.DESCRIBE);
-            return;
-        }
-        frame.release();
-        preparer.ensure(to, statement);
-        writeAndExpect(to, new Describe(Describe.STATEMENT, statement.serverName())::encode, Kind.DESCRIBE, null);
+        named.describe(frame, describe.name(), to);
     }
 
     /** A Describe of a named statement ('S' and a name that is not empty), told from two bytes. */
@@ -431,15 +268,11 @@ final class ClientMessages {
     private void close(ByteBuf frame, ServerConnection to) {
         queue.extendedOpen(true);
         Close close = Close.decode(Frames.body(frame));
-        if (close.kind() != Close.STATEMENT || close.name().isEmpty() || registry == null) {
+        if (close.kind() != Close.STATEMENT || close.name().isEmpty() || named == null) {
             forward(frame, to, Kind.CLOSE);
             return;
         }
-        frame.release();
-        // The server keeps the statement for other clients; closing an unknown name is no error.
-        Statement removed = statements.remove(close.name());
-        Runnable undo = removed == null ? null : () -> statements.put(close.name(), removed);
-        queue.synthetic(out -> CloseComplete.INSTANCE.encode(out), undo);
+        named.close(frame, close.name());
     }
 
     /** An error the pooler gives for the client's names; the rest up to Sync is dropped, as the server would. */
@@ -456,15 +289,6 @@ final class ClientMessages {
         queue.expect(kind);
         to.write(frame);
     }
-
-    private void writeAndExpect(ServerConnection to, java.util.function.Consumer<ByteBuf> encoder, Kind kind, Runnable undo) {
-        ByteBufAllocator alloc = to.channel().alloc();
-        ByteBuf out = alloc.buffer();
-        encoder.accept(out);
-        queue.expect(kind, undo);
-        to.write(out);
-    }
-
 
     /**
      * Transaction mode: tells the session probe after the transaction what this statement's text
