@@ -38,6 +38,8 @@ public final class ServerConnection {
     private volatile Future<?> cancelInFlight;
     /** Its client's session state pins it to that client between transactions (written by the client). */
     private volatile boolean pinned;
+    /** A request of its client is not answered yet (written by the client's session). */
+    private volatile boolean answering;
     private Object syncedWith;
     private long syncedVersion;
     /** The pooler's prepared statements this session has. */
@@ -211,6 +213,22 @@ public final class ServerConnection {
 
     public void cancelInFlight(Future<?> cancel) {
         this.cancelInFlight = cancel;
+    }
+
+    /**
+     * A request its client sent is still owed its ReadyForQuery (or a COPY is open): a statement
+     * runs even when the last ReadyForQuery said idle. What SWITCHOVER's drain waits for on a
+     * connection that stays with its client between transactions (session mode, or pinned).
+     */
+    public boolean answering() {
+        return answering;
+    }
+
+    /** Written by the client's session as it sends requests and reads ReadyForQuery; a write only on a change. */
+    public void answering(boolean answering) {
+        if (this.answering != answering) {
+            this.answering = answering;
+        }
     }
 
     /** Transaction status of the last ReadyForQuery ('I', 'T' or 'E'). */

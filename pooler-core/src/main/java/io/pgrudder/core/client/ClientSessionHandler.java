@@ -505,6 +505,7 @@ final class ClientSessionHandler extends ChannelInboundHandlerAdapter implements
             listens.sentToServer(frame);
         }
         messages.send(frame, to);
+        to.answering(!queue.isBetweenRequests());
     }
 
     @Override

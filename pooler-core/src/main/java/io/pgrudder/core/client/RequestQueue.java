@@ -219,10 +219,12 @@ final class RequestQueue {
                         rowSinks.poll();
                         head.done().finished(failure);
                         emitSynthetic();
+                        server.answering(!isBetweenRequests());
                         return false;
                     }
                 }
                 emitSynthetic();
+                server.answering(!isBetweenRequests());
                 return true;
             }
             case MessageType.ERROR_RESPONSE -> {

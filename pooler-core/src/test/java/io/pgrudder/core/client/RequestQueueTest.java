@@ -79,6 +79,25 @@ class RequestQueueTest {
         }
     }
 
+    /** What SWITCHOVER's drain reads on a session-mode connection: answering until the last request's ReadyForQuery. */
+    @Test
+    void aServerIsAnsweringUntilTheReadyForQueryOfItsLastRequest() {
+        ServerConnection server = TestServerConnections.embedded();
+        RequestQueue queue = new RequestQueue(reply -> { });
+        queue.attached((byte) 'I');
+        queue.expect(Kind.QUERY);
+        queue.expect(Kind.QUERY);
+        server.answering(true); // as the session does once it sent them
+        try {
+            server(queue, server, readyForQuery());
+            assertTrue(server.answering(), "the second one still runs");
+            server(queue, server, readyForQuery());
+            assertFalse(server.answering());
+        } finally {
+            server.channel().close();
+        }
+    }
+
     /** A DEALLOCATE ALL the server ran: the client's names are gone, and none of the pooler's is trusted there. */
     @Test
     void aDeallocateAllTheServerRanLeavesNoStatementTrusted() {

@@ -50,9 +50,9 @@ import java.util.stream.Collectors;
  * in {@code leader_wait_timeout} (the named pool's, else the longest of the cluster's), the time a
  * held client may wait, and a guard ends the hold past it whatever else happened. A request Patroni
  * got but gave no verdict on keeps the hold until a new leader or the deadline. {@code db} may be
- * left out when one Patroni cluster is configured. A client between transactions whose server
- * connection stays its own (session mode, or pinned) is not waited for: like a direct connection,
- * it sees the old leader shut down.
+ * left out when one Patroni cluster is configured. A client whose server connection stays its own
+ * (session mode, or pinned) is waited for while it runs a statement or a transaction, not between
+ * them: like a direct connection, it then sees the old leader shut down.
  */
 final class SwitchoverCommand {
     private static final Logger log = LoggerFactory.getLogger(SwitchoverCommand.class);
@@ -220,9 +220,9 @@ final class SwitchoverCommand {
     /**
      * Transactions running on {@code leader}: in transaction mode every connection a client holds
      * but those pinned to their client between transactions; those (and session mode's) when their
-     * last ReadyForQuery said a transaction is open. Logins and resets in progress count too (they
-     * are short). A statement running outside a transaction block on a session-mode or pinned
-     * connection is not seen: the last ReadyForQuery is all the pooler keeps of it.
+     * last ReadyForQuery said a transaction is open or a request of theirs is not answered yet (a
+     * statement outside a transaction block, a COPY). Logins and resets in progress count too
+     * (they are short).
      */
     private static CompletableFuture<Long> running(List<Pool> pools, Optional<Member> leader) {
         if (leader.isEmpty()) {
@@ -235,10 +235,10 @@ final class SwitchoverCommand {
             boolean session = p.settings().poolMode() == PoolMode.SESSION;
             Predicate<ServerConnection> onLeader = s -> s.address().host().equals(host) && s.address().port() == port;
             // A connection held between transactions (session mode, or pinned by its session's state)
-            // counts only while its last ReadyForQuery said a transaction is open.
+            // counts only while its last ReadyForQuery said a transaction is open, or a request runs.
             counts.add(Waiting.count(List.of(p), s -> onLeader.test(s) && switch (s.state()) {
                 case CONNECTING, AUTHENTICATING, RESETTING -> true;
-                case ACTIVE -> !(session || s.pinned()) || s.transactionStatus() != ReadyForQuery.IDLE;
+                case ACTIVE -> !(session || s.pinned()) || s.transactionStatus() != ReadyForQuery.IDLE || s.answering();
                 default -> false;
             }));
         }

@@ -71,6 +71,9 @@ class PatroniDcsWatchIT {
             servers = [%6$s]
             """;
 
+    /** A session-mode pool on the same cluster: its connections stay with their clients. */
+    private static final String SESSION_POOL = "sessiondb";
+
     private static PatroniCluster cluster;
     private static PgrudderServer pooler;
     private static int port;
@@ -117,7 +120,9 @@ class PatroniDcsWatchIT {
                 PatroniCluster.NAMESPACE, PatroniCluster.API_USER, PatroniCluster.API_PASSWORD)
                 + pool.formatted(DATABASE, "", PatroniCluster.APP_USER, PatroniCluster.APP_PASSWORD, DATABASE, servers)
                 + pool.formatted("quick", "leader_wait_timeout = 1500", PatroniCluster.APP_USER,
-                        PatroniCluster.APP_PASSWORD, DATABASE, servers);
+                        PatroniCluster.APP_PASSWORD, DATABASE, servers)
+                + pool.replace("pool_mode = \"transaction\"", "pool_mode = \"session\"").formatted(SESSION_POOL, "",
+                        PatroniCluster.APP_USER, PatroniCluster.APP_PASSWORD, DATABASE, servers);
         pooler = PgrudderServer.start(ConfigLoader.parse(toml, Path.of("dcs-watch-it.toml"), Map.of()));
         awaitTrue("the etcd watch is live", () -> pooler.pooler().topologyCounters().get(DATABASE) != null
                 && pooler.pooler().topologyCounters().get(DATABASE).dcsWatch() == DcsWatch.LIVE, GENEROUS);
@@ -312,6 +317,49 @@ class PatroniDcsWatchIT {
             assertEquals(PatroniCluster.host(leader), insertOn(DATABASE, 301), "the leader takes writes again");
         }
         cluster.awaitHealthy(GENEROUS);
+    }
+
+    @Test
+    @Order(6)
+    void aSwitchoverWaitsForAStatementRunningOutsideATransactionOnASessionModeConnection() throws Exception {
+        String leader = cluster.awaitLeader(GENEROUS);
+        cluster.awaitHealthy(GENEROUS);
+        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
+                && !t.leaderHeld());
+        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        String sleep = "SELECT pg_sleep(3) /* session-mode statement */";
+        try (Connection session = client(SESSION_POOL); Statement st = session.createStatement()) {
+            // Autocommit: its last ReadyForQuery said idle, and only the unanswered request says it runs.
+            CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
+                try {
+                    st.execute(sleep);
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            awaitTrue("the statement runs on " + leader, () -> activeOn(leader, sleep), GENEROUS);
+            try (Connection admin = admin(); Statement a = admin.createStatement();
+                 ResultSet rs = a.executeQuery("SWITCHOVER TO " + candidate)) {
+                assertTrue(rs.next(), "SWITCHOVER returns a row");
+                assertEquals(candidate, rs.getString("new_leader"));
+            }
+            running.get(GENEROUS.toSeconds(), TimeUnit.SECONDS); // finished, not cut by the shutdown
+        }
+        assertEquals(candidate, cluster.awaitLeader(GENEROUS));
+    }
+
+    /** {@code sql} runs on {@code node} now (pg_stat_activity, state active). */
+    private static boolean activeOn(String node, String sql) {
+        try (Connection su = direct(node, "postgres", PatroniCluster.SUPERUSER, PatroniCluster.SUPERUSER_PASSWORD);
+             java.sql.PreparedStatement st = su.prepareStatement(
+                     "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?")) {
+            st.setString(1, sql);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
+        } catch (SQLException e) {
+            return false;
+        }
     }
 
     // ---------------------------------------------------------------- helpers
