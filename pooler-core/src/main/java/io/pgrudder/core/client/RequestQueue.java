@@ -217,9 +217,10 @@ final class RequestQueue {
                         ErrorResponse failure = internalFailure;
                         internalFailure = null;
                         rowSinks.poll();
+                        // Before finished(): it may give the server back, to be another client's.
+                        server.answering(!isBetweenRequests());
                         head.done().finished(failure);
                         emitSynthetic();
-                        server.answering(!isBetweenRequests());
                         return false;
                     }
                 }
