@@ -105,6 +105,9 @@ final class CatchUp {
     }
 
     private void askCandidates() {
+        if (done.isDone()) {
+            return; // a retry scheduled before the deadline
+        }
         List<CompletableFuture<Said>> round = new ArrayList<>();
         for (Member m : candidates) {
             round.add(asker.patroni(m).handle(CatchUp::said));

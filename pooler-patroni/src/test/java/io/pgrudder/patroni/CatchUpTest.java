@@ -127,6 +127,12 @@ class CatchUpTest {
             advanceMillis(10);
         }
         PgException e = failure(done);
+        int askedAtTheDeadline = asked.size();
+        while (answered < pending.size()) {
+            answer(answered++, replicaAt(LEADER_AT - 4096));
+        }
+        advanceMillis(10_000);
+        assertEquals(askedAtTheDeadline, asked.size(), "nothing asked after the deadline");
         assertEquals("55000", e.sqlState());
         assertTrue(e.getMessage().contains("within 1000 ms: node2 received up to " + CatchUp.lsn(LEADER_AT - 4096)
                 + ", 4096 bytes behind") && e.getMessage().contains("Patroni was not asked"), e.getMessage());
