@@ -142,7 +142,7 @@ class PatroniDcsWatchIT {
     @Order(1)
     void aHeldLeaderFinishesWhatRunsStartsNothingNewAndResumesWhenTheKeyIsCleared() throws Exception {
         String leader = cluster.awaitLeader(GENEROUS);
-        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        String candidate = anotherThan(leader);
         awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader)));
         try (Connection running = client(DATABASE); Statement st = running.createStatement()) {
             running.setAutoCommit(false);
@@ -184,7 +184,7 @@ class PatroniDcsWatchIT {
     void aSwitchoverUnderWritesCostsNoClientAnError() throws SQLException {
         String oldLeader = cluster.awaitLeader(GENEROUS);
         cluster.awaitHealthy(GENEROUS);
-        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(oldLeader)).findFirst().orElseThrow();
+        String candidate = anotherThan(oldLeader);
         WriteLoad load = WriteLoad.start("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, 4, Duration.ofMillis(10));
         try {
             awaitTrue("writes flow through pgrudder", () -> load.commits().size() >= 20, GENEROUS);
@@ -208,11 +208,8 @@ class PatroniDcsWatchIT {
     @Test
     @Order(3)
     void aSwitchoverFromTheAdminConsoleHoldsDrainsSwitchesAndResumesWithoutAnError() throws SQLException {
-        String oldLeader = cluster.awaitLeader(GENEROUS);
-        cluster.awaitHealthy(GENEROUS);
-        awaitTopology("pgrudder follows " + oldLeader, t -> t.leaderName().equals(java.util.Optional.of(oldLeader))
-                && !t.leaderHeld());
-        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(oldLeader)).findFirst().orElseThrow();
+        String oldLeader = steadyLeader();
+        String candidate = anotherThan(oldLeader);
         WriteLoad load = WriteLoad.start("jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE, 4, Duration.ofMillis(10));
         try {
             awaitTrue("writes flow through pgrudder", () -> load.commits().size() >= 20, GENEROUS);
@@ -241,11 +238,8 @@ class PatroniDcsWatchIT {
     @Test
     @Order(4)
     void aSwitchoverPatroniRefusesOrThatCannotDrainEndsTheHoldOnTheSameLeader() throws Exception {
-        String leader = cluster.awaitLeader(GENEROUS);
-        cluster.awaitHealthy(GENEROUS);
-        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
-                && !t.leaderHeld());
-        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        String leader = steadyLeader();
+        String candidate = anotherThan(leader);
 
         SQLException notMember = assertThrows(SQLException.class, () -> adminQuery("SWITCHOVER TO nobody"));
         assertEquals("22023", notMember.getSQLState(), notMember.toString());
@@ -298,11 +292,8 @@ class PatroniDcsWatchIT {
     @Test
     @Order(5)
     void aSwitchoverToAMemberThatLacksACommitIsNotAskedOfPatroni() throws Exception {
-        String leader = cluster.awaitLeader(GENEROUS);
-        cluster.awaitHealthy(GENEROUS);
-        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
-                && !t.leaderHeld());
-        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        String leader = steadyLeader();
+        String candidate = anotherThan(leader);
         try (PatroniCluster.ReplicationHold hold = cluster.holdReplication(candidate)) {
             // Committed and acknowledged on the leader, never received by the candidate: Patroni
             // would promote it all the same (far below maximum_lag_on_failover) and lose the row.
@@ -322,11 +313,8 @@ class PatroniDcsWatchIT {
     @Test
     @Order(6)
     void aSwitchoverWaitsForAStatementRunningOutsideATransactionOnASessionModeConnection() throws Exception {
-        String leader = cluster.awaitLeader(GENEROUS);
-        cluster.awaitHealthy(GENEROUS);
-        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
-                && !t.leaderHeld());
-        String candidate = PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+        String leader = steadyLeader();
+        String candidate = anotherThan(leader);
         String sleep = "SELECT pg_sleep(3) /* session-mode statement */";
         try (Connection session = client(SESSION_POOL); Statement st = session.createStatement()) {
             // Autocommit: its last ReadyForQuery said idle, and only the unanswered request says it runs.
@@ -346,6 +334,19 @@ class PatroniDcsWatchIT {
             running.get(GENEROUS.toSeconds(), TimeUnit.SECONDS); // finished, not cut by the shutdown
         }
         assertEquals(candidate, cluster.awaitLeader(GENEROUS));
+    }
+
+    /** The leader, once every replica streams and pgrudder follows it with nothing held. */
+    private static String steadyLeader() {
+        String leader = cluster.awaitLeader(GENEROUS);
+        cluster.awaitHealthy(GENEROUS);
+        awaitTopology("pgrudder follows " + leader, t -> t.leaderName().equals(java.util.Optional.of(leader))
+                && !t.leaderHeld());
+        return leader;
+    }
+
+    private static String anotherThan(String leader) {
+        return PatroniCluster.nodes().stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
     }
 
     /** {@code sql} runs on {@code node} now (pg_stat_activity, state active). */
